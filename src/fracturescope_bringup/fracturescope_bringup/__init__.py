@@ -1,0 +1,1 @@
+"""Bring-up of the FractureScope graph from the standard launch files."""

@@ -1,0 +1,125 @@
+"""The main job: bring up the simulated graph from its launch file, run it, verify, print a summary."""
+
+import argparse
+from collections import Counter
+from datetime import datetime
+import os
+from pathlib import Path
+import sys
+import time
+
+from fracturescope_ledger.checkpoint import Checkpoint
+from fracturescope_ledger.store import LedgerStore
+import rclpy
+from rclpy.client import Client
+from rclpy.executors import SingleThreadedExecutor
+
+from fracturescope_bringup.graph_monitor import GraphMonitor
+from fracturescope_bringup.launch_xml import load_launch_file
+from fracturescope_bringup.process_graph import RunningGraph, describe_exit
+from fracturescope_bringup.summary import (
+    Summary,
+    add_detection_rows,
+    add_ledger_rows,
+    detections_accounted_for,
+    progress_line,
+)
+from fracturescope_bringup.testing import isolated_ros_env
+from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
+
+SETTLE_S = 15.0  # s after the planned duration for the last detections and reports to arrive
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog='fracturescope-main', description=__doc__)
+    parser.add_argument('--duration', type=float, default=30.0, help='seconds the graph runs (s)')
+    parser.add_argument('--launch-file', type=Path, default=Path('launch/sim.launch.xml'))
+    parser.add_argument('--ledger-dir', type=Path, default=Path('var/ledger'),
+                        help='ledger database and signing key; kept between runs, so the chain grows')
+    parser.add_argument('--log-dir', type=Path, default=Path('var/log'))
+    parser.add_argument('--detection-rate', type=float, default=20.0, help='simulated detections per s (Hz)')
+    return parser.parse_args(argv)
+
+
+def ledger_checkpoint(database: Path) -> Checkpoint | None:
+    """The newest signed checkpoint of an existing ledger (read-only), None for a new one."""
+    if not database.exists():
+        return None
+    with LedgerStore(database, None) as store:
+        return store.latest_checkpoint()
+
+
+def label_counts(database: Path, start: int) -> Counter[str]:
+    """Labels of the blocks from `start` on, read back from the ledger file itself."""
+    with LedgerStore(database, None) as store:
+        return Counter(block.record.label for block in store.iter_blocks(start))
+
+
+def call_service(executor: SingleThreadedExecutor, client: Client, request: object, timeout_s: float) -> object:
+    """The response, or None when the service did not answer within `timeout_s`."""
+    if not client.wait_for_service(timeout_sec=timeout_s):
+        return None
+    future = client.call_async(request)
+    executor.spin_until_future_complete(future, timeout_sec=timeout_s)
+    return future.result() if future.done() else None
+
+
+def run(args: argparse.Namespace) -> int:
+    env = isolated_ros_env()
+    os.environ.update(env)  # the in-process monitor joins the graph's private domain
+    ledger_dir = args.ledger_dir.resolve()
+    log_dir = args.log_dir.resolve() / datetime.now().strftime('%Y%m%d-%H%M%S')
+    expected = round(args.duration * args.detection_rate)
+    plan = load_launch_file(args.launch_file, {
+        'ledger_dir': str(ledger_dir), 'detection_rate_hz': str(args.detection_rate),
+        'detection_count': str(expected)}, env)
+    database = ledger_dir / 'ledger.db'
+    before = ledger_checkpoint(database)
+    size_before = before.tree_size if before else 0
+    names = ', '.join(node.label for node in plan.nodes)
+    print(f'FractureScope main job: {args.launch_file} ({names}) for {args.duration:.0f} s '
+          f'on ROS_DOMAIN_ID {env["ROS_DOMAIN_ID"]}; node logs in {log_dir}', flush=True)
+
+    rclpy.init()
+    monitor = GraphMonitor()
+    executor = SingleThreadedExecutor()
+    executor.add_node(monitor)
+    summary = Summary('FractureScope: simulated inspection run')
+    with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
+        started = next_line = time.monotonic()
+        # Run until every published detection is accounted for (or a node dies, or it takes far too long).
+        while (elapsed := time.monotonic() - started) < args.duration + SETTLE_S and not graph.dead_nodes():
+            executor.spin_once(timeout_sec=0.05)
+            if time.monotonic() >= next_line:
+                print(progress_line(elapsed, args.duration, monitor.observed, size_before), flush=True)
+                next_line += 1.0
+            if detections_accounted_for(monitor.observed, expected, size_before):
+                break
+        run_s = time.monotonic() - started
+        verification = call_service(executor, monitor.verify_client, VerifyLedger.Request(whole_ledger=True), 60.0)
+        consistency = call_service(executor, monitor.consistency_client, GetConsistencyProof.Request(
+            first_size=size_before, second_size=0), 10.0)
+        executor.spin_once(timeout_sec=0.5)  # last checkpoint and diagnostics
+        codes = graph.stop()
+        failures = list(graph.failures)
+    monitor.destroy_node()
+    rclpy.try_shutdown()
+
+    stopped = ', '.join(f'{name} {describe_exit(code) if code else "ok"}' for name, code in codes.items())
+    summary.add('graph', f'{len(codes)} nodes as separate processes, ran {run_s:.1f} s; stopped: {stopped}',
+                '; '.join(failures) or None)
+    add_detection_rows(summary, monitor.observed, size_before, label_counts(database, size_before))
+    add_ledger_rows(summary, monitor.observed, run_s, before, verification, consistency)
+    summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
+    summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
+    summary.add('node logs', str(log_dir))
+    print(summary.render(), flush=True)
+    return 0 if summary.all_ok else 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(parse_args(argv)))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,112 @@
+"""What the main job tells a person at the end of a run: one line per figure, and whether all is well."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fracturescope_ledger.checkpoint import Checkpoint
+from fracturescope_ledger.merkle import verify_consistency
+
+from fracturescope_bringup.graph_monitor import GraphObservations
+from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
+
+
+@dataclass
+class Summary:
+    """Rows of (topic, text) and the overall verdict, filled as the run goes."""
+
+    title: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def all_ok(self) -> bool:
+        return not self.problems
+
+    def add(self, topic: str, text: str, problem: str | None = None) -> None:
+        self.rows.append((topic, text))
+        if problem:
+            self.problems.append(problem)
+
+    def render(self) -> str:
+        width = max(len(topic) for topic, _ in self.rows) if self.rows else 0
+        lines = ['', self.title, '=' * len(self.title)]
+        lines += [f'  {topic:<{width}}  {text}' for topic, text in self.rows]
+        verdict = 'ALL OK' if self.all_ok else 'PROBLEMS: ' + '; '.join(self.problems)
+        return '\n'.join([*lines, '', verdict])
+
+
+def progress_line(elapsed_s: float, duration_s: float, observed: GraphObservations, size_before: int) -> str:
+    written = max(observed.ledger_size() - size_before, 0)
+    rate = written / elapsed_s if elapsed_s > 0 else 0.0
+    checkpoint = observed.checkpoint
+    head = f'{checkpoint.root_hash[:12]}@{checkpoint.tree_size}' if checkpoint and checkpoint.tree_size else '-'
+    return (f'[{elapsed_s:5.1f}/{duration_s:.0f} s] blocks written {written} ({rate:.1f}/s)  '
+            f'rejected {observed.counter("ledger", "rejected")}  signed checkpoint {head}')
+
+
+def detections_accounted_for(observed: GraphObservations, expected: int, size_before: int) -> bool:
+    """Every detection the simulator published is a block or a rejection (counters only grow, so equality
+    of the sum with the total means both are final)."""
+    written = observed.ledger_size() - size_before
+    return observed.counter('detection_source', 'published') == expected and \
+        written + observed.counter('ledger', 'rejected') == expected
+
+
+def add_detection_rows(summary: Summary, observed: GraphObservations, size_before: int,
+                       labels: Mapping[str, int]) -> None:
+    published = observed.counter('detection_source', 'published')
+    malformed = sum(int(v) for k, v in observed.diagnostics.get('detection_source', {}).items()
+                    if k.startswith('malformed_'))
+    rejected = observed.counter('ledger', 'rejected')
+    written = observed.ledger_size() - size_before
+    lost = published - written - rejected
+    summary.add('detections', f'{published} published by the simulator ({malformed} malformed on purpose): '
+                f'{written} became blocks, {rejected} rejected, {lost} lost',
+                f'{lost} detections neither recorded nor rejected' if lost else None)
+    if rejected != malformed:
+        summary.problems.append(f'{malformed} malformed detections sent but {rejected} rejected')
+    summary.add('labels recorded', ', '.join(f'{label} {n}' for label, n in sorted(labels.items())) or 'none')
+
+
+def add_ledger_rows(
+    summary: Summary,
+    observed: GraphObservations,
+    run_s: float,
+    before: Checkpoint | None,
+    verification: VerifyLedger.Response | None,
+    consistency: GetConsistencyProof.Response | None,
+) -> None:
+    size_before = before.tree_size if before else 0
+    checkpoint = observed.checkpoint
+    total = checkpoint.tree_size if checkpoint else 0
+    summary.add('blocks written', f'{total - size_before} this run ({(total - size_before) / run_s:.1f} blocks/s), '
+                f'{total} in the ledger', None if total > size_before else 'no block was written')
+    if verification is None:
+        summary.add('verification', 'the ledger/verify service did not answer', 'verify service did not answer')
+    elif verification.ok:
+        summary.add('verification', f'OK: {verification.blocks_checked} blocks, hashes, links, Merkle root and '
+                    f'signed checkpoint ({verification.duration_s:.2f} s)')
+    else:
+        summary.add('verification', f'FAILED at block {verification.first_bad_index}: {verification.reason}',
+                    'ledger verification failed')
+    summary.add('append-only', *_consistency_text(before, checkpoint, consistency))
+    if checkpoint:
+        summary.add('checkpoint', f'{checkpoint.tree_size} blocks, root {checkpoint.root_hash[:16]}…, '
+                    f'signed by key {checkpoint.key_id}')
+
+
+def _consistency_text(before: Checkpoint | None, after, proof) -> tuple[str, str | None]:  # noqa: ANN001
+    if before is None:
+        return 'new ledger: nothing earlier to prove against', None
+    if proof is None or not proof.success:
+        return 'consistency proof not available', 'no consistency proof'
+    proven = (
+        proof.first_root_hash == before.root_hash.hex()
+        and after is not None and proof.second_root_hash == after.root_hash
+        and verify_consistency(before.tree_size, proof.second_size, before.root_hash,
+                               bytes.fromhex(proof.second_root_hash), [bytes.fromhex(h) for h in proof.proof])
+    )
+    if not proven:
+        return 'consistency proof does NOT verify: earlier blocks changed', 'consistency proof failed'
+    return (f'proven: the {before.tree_size}-block ledger found at start is a prefix of the '
+            f'{proof.second_size}-block ledger now (RFC 9162 consistency proof)', None)

@@ -1,0 +1,1 @@
+"""Hash-linked, Merkle-tree, signed, crash-safe inspection ledger."""

@@ -1,0 +1,1 @@
+"""Thin ROS 2 adapters over the ledger library."""

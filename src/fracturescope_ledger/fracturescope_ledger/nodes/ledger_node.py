@@ -1,0 +1,153 @@
+"""Ledger node: every accepted detection / measurement becomes a durable, signed ledger block."""
+
+from collections.abc import Callable
+from functools import partial
+
+from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.health import Health, Level
+from fracturescope_common.params import MissingParametersError, ParameterSpec, declare_parameters
+from fracturescope_common.qos import LATCHED_STATE, RELIABLE_EVENTS
+import rclpy
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+
+from fracturescope_ledger.block import Block, InvalidRecord, LedgerRecord
+from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
+from fracturescope_ledger.messages import (
+    block_message,
+    checkpoint_message,
+    record_from_detection,
+    record_from_edge_measurement,
+)
+from fracturescope_ledger.services import LedgerServices
+from fracturescope_ledger.store import LedgerStore
+from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement, LedgerBlock, LedgerCheckpoint
+from fracturescope_msgs.srv import GetCheckpoint, GetConsistencyProof, GetInclusionProof, VerifyLedger
+
+PARAMETERS = (
+    ParameterSpec('database_path', Parameter.Type.STRING, 'SQLite ledger file; created with its folder (path)'),
+    ParameterSpec('key_path', Parameter.Type.STRING,
+                  'Ed25519 private key (PEM) signing checkpoints; created mode 0600 on first run (path)'),
+    ParameterSpec('defect_topics', Parameter.Type.STRING_ARRAY, 'DefectDetection topics recorded (names)'),
+    ParameterSpec('edge_topics', Parameter.Type.STRING_ARRAY, 'EdgeMeasurement topics recorded (names)'),
+    ParameterSpec('allowed_labels', Parameter.Type.STRING_ARRAY,
+                  'labels a defect block may carry; others are rejected (names)'),
+    ParameterSpec('edge_location', Parameter.Type.STRING, 'location written in edge blocks (asset id)'),
+    ParameterSpec('edge_tracker_id', Parameter.Type.STRING, 'model id written in edge blocks (name@version)'),
+    ParameterSpec('max_batch', Parameter.Type.INTEGER, 'most appends committed in one transaction (blocks)'),
+    ParameterSpec('milestone_every', Parameter.Type.INTEGER,
+                  'keep a signed checkpoint each time the tree grows by this much (blocks)'),
+    ParameterSpec('diagnostics_period_s', Parameter.Type.DOUBLE, 'period of /diagnostics reports (s)'),
+)
+
+
+class LedgerNode(Node):
+    def __init__(self) -> None:
+        super().__init__('ledger')
+        self._params = declare_parameters(self, PARAMETERS)
+        self._health = Health()
+        signer = CheckpointSigner.from_key_file(self._params.key_path)
+        self._store = LedgerStore(
+            self._params.database_path, signer,
+            max_batch=self._params.max_batch, milestone_every=self._params.milestone_every,
+        )
+        self._ledger = LedgerServices(self._store, signer.public_key)
+        self._block_pub = self.create_publisher(LedgerBlock, 'ledger/blocks', RELIABLE_EVENTS)
+        self._checkpoint_pub = self.create_publisher(LedgerCheckpoint, 'ledger/checkpoint', LATCHED_STATE)
+        self._store.add_commit_listener(self._on_commit)
+        for topic in self._params.defect_topics:
+            self.create_subscription(DefectDetection, topic, partial(self._on_detection, topic), RELIABLE_EVENTS)
+        for topic in self._params.edge_topics:
+            self.create_subscription(EdgeMeasurement, topic, partial(self._on_edge, topic), RELIABLE_EVENTS)
+        # Verification reads the whole file: its own group, so appends go on meanwhile.
+        slow = MutuallyExclusiveCallbackGroup()
+        self.create_service(VerifyLedger, 'ledger/verify', self._verify, callback_group=slow)
+        self.create_service(GetInclusionProof, 'ledger/inclusion_proof', self._ledger.inclusion_proof)
+        self.create_service(GetConsistencyProof, 'ledger/consistency_proof', self._ledger.consistency_proof)
+        self.create_service(GetCheckpoint, 'ledger/get_checkpoint', self._ledger.checkpoint)
+        self._checkpoint_pub.publish(checkpoint_message(self._store.latest_checkpoint()))
+        self._startup_check = self.create_timer(0.0, self._verify_on_start, callback_group=slow)
+        self._diagnostics = DiagnosticsReporter(
+            self, self._health, self._diagnostic_values,
+            lambda: f'{self._store.size} blocks, chain head {self._store.head_hash.hex()[:16]}',
+            self._params.diagnostics_period_s,
+        )
+        self.get_logger().info(
+            f'ledger {self._params.database_path}: {self._store.size} blocks, key {signer.key_id}'
+        )
+
+    def _on_detection(self, topic: str, msg: DefectDetection) -> None:
+        self._append(topic, lambda: record_from_detection(msg), self._params.allowed_labels)
+
+    def _on_edge(self, topic: str, msg: EdgeMeasurement) -> None:
+        self._append(topic, lambda: record_from_edge_measurement(
+            msg, self._params.edge_location, self._params.edge_tracker_id), None)
+
+    def _append(self, topic: str, make_record: Callable[[], LedgerRecord], allowed_labels: list[str] | None) -> None:
+        try:
+            record = make_record()
+            record.validate(allowed_labels)
+            self._store.append(record).add_done_callback(self._on_append_done)
+        except InvalidRecord as error:
+            self._health.problem('rejected', f'{topic}: {error}')
+            self.get_logger().error(f'rejected message on {topic}: {error}')
+
+    def _on_append_done(self, future) -> None:  # noqa: ANN001 - concurrent.futures.Future
+        if future.exception() is not None:
+            self._health.problem('append_failed', str(future.exception()), Level.ERROR)
+            self.get_logger().error(f'append failed, block not written: {future.exception()}')
+
+    def _on_commit(self, blocks: list[Block], checkpoint: Checkpoint) -> None:
+        self._health.count('blocks_written', len(blocks))
+        for block in blocks:
+            self._block_pub.publish(block_message(block))
+        self._checkpoint_pub.publish(checkpoint_message(checkpoint))
+
+    def _diagnostic_values(self) -> dict[str, object]:
+        checkpoint = self._store.latest_checkpoint()
+        return {
+            'blocks': self._store.size,
+            'database': self._store.path,
+            'checkpoint_root': checkpoint.root_hash.hex() if checkpoint else '',
+        }
+
+    def _verify_on_start(self) -> None:
+        """A ledger tampered with while the node was down is reported at once (the node keeps appending)."""
+        self._startup_check.cancel()
+        self._verify(VerifyLedger.Request(whole_ledger=True), VerifyLedger.Response())
+
+    def _verify(self, request: VerifyLedger.Request, response: VerifyLedger.Response) -> VerifyLedger.Response:
+        report = self._ledger.verify(request, response)
+        if not report.ok:
+            self._health.problem('verify_failed', report.reason, Level.ERROR)
+            self.get_logger().error(f'ledger verification failed: {report.reason}')
+        return response
+
+    def destroy_node(self) -> None:
+        self._store.close()  # drains pending appends: nothing accepted is dropped on a clean stop
+        super().destroy_node()
+
+
+def main(args: list[str] | None = None) -> None:
+    rclpy.init(args=args)
+    try:
+        node = LedgerNode()
+    except (MissingParametersError, OSError, ValueError) as error:
+        rclpy.logging.get_logger('ledger').fatal(f'cannot start: {error}')
+        rclpy.try_shutdown()
+        raise SystemExit(2) from error
+    executor = MultiThreadedExecutor(num_threads=2)
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,85 @@
+import hashlib
+import math
+
+from fracturescope_ledger.block import InvalidRecord, make_block
+from fracturescope_ledger.checkpoint import CheckpointSigner
+from fracturescope_ledger.messages import (
+    block_message,
+    checkpoint_message,
+    record_from_detection,
+    record_from_edge_measurement,
+)
+import pytest
+
+from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement
+
+DIGEST = hashlib.sha256(b'frame').hexdigest()
+
+
+def detection(**changes):
+    msg = DefectDetection(label='leak', confidence=0.8, class_names=['crack', 'leak'], scores=[0.2, 0.8],
+                          anomaly_score=0.1, anomaly_threshold=0.7, image_sha256=[DIGEST, DIGEST],
+                          location='pier-3', model_id='m@1', inference_ms=6.5)
+    msg.header.stamp.sec, msg.header.stamp.nanosec = 12, 345
+    for key, value in changes.items():
+        setattr(msg, key, value)
+    return msg
+
+
+def test_detection_record_carries_prediction_scores_inputs_and_place():
+    record = record_from_detection(detection())
+    assert record.record_type == 'defect'
+    assert record.source_stamp_ns == 12_000_000_345
+    assert record.image_sha256 == (bytes.fromhex(DIGEST),) * 2
+    assert (record.label, record.location, record.model_id) == ('leak', 'pier-3', 'm@1')
+    assert math.isclose(record.confidence, 0.8, rel_tol=1e-6)
+    names = [name for name, _ in record.values]
+    assert names == ['score_crack', 'score_leak', 'anomaly_score', 'anomaly_threshold', 'inference_ms']
+
+
+def test_position_recorded_when_it_has_a_frame():
+    msg = detection()
+    msg.position.header.frame_id = 'map'
+    msg.position.point.x, msg.position.point.y = 1.5, -2.0
+    values = dict(record_from_detection(msg).values)
+    assert values['position_x_m'] == 1.5 and values['position_y_m'] == -2.0
+
+
+@pytest.mark.parametrize('changes, message', [
+    ({'image_sha256': ['abc']}, 'image_sha256\\[0\\] has 3 characters'),
+    ({'image_sha256': ['z' * 64]}, 'not hexadecimal'),
+    ({'scores': [1.0]}, '2 class_names but 1 scores'),
+])
+def test_malformed_detections_are_rejected_with_the_reason(changes, message):
+    with pytest.raises(InvalidRecord, match=message):
+        record_from_detection(detection(**changes))
+
+
+def test_edge_measurement_record():
+    msg = EdgeMeasurement(status=EdgeMeasurement.STATUS_REPAIRED, left_mm=100.0, right_mm=1900.0, width_mm=1800.0,
+                          image_sha256=DIGEST)
+    record = record_from_edge_measurement(msg, 'line-1', 'edge-eye@1')
+    assert (record.record_type, record.label, record.confidence) == ('edge', 'repaired', 0.5)
+    assert dict(record.values)['width_mm'] == 1800.0
+    with pytest.raises(InvalidRecord, match='non-finite'):
+        record_from_edge_measurement(EdgeMeasurement(left_mm=math.nan, image_sha256=DIGEST), 'l', 'm')
+    with pytest.raises(InvalidRecord, match='status 9'):
+        record_from_edge_measurement(EdgeMeasurement(status=9, image_sha256=DIGEST), 'l', 'm')
+
+
+def test_block_message_holds_the_hashed_bytes(tmp_path):
+    block = make_block(3, 5_000_000_001, record_from_detection(detection()), bytes(range(32)))
+    msg = block_message(block)
+    assert hashlib.sha256(bytes(msg.canonical)).hexdigest() == msg.hash == block.hash.hex()
+    assert msg.previous_hash == bytes(range(32)).hex()
+    assert (msg.index, msg.timestamp.sec, msg.timestamp.nanosec) == (3, 5, 1)
+    assert dict(zip(msg.value_names, msg.values, strict=True))['score_leak'] == pytest.approx(0.8)
+
+
+def test_checkpoint_message(tmp_path):
+    signer = CheckpointSigner.from_key_file(tmp_path / 'key.pem')
+    checkpoint = signer.sign(7, bytes(32), 1_000_000_000)
+    msg = checkpoint_message(checkpoint)
+    assert (msg.tree_size, msg.root_hash, msg.key_id) == (7, '00' * 32, checkpoint.key_id)
+    assert bytes(msg.signature) == checkpoint.signature and msg.public_key == signer.public_key.hex()
+    assert checkpoint_message(None).tree_size == 0

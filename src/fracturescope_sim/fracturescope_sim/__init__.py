@@ -1,0 +1,1 @@
+"""Simulated sources for the FractureScope graph."""

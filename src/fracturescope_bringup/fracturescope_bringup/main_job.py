@@ -13,6 +13,7 @@ from fracturescope_ledger.store import LedgerStore
 import rclpy
 from rclpy.client import Client
 from rclpy.executors import SingleThreadedExecutor
+from rclpy.signals import SignalHandlerOptions
 
 from fracturescope_bringup.graph_monitor import GraphMonitor
 from fracturescope_bringup.launch_xml import load_launch_file
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     print(f'FractureScope main job: {args.launch_file} ({names}) for {args.duration:.0f} s '
           f'on ROS_DOMAIN_ID {env["ROS_DOMAIN_ID"]}; node logs in {log_dir}', flush=True)
 
-    rclpy.init()
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # Ctrl-C ends the run, then we still summarise
     monitor = GraphMonitor()
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
@@ -88,13 +89,19 @@ def run(args: argparse.Namespace) -> int:
     with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
         started = next_line = time.monotonic()
         # Run until every published detection is accounted for (or a node dies, or it takes far too long).
-        while (elapsed := time.monotonic() - started) < args.duration + SETTLE_S and not graph.dead_nodes():
-            executor.spin_once(timeout_sec=0.05)
-            if time.monotonic() >= next_line:
-                print(progress_line(elapsed, args.duration, monitor.observed, size_before), flush=True)
-                next_line += 1.0
-            if detections_accounted_for(monitor.observed, expected, size_before):
-                break
+        reconciled = False
+        try:
+            while (elapsed := time.monotonic() - started) < args.duration + SETTLE_S and not graph.dead_nodes():
+                executor.spin_once(timeout_sec=0.05)
+                if time.monotonic() >= next_line:
+                    print(progress_line(elapsed, args.duration, monitor.observed, size_before), flush=True)
+                    next_line += 1.0
+                if detections_accounted_for(monitor.observed, expected, size_before):
+                    reconciled = True
+                    break
+        except KeyboardInterrupt:
+            summary.problems.append('interrupted (Ctrl-C) before the planned end')
+            print('interrupted: verifying and summarising what ran so far', flush=True)
         run_s = time.monotonic() - started
         verification = call_service(executor, monitor.verify_client, VerifyLedger.Request(whole_ledger=True), 60.0)
         consistency = call_service(executor, monitor.consistency_client, GetConsistencyProof.Request(
@@ -108,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
     stopped = ', '.join(f'{name} {describe_exit(code) if code else "ok"}' for name, code in codes.items())
     summary.add('graph', f'{len(codes)} nodes as separate processes, ran {run_s:.1f} s; stopped: {stopped}',
                 '; '.join(failures) or None)
-    add_detection_rows(summary, monitor.observed, size_before, label_counts(database, size_before))
+    add_detection_rows(summary, monitor.observed, size_before, label_counts(database, size_before), reconciled)
+    if not reconciled and not summary.problems:
+        summary.problems.append(f'the {expected} detections were not all accounted for within {SETTLE_S:.0f} s')
     add_ledger_rows(summary, monitor.observed, run_s, before, verification, consistency)
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')

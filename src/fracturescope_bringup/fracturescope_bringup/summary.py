@@ -53,18 +53,23 @@ def detections_accounted_for(observed: GraphObservations, expected: int, size_be
 
 
 def add_detection_rows(summary: Summary, observed: GraphObservations, size_before: int,
-                       labels: Mapping[str, int]) -> None:
+                       labels: Mapping[str, int], reconciled: bool) -> None:
+    """`reconciled`: the run ended with every detection accounted for, so the counters are final."""
     published = observed.counter('detection_source', 'published')
     malformed = sum(int(v) for k, v in observed.diagnostics.get('detection_source', {}).items()
                     if k.startswith('malformed_'))
     rejected = observed.counter('ledger', 'rejected')
     written = observed.ledger_size() - size_before
-    lost = published - written - rejected
-    summary.add('detections', f'{published} published by the simulator ({malformed} malformed on purpose): '
-                f'{written} became blocks, {rejected} rejected, {lost} lost',
-                f'{lost} detections neither recorded nor rejected' if lost else None)
-    if rejected != malformed:
-        summary.problems.append(f'{malformed} malformed detections sent but {rejected} rejected')
+    if not reconciled:
+        summary.add('detections', f'{written} became blocks, {rejected} rejected; the simulator had published '
+                    f'{published} at its last report (run cut short: counts not reconciled)')
+    else:
+        lost = published - written - rejected
+        summary.add('detections', f'{published} published by the simulator ({malformed} malformed on purpose): '
+                    f'{written} became blocks, {rejected} rejected, {lost} lost',
+                    f'{lost} detections neither recorded nor rejected' if lost else None)
+        if rejected != malformed:
+            summary.problems.append(f'{malformed} malformed detections sent but {rejected} rejected')
     summary.add('labels recorded', ', '.join(f'{label} {n}' for label, n in sorted(labels.items())) or 'none')
 
 
@@ -79,8 +84,9 @@ def add_ledger_rows(
     size_before = before.tree_size if before else 0
     checkpoint = observed.checkpoint
     total = checkpoint.tree_size if checkpoint else 0
-    summary.add('blocks written', f'{total - size_before} this run ({(total - size_before) / run_s:.1f} blocks/s), '
-                f'{total} in the ledger', None if total > size_before else 'no block was written')
+    summary.add('blocks written', f'{total - size_before} this run ({(total - size_before) / run_s:.1f} blocks/s, '
+                f'paced by the simulator), {total} in the ledger',
+                None if total > size_before else 'no block was written')
     if verification is None:
         summary.add('verification', 'the ledger/verify service did not answer', 'verify service did not answer')
     elif verification.ok:

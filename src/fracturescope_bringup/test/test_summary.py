@@ -21,10 +21,10 @@ def test_accounted_for_only_when_every_detection_is_a_block_or_a_rejection():
 
 def test_lost_detections_and_unexpected_rejections_are_problems():
     summary = Summary('run')
-    add_detection_rows(summary, observations(60, 2, 2, 158), 100, {'crack': 58})
+    add_detection_rows(summary, observations(60, 2, 2, 158), 100, {'crack': 58}, reconciled=True)
     assert summary.all_ok
     summary = Summary('run')
-    add_detection_rows(summary, observations(60, 2, 3, 155), 100, {'crack': 55})
+    add_detection_rows(summary, observations(60, 2, 3, 155), 100, {'crack': 55}, reconciled=True)
     assert summary.problems == ['2 detections neither recorded nor rejected',
                                 '2 malformed detections sent but 3 rejected']
     assert 'PROBLEMS' in summary.render()
@@ -33,3 +33,10 @@ def test_lost_detections_and_unexpected_rejections_are_problems():
 def test_progress_line():
     line = progress_line(2.0, 30.0, observations(40, 0, 1, 139), size_before=100)
     assert line.startswith('[  2.0/30 s] blocks written 39 (19.5/s)  rejected 1  signed checkpoint abab')
+
+
+def test_a_run_cut_short_reports_counts_without_claiming_losses():
+    summary = Summary('run')
+    add_detection_rows(summary, observations(60, 2, 1, 150), 100, {'crack': 50}, reconciled=False)
+    assert summary.all_ok
+    assert 'counts not reconciled' in summary.rows[0][1]

@@ -5,6 +5,8 @@ import hashlib
 import math
 from pathlib import Path
 import sqlite3
+import subprocess
+import sys
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray
@@ -178,3 +180,11 @@ def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_en
             assert all(graph.alive().values())
         finally:
             probe.close()
+
+
+def test_node_without_its_config_says_what_is_missing(graph_env):
+    result = subprocess.run([sys.executable, '-m', 'fracturescope_ledger.nodes.ledger_node'], env=graph_env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "cannot start: node 'ledger' started without parameter(s) database_path, key_path" in result.stderr
+    assert 'Traceback' not in result.stderr

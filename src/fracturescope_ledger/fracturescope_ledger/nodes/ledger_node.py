@@ -5,11 +5,10 @@ from functools import partial
 
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
-from fracturescope_common.params import MissingParametersError, ParameterSpec, declare_parameters
+from fracturescope_common.node_main import run_node
+from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.qos import LATCHED_STATE, RELIABLE_EVENTS
-import rclpy
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -126,27 +125,14 @@ class LedgerNode(Node):
         return response
 
     def destroy_node(self) -> None:
-        self._store.close()  # drains pending appends: nothing accepted is dropped on a clean stop
+        # Also called by rclpy's shutdown on a node whose __init__ failed before the store existed.
+        if hasattr(self, '_store'):
+            self._store.close()  # drains pending appends: nothing accepted is dropped on a clean stop
         super().destroy_node()
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
-    try:
-        node = LedgerNode()
-    except (MissingParametersError, OSError, ValueError) as error:
-        rclpy.logging.get_logger('ledger').fatal(f'cannot start: {error}')
-        rclpy.try_shutdown()
-        raise SystemExit(2) from error
-    executor = MultiThreadedExecutor(num_threads=2)
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(LedgerNode, 'ledger', args, threads=2)
 
 
 if __name__ == '__main__':

@@ -2,10 +2,9 @@
 
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
-from fracturescope_common.params import MissingParametersError, ParameterSpec, declare_parameters
+from fracturescope_common.node_main import run_node
+from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.qos import RELIABLE_EVENTS
-import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -95,20 +94,7 @@ class DetectionSource(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
-    try:
-        node = DetectionSource()
-    except (MissingParametersError, ValueError) as error:
-        rclpy.logging.get_logger('detection_source').fatal(f'cannot start: {error}')
-        rclpy.try_shutdown()
-        raise SystemExit(2) from error
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(DetectionSource, 'detection_source', args)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,32 @@
+"""The body of every node's `main`: start, spin until Ctrl-C / SIGTERM, stop cleanly."""
+
+from collections.abc import Callable
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
+from rclpy.node import Node
+
+from fracturescope_common.params import MissingParametersError
+
+# What a node may raise while starting because of its configuration or its files.
+STARTUP_ERRORS = (MissingParametersError, OSError, ValueError)
+
+
+def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = None, threads: int = 1) -> None:
+    """Run the node `make_node` builds; a startup error is logged and exits with status 2 (no traceback)."""
+    rclpy.init(args=args)
+    try:
+        node = make_node()
+    except STARTUP_ERRORS as error:
+        rclpy.logging.get_logger(name).fatal(f'cannot start: {error}')
+        rclpy.try_shutdown()
+        raise SystemExit(2) from error
+    executor = MultiThreadedExecutor(num_threads=threads) if threads > 1 else SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()

@@ -7,11 +7,7 @@ Writes benchmarks/results/ledger.json and prints each figure next to its goal.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
-import platform
-import sqlite3
 import sys
 import tempfile
 import threading
@@ -19,12 +15,12 @@ import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src" / "fracturescope_ledger"))
 
+from bench_report import print_figure, save_results
 from fracturescope_ledger.checkpoint import CheckpointSigner
 from fracturescope_ledger.crash_drill import drill_record, run_kill_drill
 from fracturescope_ledger.store import LedgerStore
 from fracturescope_ledger.verify import verify_ledger
 
-RESULTS = Path(__file__).resolve().parent / "results" / "ledger.json"
 GOALS = {"durable_appends_per_s": 2000, "verify_1m_s": 10.0, "kill_drill_losses": 0, "kill_drill_kills": 1000}
 
 
@@ -78,13 +74,6 @@ def verify_time(workdir: Path, signer: CheckpointSigner, blocks: int) -> dict:
             "file_mb": path.stat().st_size / 2**20}
 
 
-def machine() -> dict:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    return {"cpu": model, "cpus": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small counts for a smoke run")
@@ -106,38 +95,30 @@ def main() -> None:
         workdir = Path(tmp)
         signer = CheckpointSigner.from_key_file(workdir / "bench.pem")
         figures["group_commit"] = group_commit_rate(workdir, signer, appends, args.producers)
-        _print("durable appends/s (group commit, "
+        print_figure("durable appends/s (group commit, "
                f"{args.producers} producers)", figures["group_commit"]["appends_per_s"],
                f">= {GOALS['durable_appends_per_s']}",
                figures["group_commit"]["appends_per_s"] >= GOALS["durable_appends_per_s"])
         figures["append_sync"] = append_sync_rate(workdir, signer, sync_appends)
-        _print("durable appends/s (1 producer, append_sync)", figures["append_sync"]["appends_per_s"],
+        print_figure("durable appends/s (1 producer, append_sync)", figures["append_sync"]["appends_per_s"],
                "(contrast)", None)
         figures["verify"] = verify_time(workdir, signer, verify_blocks)
-        _print(f"build {verify_blocks:,} blocks (s)", figures["verify"]["build_s"], "(reported)", None)
-        _print(f"verify {verify_blocks:,} blocks (s)", figures["verify"]["verify_s"],
+        print_figure(f"build {verify_blocks:,} blocks (s)", figures["verify"]["build_s"], "(reported)", None)
+        print_figure(f"verify {verify_blocks:,} blocks (s)", figures["verify"]["verify_s"],
                f"<= {GOALS['verify_1m_s']} for 1 M", figures["verify"]["verify_s"] <= GOALS["verify_1m_s"])
         drill = run_kill_drill(workdir / "drill", kills, args.seed)
         figures["kill_drill"] = {"kills": drill.kills, "acknowledged": drill.acknowledged,
                                  "losses": drill.losses, "verify_failures": drill.verify_failures,
                                  "writer_failures": drill.writer_failures, "seconds": drill.duration_s,
                                  "kills_per_s": drill.kills_per_s, "problems": drill.problems[:20]}
-        _print(f"kill drill: losses in {drill.kills} kills ({drill.acknowledged:,} acks, "
+        print_figure(f"kill drill: losses in {drill.kills} kills ({drill.acknowledged:,} acks, "
                f"{drill.kills_per_s:.1f} kills/s)", drill.losses,
                f"0 in >= {GOALS['kill_drill_kills']}",
                drill.losses == drill.verify_failures == 0 and drill.kills >= GOALS["kill_drill_kills"])
-        _print("kill drill: verify failures", drill.verify_failures, "0", drill.verify_failures == 0)
+        print_figure("kill drill: verify failures", drill.verify_failures, "0", drill.verify_failures == 0)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"figures": figures, "goals": GOALS, "machine": machine(),
-                                   "command": sys.argv, "quick": quick,
-                                   "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
-
-
-def _print(what: str, value: float, goal: str, met: bool | None) -> None:
-    verdict = "" if met is None else ("  MET" if met else "  MISSED")
-    print(f"{what:<62} {value:>12,.2f}   goal {goal}{verdict}", flush=True)
+    # A smoke run must not overwrite the figures of a full run.
+    save_results("ledger-quick" if quick else "ledger", figures, GOALS, quick=quick)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,11 @@ import time
 
 from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.store import LedgerStore
-import rclpy
-from rclpy.client import Client
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.signals import SignalHandlerOptions
 
-from fracturescope_bringup.graph_monitor import GraphMonitor
+from fracturescope_bringup.graph_monitor import watch_graph
+from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.launch_xml import load_launch_file
-from fracturescope_bringup.process_graph import RunningGraph, describe_exit
+from fracturescope_bringup.process_graph import CLEAN_STOP_CODES, RunningGraph, describe_exit
 from fracturescope_bringup.summary import (
     Summary,
     add_detection_rows,
@@ -56,18 +53,15 @@ def label_counts(database: Path, start: int) -> Counter[str]:
         return Counter(block.record.label for block in store.iter_blocks(start))
 
 
-def call_service(executor: SingleThreadedExecutor, client: Client, request: object, timeout_s: float) -> object:
-    """The response, or None when the service did not answer within `timeout_s`."""
-    if not client.wait_for_service(timeout_sec=timeout_s):
-        return None
-    future = client.call_async(request)
-    executor.spin_until_future_complete(future, timeout_sec=timeout_s)
-    return future.result() if future.done() else None
+def stop_text(returncode: int | None) -> str:
+    if returncode is None:
+        return 'did not stop'
+    return 'ok' if returncode in CLEAN_STOP_CODES else describe_exit(returncode)
 
 
 def run(args: argparse.Namespace) -> int:
     env = isolated_ros_env()
-    os.environ.update(env)  # the in-process monitor joins the graph's private domain
+    os.environ.update(env)  # rcl reads the discovery range from the environment: the probe must match the graph
     ledger_dir = args.ledger_dir.resolve()
     log_dir = args.log_dir.resolve() / datetime.now().strftime('%Y%m%d-%H%M%S')
     expected = round(args.duration * args.detection_rate)
@@ -81,10 +75,8 @@ def run(args: argparse.Namespace) -> int:
     print(f'FractureScope main job: {args.launch_file} ({names}) for {args.duration:.0f} s '
           f'on ROS_DOMAIN_ID {env["ROS_DOMAIN_ID"]}; node logs in {log_dir}', flush=True)
 
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # Ctrl-C ends the run, then we still summarise
-    monitor = GraphMonitor()
-    executor = SingleThreadedExecutor()
-    executor.add_node(monitor)
+    probe = GraphProbe(env, 'main_job')  # Ctrl-C is a KeyboardInterrupt: the run ends, and is still summarised
+    observed = watch_graph(probe)
     summary = Summary('FractureScope: simulated inspection run')
     with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
         started = next_line = time.monotonic()
@@ -92,33 +84,32 @@ def run(args: argparse.Namespace) -> int:
         reconciled = False
         try:
             while (elapsed := time.monotonic() - started) < args.duration + SETTLE_S and not graph.dead_nodes():
-                executor.spin_once(timeout_sec=0.05)
+                probe.executor.spin_once(timeout_sec=0.05)
                 if time.monotonic() >= next_line:
-                    print(progress_line(elapsed, args.duration, monitor.observed, size_before), flush=True)
+                    print(progress_line(elapsed, args.duration, observed, size_before), flush=True)
                     next_line += 1.0
-                if detections_accounted_for(monitor.observed, expected, size_before):
+                if detections_accounted_for(observed, expected, size_before):
                     reconciled = True
                     break
         except KeyboardInterrupt:
             summary.problems.append('interrupted (Ctrl-C) before the planned end')
             print('interrupted: verifying and summarising what ran so far', flush=True)
         run_s = time.monotonic() - started
-        verification = call_service(executor, monitor.verify_client, VerifyLedger.Request(whole_ledger=True), 60.0)
-        consistency = call_service(executor, monitor.consistency_client, GetConsistencyProof.Request(
-            first_size=size_before, second_size=0), 10.0)
-        executor.spin_once(timeout_sec=0.5)  # last checkpoint and diagnostics
+        verification = probe.call(VerifyLedger, 'ledger/verify', VerifyLedger.Request(whole_ledger=True), 60.0)
+        consistency = probe.call(GetConsistencyProof, 'ledger/consistency_proof',
+                                 GetConsistencyProof.Request(first_size=size_before), 10.0)
+        probe.spin_until(lambda: False, 0.5)  # the last checkpoint and diagnostics
         codes = graph.stop()
         failures = list(graph.failures)
-    monitor.destroy_node()
-    rclpy.try_shutdown()
+    probe.close()
 
-    stopped = ', '.join(f'{name} {describe_exit(code) if code else "ok"}' for name, code in codes.items())
+    stopped = ', '.join(f'{name} {stop_text(code)}' for name, code in codes.items())
     summary.add('graph', f'{len(codes)} nodes as separate processes, ran {run_s:.1f} s; stopped: {stopped}',
                 '; '.join(failures) or None)
-    add_detection_rows(summary, monitor.observed, size_before, label_counts(database, size_before), reconciled)
+    add_detection_rows(summary, observed, size_before, label_counts(database, size_before), reconciled)
     if not reconciled and not summary.problems:
         summary.problems.append(f'the {expected} detections were not all accounted for within {SETTLE_S:.0f} s')
-    add_ledger_rows(summary, monitor.observed, run_s, before, verification, consistency)
+    add_ledger_rows(summary, observed, run_s, before, verification, consistency)
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
     summary.add('node logs', str(log_dir))

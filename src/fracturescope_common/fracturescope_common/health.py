@@ -36,9 +36,9 @@ class Health:
     def count(self, name: str, n: int = 1) -> None:
         self.counters[name] += n
 
-    def problem(self, kind: str, message: str, level: Level = Level.WARN) -> None:
-        """Record a problem: counted under `kind`, remembered as the latest one."""
-        self.counters[kind] += 1
+    def problem(self, kind: str, message: str, level: Level = Level.WARN, n: int = 1) -> None:
+        """Record a problem `n` times over: counted under `kind`, remembered as the latest one."""
+        self.counters[kind] += n
         self.last_problem = Problem(kind, message, level, self.clock())
 
     def level(self) -> Level:

@@ -2,10 +2,14 @@
 
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-# Detections, measurements, blocks, commands: every message matters, a burst may queue.
-RELIABLE_EVENTS = QoSProfile(
-    history=HistoryPolicy.KEEP_LAST, depth=100, reliability=ReliabilityPolicy.RELIABLE
-)
+# Detections, measurements, blocks, commands: every message matters. KEEP_ALL on both ends: a reader that falls
+# behind slows its writer down (publish blocks, then fails loudly) instead of DDS silently overwriting samples, which
+# KEEP_LAST does (measured: 1,760 of 9,000 detections at 3 kHz vanished, only 31 reported as lost).
+RELIABLE_EVENTS = QoSProfile(history=HistoryPolicy.KEEP_ALL, reliability=ReliabilityPolicy.RELIABLE)
+
+# Results published for observers (RViz, Foxglove, bag recorders): a slow observer misses the oldest instead of
+# stalling the producer. What must not be missed is kept elsewhere (the ledger file).
+OBSERVER_STREAM = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=ReliabilityPolicy.RELIABLE)
 
 # Latest state (checkpoint, mode): a late subscriber gets the last value.
 LATCHED_STATE = QoSProfile(

@@ -24,6 +24,8 @@ def test_a_problem_is_counted_and_reported_while_recent():
     clock.now += 10.5
     assert health.summary('running') == (Level.OK, 'running')
     assert health.counters['rejected'] == 2  # counts stay after the level recovers
+    health.problem('lost_in_transport', '5 messages dropped', n=5)
+    assert health.counters['lost_in_transport'] == 5
 
 
 def test_error_level_is_kept():

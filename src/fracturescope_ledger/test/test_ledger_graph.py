@@ -7,21 +7,19 @@ from pathlib import Path
 import sqlite3
 import subprocess
 import sys
-import time
 
-from diagnostic_msgs.msg import DiagnosticArray
+from fracturescope_bringup.graph_monitor import watch_graph
+from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.testing import isolated_ros_env, launched
-from fracturescope_common.qos import LATCHED_STATE, RELIABLE_EVENTS
+from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_ledger.block import LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
 from fracturescope_ledger.merkle import leaf_hash, verify_inclusion
 from fracturescope_ledger.store import LedgerStore
 from fracturescope_ledger.verify import verify_ledger
 import pytest
-import rclpy
-from rclpy.executors import SingleThreadedExecutor
 
-from fracturescope_msgs.msg import DefectDetection, LedgerBlock, LedgerCheckpoint
+from fracturescope_msgs.msg import DefectDetection, LedgerBlock
 from fracturescope_msgs.srv import GetInclusionProof, VerifyLedger
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -29,49 +27,18 @@ pytestmark = pytest.mark.integration
 CLASSES = ['crack', 'corrosion', 'leak', 'none']
 
 
-class Probe:
+class LedgerProbe(GraphProbe):
     """The test's own node in the graph's domain: publishes detections, watches blocks and diagnostics."""
 
     def __init__(self, env):
-        self.context = rclpy.Context()
-        rclpy.init(context=self.context, domain_id=int(env['ROS_DOMAIN_ID']))
-        self.node = rclpy.create_node('ledger_probe', context=self.context)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
-        self.blocks: list[LedgerBlock] = []
-        self.diagnostics: dict[str, DiagnosticArray] = {}
-        self.checkpoint: LedgerCheckpoint | None = None
+        super().__init__(env, 'ledger_probe')
         self.publisher = self.node.create_publisher(DefectDetection, 'defects', RELIABLE_EVENTS)
-        self.node.create_subscription(LedgerBlock, 'ledger/blocks', self.blocks.append, RELIABLE_EVENTS)
-        self.node.create_subscription(LedgerCheckpoint, 'ledger/checkpoint', self._on_checkpoint, LATCHED_STATE)
-        self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics, 50)
+        self.blocks = self.collect(LedgerBlock, 'ledger/blocks', RELIABLE_EVENTS)
+        self.observed = watch_graph(self)
 
-    def _on_checkpoint(self, msg):
-        self.checkpoint = msg
-
-    def _on_diagnostics(self, msg):
-        for status in msg.status:
-            self.diagnostics[status.name] = status
-
-    def spin_until(self, condition, timeout_s):
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if condition():
-                return True
-            self.executor.spin_once(timeout_sec=0.05)
-        return condition()
-
-    def call(self, srv_type, name, request, timeout_s=30.0):
-        client = self.node.create_client(srv_type, name)
-        assert client.wait_for_service(timeout_sec=timeout_s), f'service {name} not available'
-        future = client.call_async(request)
-        self.executor.spin_until_future_complete(future, timeout_sec=timeout_s)
-        assert future.done(), f'service {name} did not answer'
-        return future.result()
-
-    def close(self):
-        self.node.destroy_node()
-        rclpy.shutdown(context=self.context)
+    @property
+    def diagnostics(self):
+        return self.observed.diagnostics
 
 
 def detection(label, confidence, hashes, location='test-bench/slab-1'):
@@ -82,8 +49,6 @@ def detection(label, confidence, hashes, location='test-bench/slab-1'):
     return msg
 
 
-def diagnostic_value(status, key):
-    return int({kv.key: kv.value for kv in status.values}.get(key, 0))
 
 
 @pytest.fixture
@@ -98,7 +63,7 @@ def test_detections_become_verified_blocks(tmp_path, graph_env):
     with launched(REPO_ROOT / 'launch' / 'sim.launch.xml',
                   {'ledger_dir': str(ledger_dir), 'detection_rate_hz': '20.0'},
                   env=graph_env, log_dir=tmp_path / 'logs') as graph:
-        probe = Probe(graph_env)
+        probe = LedgerProbe(graph_env)
         try:
             assert probe.spin_until(lambda: probe.publisher.get_subscription_count() > 0, 20.0), \
                 'ledger node never subscribed to defects'
@@ -121,13 +86,13 @@ def test_detections_become_verified_blocks(tmp_path, graph_env):
             assert probe.spin_until(lambda: len(probe.blocks) >= 20, 20.0), 'simulated detections not recorded'
 
             # All three malformed detections rejected, and the node keeps running and appending.
-            assert probe.spin_until(lambda: 'ledger' in probe.diagnostics and diagnostic_value(
-                probe.diagnostics['ledger'], 'rejected') >= 3, 10.0)
+            assert probe.spin_until(lambda: probe.observed.counter('ledger', 'rejected') >= 3, 10.0)
             count = len(probe.blocks)
             assert probe.spin_until(lambda: len(probe.blocks) > count + 5, 10.0)
             assert all(graph.alive().values()), graph.alive()
 
             response = probe.call(VerifyLedger, 'ledger/verify', VerifyLedger.Request(whole_ledger=True))
+            assert response is not None, 'ledger/verify did not answer'
             assert response.ok, response.reason
             assert response.first_bad_index == -1
             assert response.blocks_checked >= len(probe.blocks)
@@ -135,7 +100,7 @@ def test_detections_become_verified_blocks(tmp_path, graph_env):
             target = our_blocks()[1]
             proof = probe.call(GetInclusionProof, 'ledger/inclusion_proof',
                                GetInclusionProof.Request(index=target.index))
-            assert proof.success, proof.message
+            assert proof is not None and proof.success, proof
             signed = proof.checkpoint
             checkpoint = Checkpoint(signed.tree_size, bytes.fromhex(signed.root_hash),
                                     signed.timestamp.sec * 10**9 + signed.timestamp.nanosec,
@@ -167,11 +132,11 @@ def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_en
 
     with launched(REPO_ROOT / 'launch' / 'ledger.launch.xml', {'ledger_dir': str(ledger_dir)},
                   env=graph_env, log_dir=tmp_path / 'logs') as graph:
-        probe = Probe(graph_env)
+        probe = LedgerProbe(graph_env)
         try:
-            assert probe.spin_until(lambda: 'ledger' in probe.diagnostics and
-                                    probe.diagnostics['ledger'].level == b'\x02', 20.0), 'no ERROR diagnostic'
-            assert 'block 4' in probe.diagnostics['ledger'].message
+            assert probe.spin_until(lambda: probe.observed.diagnostic_levels.get('ledger') == 2, 20.0), \
+                'no ERROR diagnostic'
+            assert 'block 4' in probe.observed.diagnostic_messages['ledger']
             assert graph.wait_for_output('ledger', r'verification failed.*block 4', 5.0)
             assert probe.spin_until(lambda: probe.publisher.get_subscription_count() > 0, 10.0)
             probe.publisher.publish(detection('leak', 0.8, [hashlib.sha256(b'after').hexdigest()]))
@@ -188,3 +153,31 @@ def test_node_without_its_config_says_what_is_missing(graph_env):
     assert result.returncode == 2
     assert "cannot start: node 'ledger' started without parameter(s) database_path, key_path" in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_detections_keep_flowing_while_the_ledger_verifies_itself(tmp_path, graph_env):
+    ledger_dir = tmp_path / 'ledger'
+    ledger_dir.mkdir()
+    signer = CheckpointSigner.from_key_file(ledger_dir / 'ledger_key.pem')
+    with LedgerStore(ledger_dir / 'ledger.db', signer, max_batch=4096) as store:
+        futures = [store.append(LedgerRecord('defect', i, 'slab', (bytes(32),), 'none', 0.9, 'm@1'))
+                   for i in range(150_000)]
+        futures[-1].result()
+
+    with launched(REPO_ROOT / 'launch' / 'ledger.launch.xml', {'ledger_dir': str(ledger_dir)},
+                  env=graph_env, log_dir=tmp_path / 'logs'):
+        probe = LedgerProbe(graph_env)
+        try:
+            client = probe.node.create_client(VerifyLedger, 'ledger/verify')
+            assert client.wait_for_service(timeout_sec=20.0)
+            assert probe.spin_until(lambda: probe.publisher.get_subscription_count() > 0, 10.0)
+            verifying = client.call_async(VerifyLedger.Request(whole_ledger=True))
+            for i in range(10):
+                probe.publisher.publish(detection('crack', 0.9, [hashlib.sha256(bytes([i])).hexdigest()]))
+            assert probe.spin_until(lambda: len(probe.blocks) == 10 or verifying.done(), 30.0)
+            assert len(probe.blocks) == 10 and not verifying.done(), \
+                'appends waited for the verification to finish'
+            assert probe.spin_until(verifying.done, 60.0)
+            assert verifying.result().ok and verifying.result().blocks_checked >= 150_000
+        finally:
+            probe.close()

@@ -3,12 +3,14 @@
 from collections.abc import Callable
 from functools import partial
 
+from fracturescope_common.background import in_background
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
-from fracturescope_common.qos import LATCHED_STATE, RELIABLE_EVENTS
+from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RELIABLE_EVENTS
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.event_handler import QoSMessageLostInfo, SubscriptionEventCallbacks
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -53,21 +55,23 @@ class LedgerNode(Node):
             max_batch=self._params.max_batch, milestone_every=self._params.milestone_every,
         )
         self._ledger = LedgerServices(self._store, signer.public_key)
-        self._block_pub = self.create_publisher(LedgerBlock, 'ledger/blocks', RELIABLE_EVENTS)
+        self._block_pub = self.create_publisher(LedgerBlock, 'ledger/blocks', OBSERVER_STREAM)
         self._checkpoint_pub = self.create_publisher(LedgerCheckpoint, 'ledger/checkpoint', LATCHED_STATE)
         self._store.add_commit_listener(self._on_commit)
         for topic in self._params.defect_topics:
-            self.create_subscription(DefectDetection, topic, partial(self._on_detection, topic), RELIABLE_EVENTS)
+            self.create_subscription(DefectDetection, topic, partial(self._on_detection, topic), RELIABLE_EVENTS,
+                                     event_callbacks=self._transport_events(topic))
         for topic in self._params.edge_topics:
-            self.create_subscription(EdgeMeasurement, topic, partial(self._on_edge, topic), RELIABLE_EVENTS)
-        # Verification reads the whole file: its own group, so appends go on meanwhile.
-        slow = MutuallyExclusiveCallbackGroup()
-        self.create_service(VerifyLedger, 'ledger/verify', self._verify, callback_group=slow)
+            self.create_subscription(EdgeMeasurement, topic, partial(self._on_edge, topic), RELIABLE_EVENTS,
+                                     event_callbacks=self._transport_events(topic))
+        # Own group: while a verification awaits its thread, detections keep flowing in the default group.
+        verifying = MutuallyExclusiveCallbackGroup()
+        self.create_service(VerifyLedger, 'ledger/verify', self._verify, callback_group=verifying)
         self.create_service(GetInclusionProof, 'ledger/inclusion_proof', self._ledger.inclusion_proof)
         self.create_service(GetConsistencyProof, 'ledger/consistency_proof', self._ledger.consistency_proof)
         self.create_service(GetCheckpoint, 'ledger/get_checkpoint', self._ledger.checkpoint)
         self._checkpoint_pub.publish(checkpoint_message(self._store.latest_checkpoint()))
-        self._startup_check = self.create_timer(0.0, self._verify_on_start, callback_group=slow)
+        self._startup_check = self.create_timer(0.0, self._verify_on_start, callback_group=verifying)
         self._diagnostics = DiagnosticsReporter(
             self, self._health, self._diagnostic_values,
             lambda: f'{self._store.size} blocks, chain head {self._store.head_hash.hex()[:16]}',
@@ -76,6 +80,15 @@ class LedgerNode(Node):
         self.get_logger().info(
             f'ledger {self._params.database_path}: {self._store.size} blocks, key {signer.key_id}'
         )
+
+    def _transport_events(self, topic: str) -> SubscriptionEventCallbacks:
+        """Messages DDS dropped before this node saw them (a publisher outrunning the queue) are reported."""
+        def on_lost(status: QoSMessageLostInfo) -> None:
+            self._health.problem('lost_in_transport', f'{topic}: {status.total_count} message(s) dropped by DDS '
+                                 'before reaching the ledger', Level.ERROR, n=status.total_count_change)
+            self.get_logger().error(f'{topic}: {status.total_count} message(s) lost in transport so far '
+                                    '(publisher faster than the ledger)', throttle_duration_sec=1.0)
+        return SubscriptionEventCallbacks(message_lost=on_lost)
 
     def _on_detection(self, topic: str, msg: DefectDetection) -> None:
         self._append(topic, lambda: record_from_detection(msg), self._params.allowed_labels)
@@ -112,13 +125,14 @@ class LedgerNode(Node):
             'checkpoint_root': checkpoint.root_hash.hex() if checkpoint else '',
         }
 
-    def _verify_on_start(self) -> None:
+    async def _verify_on_start(self) -> None:
         """A ledger tampered with while the node was down is reported at once (the node keeps appending)."""
         self._startup_check.cancel()
-        self._verify(VerifyLedger.Request(whole_ledger=True), VerifyLedger.Response())
+        await self._verify(VerifyLedger.Request(whole_ledger=True), VerifyLedger.Response())
 
-    def _verify(self, request: VerifyLedger.Request, response: VerifyLedger.Response) -> VerifyLedger.Response:
-        report = self._ledger.verify(request, response)
+    async def _verify(self, request: VerifyLedger.Request, response: VerifyLedger.Response) -> VerifyLedger.Response:
+        # Reading the whole file takes seconds on a big ledger: off the executor, so appends go on meanwhile.
+        report = await in_background(self, lambda: self._ledger.verify(request, response), 'verify')
         if not report.ok:
             self._health.problem('verify_failed', report.reason, Level.ERROR)
             self.get_logger().error(f'ledger verification failed: {report.reason}')
@@ -132,7 +146,7 @@ class LedgerNode(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    run_node(LedgerNode, 'ledger', args, threads=2)
+    run_node(LedgerNode, 'ledger', args)
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
+from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RELIABLE_EVENTS
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -63,7 +64,8 @@ class DetectionSource(Node):
                 self._publisher.get_subscription_count() == 0:
             return
         detection = self._synthesizer.next()
-        self._publisher.publish(self._to_message(detection))
+        if not publish_or_report(self._publisher, self._to_message(detection), self._health, self.get_logger()):
+            return
         self._published += 1
         if self._published == self._params.max_detections:
             self._timer.cancel()

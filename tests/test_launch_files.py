@@ -1,0 +1,45 @@
+"""Every launch file of the repository resolves, on this machine, to nodes that exist, with parameter files that
+exist and cover every parameter the node declares: a launch file broken for `ros2 launch` on the robot is
+broken here too."""
+
+from importlib import import_module
+from pathlib import Path
+
+from fracturescope_bringup.launch_xml import declared_arguments, load_launch_file
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+LAUNCH_FILES = sorted((ROOT / 'launch').glob('*.launch.xml'))
+
+
+def required_arguments(path):
+    return {arg.name: '/tmp/fracturescope-launch-check' for arg in declared_arguments(path) if arg.default is None}
+
+
+def declared_parameter_names(package, executable):
+    """The parameters the node declares: its module's PARAMETERS (the thin-node convention of this repo)."""
+    return {spec.name for spec in import_module(f'{package}.nodes.{executable}').PARAMETERS}
+
+
+@pytest.mark.parametrize('path', LAUNCH_FILES, ids=[p.name for p in LAUNCH_FILES])
+def test_launch_file_resolves_to_runnable_nodes(path):
+    plan = load_launch_file(path, required_arguments(path))
+    assert plan.nodes, f'{path.name} starts no node'
+    for node in plan.nodes:
+        executable = Path(node.command()[0])
+        assert executable.is_file(), f'{node.label}: {executable} missing'
+        assert plan.nodes[0].env.get('FASTDDS_DEFAULT_PROFILES_FILE', '').endswith('config/fastdds.xml')
+
+
+@pytest.mark.parametrize('path', LAUNCH_FILES, ids=[p.name for p in LAUNCH_FILES])
+def test_every_declared_parameter_is_set_by_the_launch_file(path):
+    for node in load_launch_file(path, required_arguments(path)).nodes:
+        given: set[str] = set()
+        for params in node.params:
+            if isinstance(params, str):
+                given |= set(yaml.safe_load(Path(params).read_text())[node.name]['ros__parameters'])
+            else:
+                given |= set(params)
+        missing = declared_parameter_names(node.package, node.executable) - given
+        assert not missing, f'{path.name}: node {node.name} gets no value for {sorted(missing)}'

@@ -95,26 +95,24 @@ def main() -> None:
         workdir = Path(tmp)
         signer = CheckpointSigner.from_key_file(workdir / "bench.pem")
         figures["group_commit"] = group_commit_rate(workdir, signer, appends, args.producers)
-        print_figure("durable appends/s (group commit, "
-               f"{args.producers} producers)", figures["group_commit"]["appends_per_s"],
-               f">= {GOALS['durable_appends_per_s']}",
-               figures["group_commit"]["appends_per_s"] >= GOALS["durable_appends_per_s"])
+        print_figure(f"durable appends/s (group commit, {args.producers} producers)",
+                     figures["group_commit"]["appends_per_s"], f">= {GOALS['durable_appends_per_s']}",
+                     figures["group_commit"]["appends_per_s"] >= GOALS["durable_appends_per_s"])
         figures["append_sync"] = append_sync_rate(workdir, signer, sync_appends)
         print_figure("durable appends/s (1 producer, append_sync)", figures["append_sync"]["appends_per_s"],
-               "(contrast)", None)
+                     "(contrast)", None)
         figures["verify"] = verify_time(workdir, signer, verify_blocks)
         print_figure(f"build {verify_blocks:,} blocks (s)", figures["verify"]["build_s"], "(reported)", None)
         print_figure(f"verify {verify_blocks:,} blocks (s)", figures["verify"]["verify_s"],
-               f"<= {GOALS['verify_1m_s']} for 1 M", figures["verify"]["verify_s"] <= GOALS["verify_1m_s"])
+                     f"<= {GOALS['verify_1m_s']} for 1 M", figures["verify"]["verify_s"] <= GOALS["verify_1m_s"])
         drill = run_kill_drill(workdir / "drill", kills, args.seed)
         figures["kill_drill"] = {"kills": drill.kills, "acknowledged": drill.acknowledged,
                                  "losses": drill.losses, "verify_failures": drill.verify_failures,
                                  "writer_failures": drill.writer_failures, "seconds": drill.duration_s,
                                  "kills_per_s": drill.kills_per_s, "problems": drill.problems[:20]}
         print_figure(f"kill drill: losses in {drill.kills} kills ({drill.acknowledged:,} acks, "
-               f"{drill.kills_per_s:.1f} kills/s)", drill.losses,
-               f"0 in >= {GOALS['kill_drill_kills']}",
-               drill.losses == drill.verify_failures == 0 and drill.kills >= GOALS["kill_drill_kills"])
+                     f"{drill.kills_per_s:.1f} kills/s)", drill.losses, f"0 in >= {GOALS['kill_drill_kills']}",
+                     drill.losses == drill.verify_failures == 0 and drill.kills >= GOALS["kill_drill_kills"])
         print_figure("kill drill: verify failures", drill.verify_failures, "0", drill.verify_failures == 0)
 
     # A smoke run must not overwrite the figures of a full run.

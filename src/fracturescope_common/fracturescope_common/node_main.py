@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
 from fracturescope_common.params import MissingParametersError
@@ -12,8 +12,9 @@ from fracturescope_common.params import MissingParametersError
 STARTUP_ERRORS = (MissingParametersError, OSError, ValueError)
 
 
-def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = None, threads: int = 1) -> None:
-    """Run the node `make_node` builds; a startup error is logged and exits with status 2 (no traceback)."""
+def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
+    """Run the node `make_node` builds, single-threaded (see background.py for why); a startup error is logged
+    and exits with status 2 (no traceback)."""
     rclpy.init(args=args)
     try:
         node = make_node()
@@ -21,7 +22,7 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
         rclpy.logging.get_logger(name).fatal(f'cannot start: {error}')
         rclpy.try_shutdown()
         raise SystemExit(2) from error
-    executor = MultiThreadedExecutor(num_threads=threads) if threads > 1 else SingleThreadedExecutor()
+    executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
         executor.spin()

@@ -70,7 +70,8 @@ class LedgerNode(Node):
         self.create_service(GetInclusionProof, 'ledger/inclusion_proof', self._ledger.inclusion_proof)
         self.create_service(GetConsistencyProof, 'ledger/consistency_proof', self._ledger.consistency_proof)
         self.create_service(GetCheckpoint, 'ledger/get_checkpoint', self._ledger.checkpoint)
-        self._checkpoint_pub.publish(checkpoint_message(self._store.latest_checkpoint()))
+        self._checkpoint = self._store.latest_checkpoint()  # kept current by _on_commit: no file read per report
+        self._checkpoint_pub.publish(checkpoint_message(self._checkpoint))
         self._startup_check = self.create_timer(0.0, self._verify_on_start, callback_group=verifying)
         self._diagnostics = DiagnosticsReporter(
             self, self._health, self._diagnostic_values,
@@ -116,9 +117,10 @@ class LedgerNode(Node):
         for block in blocks:
             self._block_pub.publish(block_message(block))
         self._checkpoint_pub.publish(checkpoint_message(checkpoint))
+        self._checkpoint = checkpoint
 
     def _diagnostic_values(self) -> dict[str, object]:
-        checkpoint = self._store.latest_checkpoint()
+        checkpoint = self._checkpoint
         return {
             'blocks': self._store.size,
             'database': self._store.path,

@@ -19,6 +19,7 @@ setup(
     entry_points={
         'console_scripts': [
             'detection_source = fracturescope_sim.nodes.detection_source:main',
+            'plc_simulator = fracturescope_sim.nodes.plc_simulator:main',
         ],
     },
 )

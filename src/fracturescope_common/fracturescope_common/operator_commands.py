@@ -137,6 +137,23 @@ def parse_trusted_keys(entries: Iterable[str]) -> dict[str, bytes]:
     return trusted
 
 
+def load_trusted_keys(entries: Iterable[str]) -> tuple[dict[str, bytes], list[str]]:
+    """Like parse_trusted_keys, but an entry whose key file cannot be read is left out and reported: a receiver
+    without its operator key keeps running and refuses that operator's commands (fail closed)."""
+    trusted: dict[str, bytes] = {}
+    unreadable: list[str] = []
+    for entry in entries:
+        try:
+            keys = parse_trusted_keys([entry])
+        except OSError as error:
+            unreadable.append(f'{entry.partition(":")[0]}: {error}')
+            continue
+        if keys.keys() & trusted.keys():
+            raise ValueError(f'issuer {next(iter(keys))!r} listed twice among the trusted keys')
+        trusted.update(keys)
+    return trusted, unreadable
+
+
 @dataclass(frozen=True)
 class Verdict:
     accepted: bool

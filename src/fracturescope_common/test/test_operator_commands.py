@@ -22,6 +22,7 @@ from fracturescope_common.operator_commands import (
     canonical_bytes,
     fields_of,
     finite_args,
+    load_trusted_keys,
     parse_trusted_keys,
 )
 import pytest
@@ -151,3 +152,12 @@ def test_fields_of_message_and_argument_check():
     assert finite_args(fields, 2) == (1.0, 2.0)
     assert finite_args(fields, 3) is None
     assert finite_args(replace(fields, args=(1.0, float('nan'))), 2) is None
+
+
+def test_unreadable_key_files_are_left_out_and_reported(tmp_path):
+    signer = CommandSigner.from_key_file(tmp_path / 'op.pem', 'op-1', create=True)
+    keys, unreadable = load_trusted_keys([f'op-1:{tmp_path / "op.pem.pub"}', f'op-2:{tmp_path / "gone.pub"}'])
+    assert list(keys) == ['op-1'] and len(unreadable) == 1 and unreadable[0].startswith('op-2: ')
+    assert signer.issuer == 'op-1'
+    with pytest.raises(ValueError):
+        load_trusted_keys([f'op-1:{tmp_path / "op.pem.pub"}', f'op-1:{tmp_path / "op.pem.pub"}'])

@@ -66,7 +66,7 @@ class ControlLoop:
         self.standard = config.standard_mm
         self.output = config.start_output_hz
         self.operator_mode = Mode.AUTO          # what the operator asked for (AUTO, HOLD=stop, ESTOP, MANUAL)
-        self._manual = config.start_output_hz
+        self.manual_output = config.start_output_hz  # operator frequencies, clamped
         self._measurement: Measurement | None = None
         self._controller_running = False       # reset before the next AUTO update
         controller.reset(*self.output)
@@ -83,7 +83,7 @@ class ControlLoop:
             return self._emit(Mode.HOLD, 'stop', now_s)
         if self.operator_mode == Mode.MANUAL:
             self._controller_running = False
-            self.output = limit_output(self.output, self._manual, self.config.limits, self.config.period_s)
+            self.output = limit_output(self.output, self.manual_output, self.config.limits, self.config.period_s)
             return self._emit(Mode.MANUAL, None, now_s)
         problem = self._problem(now_s)
         if problem is not None:
@@ -118,7 +118,7 @@ class ControlLoop:
         """Operator frequencies, clamped to the limits; refused (False) when not finite or during an e-stop."""
         if self.operator_mode == Mode.ESTOP or not (math.isfinite(f_left_hz) and math.isfinite(f_right_hz)):
             return False
-        self._manual = (clamp(f_left_hz, self.config.limits), clamp(f_right_hz, self.config.limits))
+        self.manual_output = (clamp(f_left_hz, self.config.limits), clamp(f_right_hz, self.config.limits))
         self.operator_mode = Mode.MANUAL
         return True
 

@@ -112,7 +112,12 @@ class PlcClient:
             return None
         async with self._lock:
             client = self._client
-            if client is None or not client.connected:
+            if client is None:
+                return None
+            if not client.connected:  # the PLC closed the connection since the last exchange
+                self.last_error = 'connection closed by the PLC'
+                self._drop()
+                self._lost.set()
                 return None
             try:
                 start, words = self.map.encode(values)
@@ -149,6 +154,7 @@ class PlcClient:
             return False
         self._client = client
         self.counters.connects += 1
+        self.last_error = ''
         return True
 
     def _drop(self) -> None:

@@ -18,9 +18,10 @@ Choices where the paper leaves room, each for a stated reason:
   every split between the rolls as an optimum; we use the least-squares (minimum-norm, "MMSE") solution, which is
   unique, is one of those optima when alpha = beta, and shares the work between both rolls.
 - Step 4, the movement asked of eq. 11: the movement still needed to bring x-hat to x_s, i.e. x_s - x-hat minus the
-  movement of changes already decided but not yet seen by the camera (the window's scheduled shares and the changes
-  of the last `response_slots` slots). This is the "compensate the edge deviation appearing in the past k slots" of
-  step 7: without it every slot would re-order the same correction and the loop would overshoot under delay.
+  movement of changes already decided but not yet visible in x-hat (the window's scheduled shares, and applied
+  changes still inside the camera delay or the step-3 smoothing). This is the "compensate the edge deviation
+  appearing in the past k slots" of step 7: without it every slot would re-order the same correction and the loop
+  would overshoot under delay.
 - Eq. 12 divides by one slot's movement, which disturbances dominate. We apply it to sums over the window (the
   change of u over the last k slots, `response_slots` earlier, against the movement of x-hat over the last k
   slots), only when the controller itself moved the rolls enough to explain the movement, and blend the result in
@@ -125,7 +126,7 @@ class MsnfController:
         k, r = params.window, params.response_slots
         self._positions: deque[float] = deque(maxlen=k + 1)          # x(t-k) ... x(t)
         self._smoothed: deque[float] = deque(maxlen=k + 1)           # x-hat(t-k) ... x-hat(t)
-        self._u_applied: deque[float] = deque(maxlen=k + r + 1)      # u after each slot, oldest first
+        self._u_applied: deque[float] = deque(maxlen=k + r + 2)      # u after each slot, oldest first
         self._output = (math.nan, math.nan)
 
     def reset(self, f_left: float, f_right: float) -> None:
@@ -158,12 +159,18 @@ class MsnfController:
         return roll_differential(f_left, f_right, self.params.alpha, self.params.beta)
 
     def _movement_in_flight(self) -> float:
-        """Sheet movement (mm) still to come from changes decided already: scheduled, or applied within the last
-        `response_slots` slots (not yet visible to the camera)."""
-        pending_left, pending_right = self._window.pending()
+        """Movement of x-hat (mm) still to come from changes decided already: the window's scheduled shares, and
+        each applied change weighted by the share of it x-hat cannot show yet. A change applied a slots ago is in
+        x(t-j) once a - j > response_slots, and x-hat sees it through the step-3 weights."""
+        r = self.params.response_slots
+        weights = [2.0 ** -(j + 1) for j in range(len(self._positions))]
+        total = sum(weights)
+        pending = self._u(*self._window.pending())
         u = list(self._u_applied)
-        recent = u[-1] - u[max(len(u) - 1 - self.params.response_slots, 0)]
-        return (self._u(pending_left, pending_right) + recent) / self.gamma
+        for age in range(1, len(u)):
+            visible = sum(w for j, w in enumerate(weights) if age - j > r) / total
+            pending += (u[-age] - u[-age - 1]) * (1.0 - visible)
+        return pending / self.gamma
 
     def _update_gamma(self) -> None:
         """Eq. 12 over the window: change of u from slot t-r-k to t-r against the movement of x-hat from t-k to t."""

@@ -13,8 +13,10 @@ a value outside [f_min, f_max] (or not finite) is never sent; the exchange is re
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import asdict, dataclass
 import struct
+import time
 
 from fracturescope_common.register_map import RegisterMap
 from pymodbus.client import AsyncModbusTcpClient
@@ -59,12 +61,14 @@ class PlcStatus:
 class ClientCounters:
     connects: int = 0
     connect_failures: int = 0
-    writes_ok: int = 0
+    writes: int = 0
     write_failures: int = 0
     refused_out_of_range: int = 0
 
 
 class PlcClient:
+    RATE_WINDOW_S = 5.0
+
     def __init__(self, register_map: RegisterMap, host: str, port: int, limits: OutputLimits, timeout_s: float,
                  backoff_min_s: float, backoff_max_s: float) -> None:
         if not 0 < backoff_min_s <= backoff_max_s:
@@ -78,6 +82,8 @@ class PlcClient:
         self._lost = asyncio.Event()
         self._lock = asyncio.Lock()
         self._heartbeat = 0
+        self._write_times: deque[float] = deque()  # monotonic s of the writes of the last RATE_WINDOW_S
+        self.status: PlcStatus | None = None         # the PLC's status registers at the last exchange
         self._write_start, _ = register_map.span(WRITE_GROUP)
         self._status_span = register_map.span(STATUS_GROUP)
 
@@ -125,18 +131,42 @@ class PlcClient:
                 if written.isError():
                     raise ModbusException(f'PLC refused the write: {written}')
                 self._heartbeat = values['heartbeat']
-                self.counters.writes_ok += 1
+                self.counters.writes += 1
+                self._count_write(time.monotonic())
                 status_start, count = self._status_span
                 read = await client.read_holding_registers(status_start, count=count, device_id=self.map.device_id)
                 if read.isError():
                     raise ModbusException(f'PLC refused the read: {read}')
-                return PlcStatus(**self.map.decode(status_start, list(read.registers), STATUS_GROUP))
+                self.status = PlcStatus(**self.map.decode(status_start, list(read.registers), STATUS_GROUP))
+                return self.status
             except (TimeoutError, ModbusException, OSError) as error:
                 self.counters.write_failures += 1
                 self.last_error = f'{type(error).__name__}: {error}'
                 self._drop()
                 self._lost.set()
                 return None
+
+    def write_rate_hz(self) -> float:
+        """Writes per second over the last RATE_WINDOW_S."""
+        times = self._write_times
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        return (len(times) - 1) / span if span > 0 else 0.0
+
+    def diagnostics(self) -> dict[str, object]:
+        """Connection, counters, rate and the PLC's own state, keys prefixed plc_."""
+        status = self.status
+        return {
+            'plc_connected': self.connected, 'plc': f'{self.host}:{self.port}',
+            **{f'plc_{name}': value for name, value in asdict(self.counters).items()},
+            'plc_write_rate_hz': round(self.write_rate_hz(), 2),
+            'plc_state': status.plc_state if status else '', 'plc_alarms': status.alarms if status else '',
+            'plc_last_error': self.last_error,
+        }
+
+    def _count_write(self, now: float) -> None:
+        self._write_times.append(now)
+        while self._write_times[0] < now - self.RATE_WINDOW_S:
+            self._write_times.popleft()
 
     async def _connect(self) -> bool:
         # pymodbus' own reconnect is off (reconnect_delay=0): run() owns the backoff and the counters.

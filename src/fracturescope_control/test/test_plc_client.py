@@ -69,6 +69,10 @@ def test_writes_reads_refuses_out_of_range_and_reconnects_with_backoff():
             assert await client.exchange(60.0, 29.0, 0) is None          # refused before encoding: never sent
             assert await client.exchange(math.nan, 29.0, 0) is None
             assert client.counters.refused_out_of_range == 2 and plc.snapshot().writes == 1
+            await client.exchange(31.5, 29.0, 0)
+            report = client.diagnostics()
+            assert (report['plc_writes'], report['plc_refused_out_of_range'], report['plc_connected']) == (2, 2, True)
+            assert report['plc_write_rate_hz'] > 0 and report['plc_state'] == 0   # following: heartbeat fresh
             nonlocal server
             server.stop()                                                  # the PLC goes away
             assert await client.exchange(32.0, 29.0, 0) is None

@@ -1,7 +1,6 @@
 """Control node: edge measurements in, spreader-roll setpoints out to the PLC over Modbus TCP, operator commands
 obeyed only when signed by a trusted key (loop: loop.py, controllers: msnf.py / pid.py, PLC: plc_client.py)."""
 
-from collections import deque
 import math
 import time
 
@@ -81,8 +80,6 @@ class ControlNode(Node):
         self._io.submit(self._plc.run())
         self._last: Output | None = None
         self._stamp = None
-        self._plc_status = None
-        self._write_times: deque[float] = deque()
         self._pub = self.create_publisher(RollCommand, 'roll_command', RELIABLE_EVENTS)
         self.create_subscription(EdgeMeasurement, 'edges', self._on_edges, RELIABLE_EVENTS)
         # Own groups: a tick awaiting its Modbus write must not delay measurements, nor an e-stop wait for a tick.
@@ -121,13 +118,7 @@ class ControlNode(Node):
             self._health.count(f'hold_{out.hold_reason}')
         self._last = out
         status = await in_event_loop(self, self._io, self._plc.exchange(out.f_left_hz, out.f_right_hz, int(out.mode)))
-        if status is not None:
-            self._plc_status = status
-            now = time.monotonic()
-            self._write_times.append(now)
-            while self._write_times[0] < now - 5.0:
-                self._write_times.popleft()
-        elif self._plc.counters.refused_out_of_range:
+        if status is None and self._plc.counters.refused_out_of_range:
             self._health.problem('refused_out_of_range', self._plc.last_error, Level.ERROR)
         msg = RollCommand(mode=int(out.mode), controller=self._p.controller, f_left_hz=out.f_left_hz,
                           f_right_hz=out.f_right_hz, error_left_mm=out.error_left_mm,
@@ -141,19 +132,13 @@ class ControlNode(Node):
         return f'{mode}, {plc}'
 
     def _values(self) -> dict[str, object]:
-        c, out, status = self._plc.counters, self._last, self._plc_status
-        span = self._write_times[-1] - self._write_times[0] if len(self._write_times) > 1 else 0.0
+        out = self._last
         return {
             'controller': self._p.controller, 'mode': out.mode.name if out else '',
             'hold_reason': (out.hold_reason or '') if out else '',
             'f_left_hz': out.f_left_hz if out else math.nan, 'f_right_hz': out.f_right_hz if out else math.nan,
-            'gamma': getattr(self._loop.controller, 'gamma', ''),
-            'plc_connected': self._plc.connected, 'plc': f'{self._p.plc_host}:{self._p.plc_port}',
-            'plc_connects': c.connects, 'plc_connect_failures': c.connect_failures, 'plc_writes': c.writes_ok,
-            'plc_write_failures': c.write_failures, 'plc_refused_out_of_range': c.refused_out_of_range,
-            'plc_write_rate_hz': round((len(self._write_times) - 1) / span, 2) if span > 0 else 0.0,
-            'plc_state': status.plc_state if status else '', 'plc_alarms': status.alarms if status else '',
-            'plc_last_error': self._plc.last_error, 'trusted_operators': ','.join(self._verifier.issuers),
+            'gamma': getattr(self._loop.controller, 'gamma', ''), **self._plc.diagnostics(),
+            'trusted_operators': ','.join(self._verifier.issuers),
         }
 
     def destroy_node(self) -> None:

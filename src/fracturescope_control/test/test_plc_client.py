@@ -72,7 +72,7 @@ def test_writes_reads_refuses_out_of_range_and_reconnects_with_backoff():
             await client.exchange(31.5, 29.0, 0)
             report = client.diagnostics()
             assert (report['plc_writes'], report['plc_refused_out_of_range'], report['plc_connected']) == (2, 2, True)
-            assert report['plc_write_rate_hz'] > 0 and report['plc_state'] == 0   # following: heartbeat fresh
+            assert report['plc_write_rate_hz'] > 0 and report['plc_state'] in (0, 1)  # PLC refreshes it per cycle
             nonlocal server
             server.stop()                                                  # the PLC goes away
             assert await client.exchange(32.0, 29.0, 0) is None

@@ -19,6 +19,7 @@ from fracturescope_common.operator_commands import COMMAND_CODES, CommandFields,
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import from_ns
 import rclpy
+from rclpy.duration import Duration
 from rclpy.signals import SignalHandlerOptions
 
 from fracturescope_msgs.msg import OperatorCommand
@@ -45,7 +46,7 @@ def publish(msg: OperatorCommand, topic: str, wait_s: float) -> bool:
         if publisher.get_subscription_count() == 0:
             return False
         publisher.publish(msg)
-        return publisher.wait_for_all_acked(rclpy.duration.Duration(seconds=max(deadline - time.monotonic(), 0.1)))
+        return publisher.wait_for_all_acked(Duration(seconds=max(deadline - time.monotonic(), 0.1)))
     finally:
         rclpy.try_shutdown(context=context)
 

@@ -98,7 +98,7 @@ class ControlNode(Node):
         await self._write(self._loop.tick(time.monotonic()))
 
     async def _on_command(self, msg: OperatorCommand) -> None:
-        if msg.target not in ('', self._p.command_target):
+        if msg.target not in ('', self._p.command_target) or msg.command == OperatorCommand.INSPECT_AGAIN:
             self._health.count('commands_for_others')
             return
         command = fields_of(msg)

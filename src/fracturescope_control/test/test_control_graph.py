@@ -80,6 +80,7 @@ def test_loop_holds_the_edge_across_a_plc_restart_and_the_plc_holds_without_hear
             assert probe.spin_until(lambda: probe.commands[-1].written_to_plc is False, 10.0), \
                 'node kept claiming writes with the PLC gone'
             assert probe.spin_until(lambda: probe.diag('control', 'plc_connects') == '2', 30.0), 'no reconnect'
+            assert int(probe.diag('control', 'plc_write_missed')) >= 1              # the outage was reported
             written_again = len(probe.commands)
             assert probe.spin_until(lambda: any(c.written_to_plc for c in probe.commands[written_again:]), 10.0)
             assert probe.spin_until(lambda: probe.centre_error() < 2.0, 30.0), 'edge not held after the restart'

@@ -117,9 +117,12 @@ class ControlNode(Node):
         if out.mode == Mode.HOLD and (self._last is None or self._last.hold_reason != out.hold_reason):
             self._health.count(f'hold_{out.hold_reason}')
         self._last = out
+        refused_before = self._plc.counters.refused_out_of_range
         status = await in_event_loop(self, self._io, self._plc.exchange(out.f_left_hz, out.f_right_hz, int(out.mode)))
-        if status is None and self._plc.counters.refused_out_of_range:
-            self._health.problem('refused_out_of_range', self._plc.last_error, Level.ERROR)
+        if status is None and self._plc.counters.connects:  # per missed write (not while first connecting)
+            refused = self._plc.counters.refused_out_of_range > refused_before
+            self._health.problem('refused_out_of_range' if refused else 'plc_write_missed', self._plc.last_error
+                                 or 'PLC not connected', Level.ERROR)
         msg = RollCommand(mode=int(out.mode), controller=self._p.controller, f_left_hz=out.f_left_hz,
                           f_right_hz=out.f_right_hz, error_left_mm=out.error_left_mm,
                           error_right_mm=out.error_right_mm, written_to_plc=status is not None)

@@ -14,7 +14,7 @@ setup(
     zip_safe=True,
     maintainer='FractureScope maintainers',
     maintainer_email='maintainers@fracturescope.dev',
-    description='Simulated sources for the FractureScope graph.',
+    description='Simulated sources for the FractureScope graph: detections, the production line, a Modbus TCP PLC.',
     license='Apache-2.0',
     entry_points={
         'console_scripts': [

@@ -99,7 +99,7 @@ class LineModel:
         self._f_felt = self._f_act
         a, b, _ = self._factors(0.0)
         self._u0 = a * params.f_nominal_hz - b * params.f_nominal_hz
-        self._p = params.start_centre_mm - 0.0
+        self._p = params.start_centre_mm
         self._drift_speed = 0.0
         self._d = 0.0
         self._next_step = params.step_period_s

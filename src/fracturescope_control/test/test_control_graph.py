@@ -15,7 +15,7 @@ import time
 from fracturescope_bringup.graph_monitor import watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.testing import isolated_ros_env, launched
-from fracturescope_common.operator_commands import ESTOP, MANUAL, RESUME, CommandSigner
+from fracturescope_common.operator_commands import ESTOP, MANUAL, RESUME, SET_STANDARD, STOP, CommandSigner
 from fracturescope_common.qos import OBSERVER_STREAM, RELIABLE_EVENTS
 from fracturescope_control.teleop import to_message
 import pytest
@@ -142,6 +142,17 @@ def test_signed_commands_from_the_teleop_cli_and_every_bad_one_refused(tmp_path,
                 probe.observed.diagnostics.get('control')
             assert probe.commands[-1].mode == RollCommand.MODE_MANUAL              # still obeying only alice
             assert probe.spin_until(lambda: probe.commands[-1].f_left_hz == 20.0, 20.0)
+
+            # Resume with a new standard 10 mm to the right: the loop moves the sheet there; stop holds the output.
+            probe.operator.publish(to_message(alice.sign(SET_STANDARD, (260.0, 1760.0), 'control')))
+            probe.operator.publish(to_message(alice.sign(RESUME, (), 'control')))
+            assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_AUTO, 10.0)
+            assert probe.spin_until(lambda: abs(probe.centre_error() - 10.0) < 2.0, 30.0), probe.centre_error()
+            probe.operator.publish(to_message(alice.sign(STOP, (), 'control')))
+            assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_HOLD, 10.0)
+            held = (probe.commands[-1].f_left_hz, probe.commands[-1].f_right_hz)
+            probe.spin_until(lambda: False, 0.5)
+            assert all((c.f_left_hz, c.f_right_hz) == held for c in probe.commands[-2:])
 
             sent = teleop(graph_env, key, 'alice', 'estop')
             assert sent.returncode == 0, sent.stderr

@@ -18,6 +18,8 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
+            'control_node = fracturescope_control.nodes.control_node:main',
+            'fracturescope-teleop = fracturescope_control.teleop:run',
         ],
     },
 )

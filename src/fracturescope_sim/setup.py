@@ -14,11 +14,12 @@ setup(
     zip_safe=True,
     maintainer='FractureScope maintainers',
     maintainer_email='maintainers@fracturescope.dev',
-    description='Simulated sources for the FractureScope graph.',
+    description='Simulated sources for the FractureScope graph: detections, the production line, a Modbus TCP PLC.',
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
             'detection_source = fracturescope_sim.nodes.detection_source:main',
+            'plc_simulator = fracturescope_sim.nodes.plc_simulator:main',
         ],
     },
 )

@@ -8,9 +8,11 @@ from pathlib import Path
 import sys
 import time
 
+from fracturescope_common.keys import load_or_create_private_key
 from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.store import LedgerStore
 
+from fracturescope_bringup.control_summary import add_control_rows, standard_edges, watch_control
 from fracturescope_bringup.graph_monitor import watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.launch_xml import load_launch_file
@@ -69,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         'ledger_dir': str(ledger_dir), 'detection_rate_hz': str(args.detection_rate),
         'detection_count': str(expected)}, env)
     database = ledger_dir / 'ledger.db'
+    load_or_create_private_key(ledger_dir / 'operator_key.pem')  # the operator key sim.launch.xml trusts
     before = ledger_checkpoint(database)
     size_before = before.tree_size if before else 0
     names = ', '.join(node.label for node in plan.nodes)
@@ -77,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     probe = GraphProbe(env, 'main_job')  # Ctrl-C is a KeyboardInterrupt: the run ends, and is still summarised
     observed = watch_graph(probe)
+    control = watch_control(probe)
     summary = Summary('FractureScope: simulated inspection run')
     with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
         started = next_line = time.monotonic()
@@ -110,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     if not reconciled and not summary.problems:
         summary.problems.append(f'the {expected} detections were not all accounted for within {SETTLE_S:.0f} s')
     add_ledger_rows(summary, observed, run_s, before, verification, consistency)
+    add_control_rows(summary, control, observed, run_s, standard_edges(args.launch_file.parent.parent / 'config'
+                                                                       / 'control.yaml'))
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
     summary.add('node logs', str(log_dir))

@@ -1,0 +1,40 @@
+from pathlib import Path
+
+from fracturescope_bringup.control_summary import (
+    ControlObservations,
+    add_control_rows,
+    alignment_errors,
+    standard_edges,
+)
+from fracturescope_bringup.graph_monitor import GraphObservations
+from fracturescope_bringup.summary import Summary
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_alignment_error_skips_settling_and_averages_both_edges():
+    truth = [(0.0, 280.0, 1780.0), (4.9, 260.0, 1760.0), (5.0, 252.0, 1746.0), (6.0, 250.0, 1750.0)]
+    errors = alignment_errors(truth, (250.0, 1750.0), skip_s=5.0)
+    assert errors.tolist() == [3.0, 0.0]
+    assert alignment_errors([], (250.0, 1750.0), 5.0).size == 0
+    assert standard_edges(REPO_ROOT / 'config' / 'control.yaml') == (250.0, 1750.0)
+
+
+def observed(**control):
+    graph = GraphObservations()
+    graph.diagnostics = {'control': {k: str(v) for k, v in control.items()}}
+    return graph
+
+
+def test_rows_and_problems():
+    truth = ControlObservations([(t * 0.1, 251.0, 1751.0) for t in range(100)])
+    summary = Summary('run')
+    add_control_rows(summary, truth, observed(controller='msnf', plc_writes=50, plc_write_rate_hz=5.0,
+                                              plc_refused_out_of_range=0, plc_connected=True, mode='AUTO'), 10.0,
+                     (250.0, 1750.0))
+    assert summary.all_ok, summary.problems
+    assert 'mean 1.0 mm, p95 1.0 mm (msnf' in summary.rows[0][1]
+    assert summary.rows[1][1].startswith('50 setpoint writes (5.0/s lately), 0 failed, 0 refused out of range')
+    summary = Summary('run')
+    add_control_rows(summary, ControlObservations(), observed(plc_writes=0, plc_connected=False), 10.0, (0.0, 1.0))
+    assert summary.problems == ['no line ground truth received', 'no setpoint reached the PLC']

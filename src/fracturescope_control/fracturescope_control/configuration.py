@@ -1,0 +1,36 @@
+"""The control loop as config/control.yaml describes it (the node's parameters, as a namespace)."""
+
+from types import SimpleNamespace
+
+from fracturescope_control.controller import Controller
+from fracturescope_control.loop import ControlLoop, LoopConfig
+from fracturescope_control.msnf import MsnfController, MsnfParameters
+from fracturescope_control.output_limits import OutputLimits
+from fracturescope_control.pid import PidController, PidParameters
+
+CONTROLLERS = ('msnf', 'pid')
+
+
+def make_controller(p: SimpleNamespace) -> Controller:
+    if p.controller == 'msnf':
+        return MsnfController(MsnfParameters(
+            alpha=p.alpha, beta=p.beta, gamma_initial=p.msnf_gamma_initial, gamma_min=p.msnf_gamma_min,
+            gamma_max=p.msnf_gamma_max, gamma_rate=p.msnf_gamma_rate, min_excitation_hz=p.msnf_min_excitation_hz,
+            window=p.msnf_window, response_slots=p.msnf_response_slots, standard_range_mm=p.standard_range_mm))
+    if p.controller == 'pid':
+        return PidController(PidParameters(
+            kp=p.pid_kp, ki=p.pid_ki, kd=p.pid_kd, derivative_filter_s=p.pid_derivative_filter_s,
+            tracking_s=p.pid_tracking_s, alpha=p.alpha, beta=p.beta, period_s=p.period_s,
+            standard_range_mm=p.standard_range_mm))
+    raise ValueError(f'controller {p.controller!r} is not one of {CONTROLLERS}')
+
+
+def output_limits(p: SimpleNamespace) -> OutputLimits:
+    return OutputLimits(p.f_min_hz, p.f_max_hz, p.slew_hz_per_s)
+
+
+def make_loop(p: SimpleNamespace) -> ControlLoop:
+    return ControlLoop(make_controller(p), LoopConfig(
+        limits=output_limits(p), period_s=p.period_s, stale_after_s=p.stale_after_s,
+        safe_output_hz=(p.safe_f_left_hz, p.safe_f_right_hz), start_output_hz=(p.start_f_left_hz, p.start_f_right_hz),
+        standard_mm=(p.standard_left_mm, p.standard_right_mm)))

@@ -1,0 +1,144 @@
+"""The control loop of the spreader rolls: modes, operator commands, measurement checks, controller, limits.
+
+One `tick` per control period gives the setpoints to write. Plain Python (no ROS, no Modbus): the control node and
+the closed-loop benchmark run the same loop.
+
+Modes (RollCommand.mode): AUTO the controller drives; HOLD the last output is kept (operator stop, or no usable
+measurement); ESTOP the configured safe output, at once, without slew, until an operator resumes; MANUAL the
+operator's frequencies, clamped and slewed. Leaving HOLD / MANUAL / ESTOP for AUTO restarts the controller from the
+output then running (bumpless).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+import math
+
+from fracturescope_control.controller import Controller
+from fracturescope_control.output_limits import OutputLimits, clamp, limit_output, measurement_problem
+
+
+class Mode(IntEnum):
+    """Same values as RollCommand.MODE_*."""
+
+    AUTO = 0
+    HOLD = 1
+    ESTOP = 2
+    MANUAL = 3
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    limits: OutputLimits
+    period_s: float              # control period (s)
+    stale_after_s: float         # a measurement older than this does not drive the rolls (s)
+    safe_output_hz: tuple[float, float]   # e-stop output (Hz), within limits
+    start_output_hz: tuple[float, float]  # output before the first tick (Hz), within limits
+    standard_mm: tuple[float, float]      # standard left and right edge positions (mm)
+
+
+@dataclass(frozen=True)
+class Output:
+    mode: Mode
+    f_left_hz: float
+    f_right_hz: float
+    error_left_mm: float         # NaN without a usable measurement
+    error_right_mm: float
+    hold_reason: str | None      # 'stop', 'stale', 'invalid' in HOLD
+
+
+@dataclass(frozen=True)
+class Measurement:
+    left_mm: float
+    right_mm: float
+    usable: bool                 # status OK or REPAIRED
+    received_s: float            # receiver clock (s)
+
+
+class ControlLoop:
+    def __init__(self, controller: Controller, config: LoopConfig) -> None:
+        for name, pair in (('safe', config.safe_output_hz), ('start', config.start_output_hz)):
+            if not all(config.limits.contains(f) for f in pair):
+                raise ValueError(f'{name} output {pair} Hz outside the limits')
+        self.controller = controller
+        self.config = config
+        self.standard = config.standard_mm
+        self.output = config.start_output_hz
+        self.operator_mode = Mode.AUTO          # what the operator asked for (AUTO, HOLD=stop, ESTOP, MANUAL)
+        self.manual_output = config.start_output_hz  # operator frequencies, clamped
+        self._measurement: Measurement | None = None
+        self._controller_running = False       # reset before the next AUTO update
+        controller.reset(*self.output)
+
+    def measure(self, measurement: Measurement) -> None:
+        self._measurement = measurement
+
+    def tick(self, now_s: float) -> Output:
+        """The setpoints for this period."""
+        if self.operator_mode == Mode.ESTOP:
+            return self._emit(Mode.ESTOP, None, now_s)
+        if self.operator_mode == Mode.HOLD:
+            self._controller_running = False
+            return self._emit(Mode.HOLD, 'stop', now_s)
+        if self.operator_mode == Mode.MANUAL:
+            self._controller_running = False
+            self.output = limit_output(self.output, self.manual_output, self.config.limits, self.config.period_s)
+            return self._emit(Mode.MANUAL, None, now_s)
+        problem = self._problem(now_s)
+        if problem is not None:
+            self._controller_running = False
+            return self._emit(Mode.HOLD, problem, now_s)
+        if not self._controller_running:
+            self.controller.reset(*self.output)
+            self._controller_running = True
+        m = self._measurement
+        centre = (m.left_mm + m.right_mm) / 2
+        wanted = self.controller.update(centre, sum(self.standard) / 2)
+        self.output = limit_output(self.output, wanted, self.config.limits, self.config.period_s)
+        self.controller.applied(*self.output)
+        return self._emit(Mode.AUTO, None, now_s)
+
+    # Operator commands, already authenticated by the caller.
+    def stop(self) -> None:
+        if self.operator_mode != Mode.ESTOP:   # only resume leaves an e-stop
+            self.operator_mode = Mode.HOLD
+
+    def resume(self) -> None:
+        self.operator_mode = Mode.AUTO
+        self._controller_running = False
+
+    def estop(self, now_s: float) -> Output:
+        """Safe output now; the caller writes it at once rather than at the next tick."""
+        self.operator_mode = Mode.ESTOP
+        self._controller_running = False
+        return self._emit(Mode.ESTOP, None, now_s)
+
+    def manual(self, f_left_hz: float, f_right_hz: float) -> bool:
+        """Operator frequencies, clamped to the limits; refused (False) when not finite or during an e-stop."""
+        if self.operator_mode == Mode.ESTOP or not (math.isfinite(f_left_hz) and math.isfinite(f_right_hz)):
+            return False
+        self.manual_output = (clamp(f_left_hz, self.config.limits), clamp(f_right_hz, self.config.limits))
+        self.operator_mode = Mode.MANUAL
+        return True
+
+    def set_standard(self, left_mm: float, right_mm: float) -> bool:
+        if not (math.isfinite(left_mm) and math.isfinite(right_mm) and left_mm < right_mm):
+            return False
+        self.standard = (left_mm, right_mm)
+        return True
+
+    def _problem(self, now_s: float) -> str | None:
+        m = self._measurement
+        if m is None:
+            return 'stale'
+        return measurement_problem(m.left_mm, m.right_mm, m.usable, now_s - m.received_s,
+                                   self.config.stale_after_s)
+
+    def _emit(self, mode: Mode, reason: str | None, now_s: float) -> Output:
+        if mode == Mode.ESTOP:
+            self.output = self.config.safe_output_hz
+        m = self._measurement
+        usable = m is not None and self._problem(now_s) is None
+        errors = (m.left_mm - self.standard[0], m.right_mm - self.standard[1]) if usable else (math.nan, math.nan)
+        return Output(mode, *self.output, *errors, reason)

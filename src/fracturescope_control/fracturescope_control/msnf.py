@@ -1,0 +1,189 @@
+"""Multi-Stage Negative Feedback control of the spreader rolls (seed 002, section IV.E, eqs. 10-13, Algorithm 2).
+
+The line is modelled by eq. 10, alpha f_l - beta f_r = gamma (x - x_s): a change of the roll differential
+u = alpha f_l - beta f_r moves the sheet by delta_u / gamma. Each control slot (5 Hz) the controller
+
+  step 2  updates gamma from what its own past changes did to the sheet (eq. 12),
+  step 3  smooths the measured position over the last k + 1 slots with weights 1/2, 1/4, ... (newest first),
+  check   holds the rolls while the smoothed position is inside the standard range,
+  step 4  computes the smallest roll changes that move the sheet back to the standard (eq. 11),
+  step 5  takes them as the expected change of rotation speed of this slot,
+  step 6  spreads that change over the next k slots as 1/2, 1/4, ..., 1/2^k of it (eq. 13),
+  step 7  applies, in this slot, the shares due now from the decisions of the last k slots.
+
+Choices where the paper leaves room, each for a stated reason:
+- Step 3: the weights 1/2 ... 1/2^(k+1) sum to 1 - 2^-(k+1), not 1; applied to positions measured from the image
+  border (~300 mm) that would bias x-hat by ~300 * 2^-(k+1) mm. We divide by the sum: same shape, no bias.
+- Eq. 11: the paper minimises |df_l| + |df_r| and calls it MMSE. With alpha = beta the absolute-value objective has
+  every split between the rolls as an optimum; we use the least-squares (minimum-norm, "MMSE") solution, which is
+  unique, is one of those optima when alpha = beta, and shares the work between both rolls.
+- Step 4, the movement asked of eq. 11: the movement still needed to bring x-hat to x_s, i.e. x_s - x-hat minus the
+  movement of changes already decided but not yet visible in x-hat (the window's scheduled shares, and applied
+  changes still inside the camera delay or the step-3 smoothing). This is the "compensate the edge deviation
+  appearing in the past k slots" of step 7: without it every slot would re-order the same correction and the loop
+  would overshoot under delay.
+- Eq. 12 divides by one slot's movement, which disturbances dominate. We apply it to sums over the window (the
+  change of u over the last k slots, `response_slots` earlier, against the movement of x-hat over the last k
+  slots), only when the controller itself moved the rolls enough to explain the movement, and blend the result in
+  with a rate; gamma stays within configured bounds.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+import math
+
+
+@dataclass(frozen=True)
+class MsnfParameters:
+    alpha: float                 # nominal left roll ratio factor (1)
+    beta: float                  # nominal right roll ratio factor (1)
+    gamma_initial: float         # gamma before any update (Hz of differential per mm)
+    gamma_min: float             # bounds of the gamma estimate (Hz/mm)
+    gamma_max: float
+    gamma_rate: float            # share of a new eq. 12 estimate blended in per update (0..1)
+    min_excitation_hz: float     # |change of u| over the window needed before gamma is updated (Hz)
+    window: int                  # k: slots of the smoothing and of the multi-stage window (slots)
+    response_slots: int          # slots a roll change takes to show at the camera beyond the next one (slots)
+    standard_range_mm: float     # |x-hat - x_s| within which the rolls are held (mm)
+
+
+def attenuation_weights(k: int) -> list[float]:
+    """Eq. 13: the share of an expected change applied in each of the next k slots: 1/2, 1/4, ..., 1/2^k."""
+    return [2.0 ** -(j + 1) for j in range(k)]
+
+
+def smoothed_position(history: Sequence[float]) -> float:
+    """Algorithm 2 step 3: x-hat(t) = sum_{i=t-k}^{t} x(i) / 2^(t-i+1), over the weights' sum (history oldest
+    first, newest last)."""
+    weights = [2.0 ** -(age + 1) for age in range(len(history))]
+    return sum(w * x for w, x in zip(weights, reversed(history), strict=True)) / sum(weights)
+
+
+def minimum_change(movement_mm: float, gamma: float, alpha: float, beta: float) -> tuple[float, float]:
+    """Eq. 11: the roll changes (df_l, df_r) of least squared size with alpha df_l - beta df_r = gamma * movement."""
+    needed = gamma * movement_mm
+    norm = alpha * alpha + beta * beta
+    return alpha * needed / norm, -beta * needed / norm
+
+
+def roll_differential(f_left: float, f_right: float, alpha: float, beta: float) -> float:
+    """Left side of eq. 10: u = alpha f_l - beta f_r (Hz)."""
+    return alpha * f_left - beta * f_right
+
+
+def gamma_estimate(delta_u: float, movement_mm: float) -> float | None:
+    """Eq. 12: gamma* = (alpha df_l - beta df_r) / dx-hat, with delta_u = alpha df_l - beta df_r; None when the
+    sheet did not move."""
+    if movement_mm == 0.0:
+        return None
+    return delta_u / movement_mm
+
+
+class MultiStageWindow:
+    """Steps 6-7: decisions spread over the next k slots with attenuating shares; `advance` pops this slot's sum."""
+
+    def __init__(self, k: int) -> None:
+        self._weights = attenuation_weights(k)
+        self._due: deque[list[float]] = deque([0.0, 0.0] for _ in range(k))  # slot t, t+1, ..., t+k-1
+
+    def schedule(self, delta_f_left: float, delta_f_right: float) -> None:
+        """Step 6: slot t+j receives delta / 2^(j+1)."""
+        for slot, weight in zip(self._due, self._weights, strict=True):
+            slot[0] += delta_f_left * weight
+            slot[1] += delta_f_right * weight
+
+    def advance(self) -> tuple[float, float]:
+        """Step 7: the sum of the shares due in this slot (from the decisions of the last k slots); then move on."""
+        due = self._due.popleft()
+        self._due.append([0.0, 0.0])
+        return due[0], due[1]
+
+    def pending(self) -> tuple[float, float]:
+        """Scheduled changes not yet applied."""
+        return sum(s[0] for s in self._due), sum(s[1] for s in self._due)
+
+    def clear(self) -> None:
+        for slot in self._due:
+            slot[0] = slot[1] = 0.0
+
+
+class MsnfController:
+    """Algorithm 2, one `update` per control slot. Implements the Controller protocol."""
+
+    name = 'msnf'
+
+    def __init__(self, params: MsnfParameters) -> None:
+        if params.window < 1 or params.response_slots < 0:
+            raise ValueError('window must be >= 1 slot and response_slots >= 0')
+        if not 0 < params.gamma_min <= params.gamma_initial <= params.gamma_max:
+            raise ValueError('gamma_initial must lie within [gamma_min, gamma_max], all positive')
+        self.params = params
+        self.gamma = params.gamma_initial
+        self._window = MultiStageWindow(params.window)
+        k, r = params.window, params.response_slots
+        self._positions: deque[float] = deque(maxlen=k + 1)          # x(t-k) ... x(t)
+        self._smoothed: deque[float] = deque(maxlen=k + 1)           # x-hat(t-k) ... x-hat(t)
+        self._u_applied: deque[float] = deque(maxlen=k + r + 2)      # u after each slot, oldest first
+        self._output = (math.nan, math.nan)
+
+    def reset(self, f_left: float, f_right: float) -> None:
+        """Start from this output with no history (start, or back from hold / manual / e-stop)."""
+        self._output = (f_left, f_right)
+        self._window.clear()
+        self._positions.clear()
+        self._smoothed.clear()
+        self._u_applied.clear()
+        self._u_applied.append(self._u(f_left, f_right))
+
+    def update(self, measured_mm: float, standard_mm: float) -> tuple[float, float]:
+        p = self.params
+        self._positions.append(measured_mm)
+        x_hat = smoothed_position(self._positions)                  # step 3
+        self._smoothed.append(x_hat)
+        self._update_gamma()                                        # step 2 (uses x-hat(t))
+        if abs(x_hat - standard_mm) > p.standard_range_mm:          # outside the standard range: rectify
+            movement = (standard_mm - x_hat) - self._movement_in_flight()
+            self._window.schedule(*minimum_change(movement, self.gamma, p.alpha, p.beta))  # steps 4-6, eq. 11, 13
+        due_left, due_right = self._window.advance()                # step 7
+        return self._output[0] + due_left, self._output[1] + due_right
+
+    def applied(self, f_left: float, f_right: float) -> None:
+        """The output the limits let through: f(t-1) of the next slot."""
+        self._output = (f_left, f_right)
+        self._u_applied.append(self._u(f_left, f_right))
+
+    def _u(self, f_left: float, f_right: float) -> float:
+        return roll_differential(f_left, f_right, self.params.alpha, self.params.beta)
+
+    def _movement_in_flight(self) -> float:
+        """Movement of x-hat (mm) still to come from changes decided already: the window's scheduled shares, and
+        each applied change weighted by the share of it x-hat cannot show yet. A change applied a slots ago is in
+        x(t-j) once a - j > response_slots, and x-hat sees it through the step-3 weights."""
+        r = self.params.response_slots
+        weights = [2.0 ** -(j + 1) for j in range(len(self._positions))]
+        total = sum(weights)
+        pending = self._u(*self._window.pending())
+        u = list(self._u_applied)
+        for age in range(1, len(u)):
+            visible = sum(w for j, w in enumerate(weights) if age - j > r) / total
+            pending += (u[-age] - u[-age - 1]) * (1.0 - visible)
+        return pending / self.gamma
+
+    def _update_gamma(self) -> None:
+        """Eq. 12 over the window: change of u from slot t-r-k to t-r against the movement of x-hat from t-k to t."""
+        p = self.params
+        k, r = p.window, p.response_slots
+        if len(self._smoothed) < k + 1 or len(self._u_applied) < k + r + 1:
+            return
+        u = list(self._u_applied)
+        delta_u = u[-1 - r] - u[-1 - r - k]
+        if abs(delta_u) < p.min_excitation_hz:
+            return  # the rolls barely moved: the movement is the disturbance's, not ours
+        estimate = gamma_estimate(delta_u, self._smoothed[-1] - self._smoothed[0])
+        if estimate is None or estimate <= 0:
+            return  # moved against the rolls: a disturbance outweighed them
+        estimate = min(max(estimate, p.gamma_min), p.gamma_max)
+        self.gamma += p.gamma_rate * (estimate - self.gamma)

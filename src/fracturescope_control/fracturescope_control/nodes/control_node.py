@@ -1,0 +1,158 @@
+"""Control node: edge measurements in, spreader-roll setpoints out to the PLC over Modbus TCP, operator commands
+obeyed only when signed by a trusted key (loop: loop.py, controllers: msnf.py / pid.py, PLC: plc_client.py)."""
+
+import math
+import time
+
+from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.event_loop import EventLoopThread, in_event_loop
+from fracturescope_common.health import Health, Level
+from fracturescope_common.node_main import run_node
+from fracturescope_common.operator_commands import CommandVerifier, fields_of, load_trusted_keys
+from fracturescope_common.params import ParameterSpec as P
+from fracturescope_common.params import declare_parameters
+from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.register_map import RegisterMap
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+
+from fracturescope_control.configuration import make_loop, output_limits
+from fracturescope_control.loop import Measurement, Mode, Output
+from fracturescope_control.operator import obey
+from fracturescope_control.plc_client import PlcClient
+from fracturescope_msgs.msg import EdgeMeasurement, OperatorCommand, RollCommand
+
+D, INT, S, B, SA = (Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL,
+                  Parameter.Type.STRING_ARRAY)
+PARAMETERS = (
+    P('controller', S, 'msnf (seed 002 Algorithm 2) or pid (baseline) (name)'),
+    P('period_s', D, 'control period; the paper PLC runs at 5 Hz (s)'),
+    P('alpha', D, 'nominal left roll ratio factor of eq. 10 (1)'), P('beta', D, 'nominal right roll ratio factor (1)'),
+    P('msnf_gamma_initial', D, 'gamma of eq. 10 before any eq. 12 update (Hz/mm)'),
+    P('msnf_gamma_min', D, 'lower bound of the gamma estimate (Hz/mm)'),
+    P('msnf_gamma_max', D, 'upper bound of the gamma estimate (Hz/mm)'),
+    P('msnf_gamma_rate', D, 'share of each new eq. 12 estimate blended into gamma (0..1)'),
+    P('msnf_min_excitation_hz', D, 'roll-differential change over the window needed to update gamma (Hz)'),
+    P('msnf_window', INT, 'k: slots of smoothing and of the multi-stage window (slots)'),
+    P('msnf_response_slots', INT, 'slots a roll change takes to reach the camera beyond the next one (slots)'),
+    P('pid_kp', D, 'PID proportional gain (Hz/mm)'), P('pid_ki', D, 'PID integral gain (Hz/(mm s))'),
+    P('pid_kd', D, 'PID derivative gain (Hz s/mm)'), P('pid_derivative_filter_s', D, 'derivative filter (s)'),
+    P('pid_tracking_s', D, 'PID anti-windup back-calculation time (s)'),
+    P('standard_range_mm', D, 'deadband: |deviation| within which the rolls are held (mm)'),
+    P('standard_left_mm', D, 'standard left edge position (mm)'), P('standard_right_mm', D, 'standard right edge (mm)'),
+    P('f_min_hz', D, 'lowest roll frequency ever written (Hz)'), P('f_max_hz', D, 'highest roll frequency (Hz)'),
+    P('slew_hz_per_s', D, 'largest setpoint change per second outside an e-stop (Hz/s)'),
+    P('safe_f_left_hz', D, 'e-stop left output (Hz)'), P('safe_f_right_hz', D, 'e-stop right output (Hz)'),
+    P('start_f_left_hz', D, 'left output at start (Hz)'), P('start_f_right_hz', D, 'right output at start (Hz)'),
+    P('stale_after_s', D, 'older measurements do not drive the rolls: hold (s)'),
+    P('plc_host', S, 'PLC address (host)'), P('plc_port', INT, 'PLC Modbus TCP port (port)'),
+    P('register_map_path', S, 'register map of the PLC, config/plc_registers.yaml (path)'),
+    P('plc_timeout_s', D, 'Modbus connect / request timeout (s)'),
+    P('reconnect_min_s', D, 'first reconnect delay, doubled per failure (s)'),
+    P('reconnect_max_s', D, 'longest reconnect delay (s)'),
+    P('trusted_operator_keys', SA, 'issuer:key entries, key = 64 hex digits or a .pub / PEM file (list)'),
+    P('command_max_age_s', D, 'operator commands older than this are refused (s)'),
+    P('command_max_future_s', D, 'allowed clock skew of an operator command ahead of ours (s)'),
+    P('command_nonce_memory', INT, 'most nonces remembered within the freshness window (count)'),
+    P('command_target', S, 'target name this node obeys besides "" (name)'),
+    P('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
+)
+USABLE = (EdgeMeasurement.STATUS_OK, EdgeMeasurement.STATUS_REPAIRED)
+
+
+class ControlNode(Node):
+    def __init__(self) -> None:
+        super().__init__('control')
+        self._p = p = declare_parameters(self, PARAMETERS)
+        self._health = Health()
+        self._loop = make_loop(p)
+        trusted, unreadable = load_trusted_keys(p.trusted_operator_keys)
+        for problem in unreadable:
+            self.get_logger().error(f'operator key not loaded, that operator\'s commands will be refused: {problem}')
+        self._verifier = CommandVerifier(trusted, p.command_max_age_s, p.command_max_future_s,
+                                         p.command_nonce_memory)
+        self._plc = PlcClient(RegisterMap.from_yaml(p.register_map_path), p.plc_host, p.plc_port, output_limits(p),
+                              p.plc_timeout_s, p.reconnect_min_s, p.reconnect_max_s)
+        self._io = EventLoopThread('control-modbus')
+        self._io.start()
+        self._io.submit(self._plc.run())
+        self._last: Output | None = None
+        self._stamp = None
+        self._pub = self.create_publisher(RollCommand, 'roll_command', RELIABLE_EVENTS)
+        self.create_subscription(EdgeMeasurement, 'edges', self._on_edges, RELIABLE_EVENTS)
+        # Own groups: a tick awaiting its Modbus write must not delay measurements, nor an e-stop wait for a tick.
+        self.create_subscription(OperatorCommand, 'operator/command', self._on_command, RELIABLE_EVENTS,
+                                 callback_group=MutuallyExclusiveCallbackGroup())
+        self._timer = self.create_timer(p.period_s, self._tick, callback_group=MutuallyExclusiveCallbackGroup())
+        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
+        self.get_logger().info(f'{p.controller} control at {1 / p.period_s:g} Hz, PLC {p.plc_host}:{p.plc_port}, '
+                               f'trusted operators: {", ".join(self._verifier.issuers) or "none"}')
+
+    def _on_edges(self, msg: EdgeMeasurement) -> None:
+        self._stamp = msg.header.stamp
+        self._loop.measure(Measurement(msg.left_mm, msg.right_mm, msg.status in USABLE, time.monotonic()))
+
+    async def _tick(self) -> None:
+        await self._write(self._loop.tick(time.monotonic()))
+
+    async def _on_command(self, msg: OperatorCommand) -> None:
+        if msg.target not in ('', self._p.command_target) or msg.command == OperatorCommand.INSPECT_AGAIN:
+            self._health.count('commands_for_others')
+            return
+        command = fields_of(msg)
+        verdict = self._verifier.check(command)
+        if not verdict.accepted:
+            self._health.problem(f'rejected_{verdict.reason}', verdict.detail)
+            self.get_logger().warning(f'operator command refused ({verdict.reason}): {verdict.detail}')
+            return
+        result = obey(self._loop, command, time.monotonic())
+        self._health.count(f'obeyed_{command.name}' if result.ok else 'rejected_not_applicable')
+        self.get_logger().info(f'{command.issuer}: {result.detail}')
+        if result.write_now is not None:
+            await self._write(result.write_now)  # e-stop: written now, not at the next tick
+
+    async def _write(self, out: Output) -> None:
+        if out.mode == Mode.HOLD and (self._last is None or self._last.hold_reason != out.hold_reason):
+            self._health.count(f'hold_{out.hold_reason}')
+        self._last = out
+        refused_before = self._plc.counters.refused_out_of_range
+        status = await in_event_loop(self, self._io, self._plc.exchange(out.f_left_hz, out.f_right_hz, int(out.mode)))
+        if status is None and self._plc.counters.connects:  # per missed write (not while first connecting)
+            refused = self._plc.counters.refused_out_of_range > refused_before
+            self._health.problem('refused_out_of_range' if refused else 'plc_write_missed', self._plc.last_error
+                                 or 'PLC not connected', Level.ERROR)
+        msg = RollCommand(mode=int(out.mode), controller=self._p.controller, f_left_hz=out.f_left_hz,
+                          f_right_hz=out.f_right_hz, error_left_mm=out.error_left_mm,
+                          error_right_mm=out.error_right_mm, written_to_plc=status is not None)
+        msg.header.stamp = self._stamp if out.mode == Mode.AUTO and self._stamp else self.get_clock().now().to_msg()
+        publish_or_report(self._pub, msg, self._health, self.get_logger())
+
+    def _state(self) -> str:
+        mode = self._last.mode.name if self._last else 'starting'
+        plc = 'PLC connected' if self._plc.connected else f'PLC NOT connected ({self._plc.last_error})'
+        return f'{mode}, {plc}'
+
+    def _values(self) -> dict[str, object]:
+        out = self._last
+        return {
+            'controller': self._p.controller, 'mode': out.mode.name if out else '',
+            'hold_reason': (out.hold_reason or '') if out else '',
+            'f_left_hz': out.f_left_hz if out else math.nan, 'f_right_hz': out.f_right_hz if out else math.nan,
+            'gamma': getattr(self._loop.controller, 'gamma', ''), **self._plc.diagnostics(),
+            'trusted_operators': ','.join(self._verifier.issuers),
+        }
+
+    def destroy_node(self) -> None:
+        if hasattr(self, '_io'):
+            self._io.stop()
+        super().destroy_node()
+
+
+def main(args: list[str] | None = None) -> None:
+    run_node(ControlNode, 'control', args)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,166 @@
+"""Integration: the control node and the PLC simulator as separate processes (launch/control.launch.xml) over DDS
+and Modbus TCP on loopback; operator commands from the real teleop CLI."""
+
+from dataclasses import replace
+import json
+import math
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from fracturescope_bringup.graph_monitor import watch_graph
+from fracturescope_bringup.graph_probe import GraphProbe
+from fracturescope_bringup.testing import isolated_ros_env, launched
+from fracturescope_common.operator_commands import ESTOP, MANUAL, RESUME, SET_STANDARD, STOP, CommandSigner
+from fracturescope_common.qos import OBSERVER_STREAM, RELIABLE_EVENTS
+from fracturescope_control.teleop import to_message
+import pytest
+
+from fracturescope_msgs.msg import EdgeMeasurement, OperatorCommand, RollCommand
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+LAUNCH = REPO_ROOT / 'launch' / 'control.launch.xml'
+pytestmark = pytest.mark.integration
+STANDARD_CENTRE = 1000.0  # config/control.yaml standard edges 250 / 1750
+F_MIN, F_MAX = 0.0, 50.0  # config/control.yaml limits
+SIM_EDGES = 'line/simulated_edges'  # the PLC simulator's stand-in measurements
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def graph_env(monkeypatch):
+    env = isolated_ros_env()
+    monkeypatch.setenv('ROS_AUTOMATIC_DISCOVERY_RANGE', env['ROS_AUTOMATIC_DISCOVERY_RANGE'])
+    return env
+
+
+class ControlProbe(GraphProbe):
+    def __init__(self, env):
+        super().__init__(env, 'control_probe')
+        self.commands = self.collect(RollCommand, 'roll_command', RELIABLE_EVENTS)
+        self.truth = self.collect(EdgeMeasurement, 'line/ground_truth', OBSERVER_STREAM)
+        self.operator = self.node.create_publisher(OperatorCommand, 'operator/command', RELIABLE_EVENTS)
+        self.observed = watch_graph(self)
+
+    def diag(self, node, key):
+        return self.observed.diagnostics.get(node, {}).get(key)
+
+    def centre_error(self):
+        return abs((self.truth[-1].left_mm + self.truth[-1].right_mm) / 2 - STANDARD_CENTRE) if self.truth else math.inf
+
+
+def teleop(env, key, issuer, *args):
+    return subprocess.run([sys.executable, '-m', 'fracturescope_control.teleop', '--key', str(key), '--issuer', issuer,
+                           '--wait', '10', *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_loop_holds_the_edge_across_a_plc_restart_and_the_plc_holds_without_heartbeat(tmp_path, graph_env):
+    log = tmp_path / 'plc_writes.jsonl'
+    args = {'plc_port': str(free_port()), 'plc_write_log': str(log), 'plc_respawn': 'true', 'edges_topic': SIM_EDGES,
+            'line_disturbance': 'none', 'operator_public_key': str(tmp_path / 'none.pub')}
+    with launched(LAUNCH, args, env=graph_env, log_dir=tmp_path / 'logs') as graph:
+        probe = ControlProbe(graph_env)
+        try:
+            # At nominal roll speeds the sheet rests 30 mm off the standard: MSNF brings the edge in and holds it.
+            assert probe.spin_until(lambda: len(probe.truth) > 5 and probe.centre_error() < 2.0, 30.0), \
+                f'edge not brought to the standard: {probe.centre_error():.1f} mm off'
+            assert probe.commands[-1].mode == RollCommand.MODE_AUTO and probe.commands[-1].written_to_plc
+
+            # The PLC dies; the launch file restarts it (respawn) with a fresh line.
+            os.kill(graph.pid('plc_simulator'), signal.SIGKILL)
+            assert probe.spin_until(lambda: probe.commands[-1].written_to_plc is False, 10.0), \
+                'node kept claiming writes with the PLC gone'
+            assert probe.spin_until(lambda: probe.diag('control', 'plc_connects') == '2', 30.0), 'no reconnect'
+            assert int(probe.diag('control', 'plc_write_missed')) >= 1              # the outage was reported
+            written_again = len(probe.commands)
+            assert probe.spin_until(lambda: any(c.written_to_plc for c in probe.commands[written_again:]), 10.0)
+            assert probe.spin_until(lambda: probe.centre_error() < 2.0, 30.0), 'edge not held after the restart'
+
+            # Heartbeat loss: the control node freezes, the PLC notices and holds the drives.
+            assert probe.spin_until(lambda: probe.diag('plc_simulator', 'holding') == 'False', 10.0)
+            os.kill(graph.pid('control'), signal.SIGSTOP)
+            try:
+                assert probe.spin_until(lambda: probe.diag('plc_simulator', 'holding') == 'True', 10.0)
+            finally:
+                os.kill(graph.pid('control'), signal.SIGCONT)
+            assert probe.spin_until(lambda: probe.diag('plc_simulator', 'holding') == 'False', 10.0)
+            assert int(probe.diag('plc_simulator', 'heartbeat_losses')) >= 1
+        finally:
+            probe.close()
+    writes = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(writes) >= 10
+    # The PLC's own record of every write it received, both incarnations: never out of range.
+    assert all(w['in_limits'] and F_MIN <= w['f_left_hz'] <= F_MAX and F_MIN <= w['f_right_hz'] <= F_MAX
+               for w in writes)
+
+
+def test_signed_commands_from_the_teleop_cli_and_every_bad_one_refused(tmp_path, graph_env):
+    key = tmp_path / 'operator.pem'
+    made = teleop(graph_env, key, 'alice', 'keygen', str(key))
+    assert made.returncode == 0, made.stderr
+    log = tmp_path / 'plc_writes.jsonl'
+    args = {'plc_port': str(free_port()), 'plc_write_log': str(log), 'operator_id': 'alice', 'edges_topic': SIM_EDGES,
+            'operator_public_key': f'{key}.pub', 'line_disturbance': 'none'}
+    with launched(LAUNCH, args, env=graph_env, log_dir=tmp_path / 'logs'):
+        probe = ControlProbe(graph_env)
+        try:
+            assert probe.spin_until(lambda: probe.commands and probe.commands[-1].written_to_plc, 30.0)
+            assert probe.spin_until(lambda: probe.diag('control', 'trusted_operators') == 'alice', 10.0)
+
+            sent = teleop(graph_env, key, 'alice', 'manual', '35', '99')          # right clamped to 50
+            assert sent.returncode == 0, sent.stderr
+            assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_MANUAL
+                                    and probe.commands[-1].f_right_hz == 50.0
+                                    and probe.commands[-1].f_left_hz == 35.0, 20.0), probe.commands[-1]
+
+            # Refused: unsigned, tampered, unknown issuer, expired, replayed. Counted by reason.
+            alice = CommandSigner.from_key_file(key, 'alice')
+            good = alice.sign(MANUAL, (20.0, 20.0), 'control')
+            mallory = CommandSigner.from_key_file(tmp_path / 'mallory.pem', 'mallory', create=True)
+            bad = {
+                'unsigned': replace(good, signature=b'', nonce=1),
+                'bad_signature': replace(good, args=(49.0, 1.0)),
+                'unknown_issuer': mallory.sign(ESTOP, (), 'control'),
+                'expired': alice.sign(ESTOP, (), 'control', issued_at_ns=time.time_ns() - 60 * 10**9),
+            }
+            probe.operator.publish(to_message(good))
+            for fields in bad.values():
+                probe.operator.publish(to_message(fields))
+            probe.operator.publish(to_message(good))                                # replay
+            reasons = [*bad, 'replayed']
+            assert probe.spin_until(
+                lambda: all(probe.diag('control', f'rejected_{r}') == '1' for r in reasons), 20.0), \
+                probe.observed.diagnostics.get('control')
+            assert probe.commands[-1].mode == RollCommand.MODE_MANUAL              # still obeying only alice
+            assert probe.spin_until(lambda: probe.commands[-1].f_left_hz == 20.0, 20.0)
+
+            # Resume with a new standard 10 mm to the right: the loop moves the sheet there; stop holds the output.
+            probe.operator.publish(to_message(alice.sign(SET_STANDARD, (260.0, 1760.0), 'control')))
+            probe.operator.publish(to_message(alice.sign(RESUME, (), 'control')))
+            assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_AUTO, 10.0)
+            assert probe.spin_until(lambda: abs(probe.centre_error() - 10.0) < 2.0, 30.0), probe.centre_error()
+            probe.operator.publish(to_message(alice.sign(STOP, (), 'control')))
+            assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_HOLD, 10.0)
+            held = (probe.commands[-1].f_left_hz, probe.commands[-1].f_right_hz)
+            probe.spin_until(lambda: False, 0.5)
+            assert all((c.f_left_hz, c.f_right_hz) == held for c in probe.commands[-2:])
+
+            sent = teleop(graph_env, key, 'alice', 'estop')
+            assert sent.returncode == 0, sent.stderr
+            assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_ESTOP, 10.0)
+            assert (probe.commands[-1].f_left_hz, probe.commands[-1].f_right_hz) == (0.0, 0.0)
+            assert probe.spin_until(lambda: probe.diag('plc_simulator', 'setpoint_left_hz') == '0.0', 10.0)
+            probe.operator.publish(to_message(alice.sign(RESUME, (), 'control')))
+            assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_AUTO, 10.0)
+        finally:
+            probe.close()
+    assert all(json.loads(line)['in_limits'] for line in log.read_text().splitlines())

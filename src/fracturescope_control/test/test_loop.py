@@ -1,0 +1,108 @@
+"""The control loop: modes, operator commands, and the property that no input ever drives the output out of limits."""
+
+import math
+
+from fracturescope_control.loop import ControlLoop, LoopConfig, Measurement, Mode
+from fracturescope_control.msnf import MsnfController, MsnfParameters
+from fracturescope_control.output_limits import OutputLimits
+from fracturescope_control.pid import PidController, PidParameters
+from hypothesis import given, settings
+from hypothesis import strategies as st
+import pytest
+
+LIMITS = OutputLimits(5.0, 50.0, 5.0)
+CONFIG = LoopConfig(LIMITS, 0.2, 0.5, (0.0 + 5.0, 5.0), (30.0, 30.0), (250.0, 1750.0))
+MSNF = MsnfParameters(alpha=1.0, beta=1.0, gamma_initial=0.05, gamma_min=0.01, gamma_max=0.25, gamma_rate=0.1,
+                      min_excitation_hz=0.5, window=4, response_slots=2, standard_range_mm=1.0)
+PID = PidParameters(kp=0.02, ki=0.2, kd=0.005, derivative_filter_s=0.2, tracking_s=0.5, alpha=1.0, beta=1.0,
+                    period_s=0.2, standard_range_mm=0.0)
+
+
+def make(kind='msnf'):
+    return ControlLoop(MsnfController(MSNF) if kind == 'msnf' else PidController(PID), CONFIG)
+
+
+def test_rectifies_toward_the_standard_and_slews():
+    loop = make()
+    loop.measure(Measurement(280.0, 1780.0, True, 0.0))   # 30 mm right of standard
+    out = loop.tick(0.1)
+    assert out.mode == Mode.AUTO and out.hold_reason is None
+    assert out.f_left_hz < 30.0 < out.f_right_hz        # moves the sheet left (eq. 10 sign)
+    assert (out.error_left_mm, out.error_right_mm) == (30.0, 30.0)
+    assert 30.0 - out.f_left_hz <= LIMITS.slew_hz_per_s * CONFIG.period_s + 1e-12
+
+
+@pytest.mark.parametrize('measurement, now, reason', [
+    (None, 0.0, 'stale'),
+    (Measurement(280.0, 1780.0, True, 0.0), 0.6, 'stale'),
+    (Measurement(math.nan, 1780.0, True, 0.0), 0.1, 'invalid'),
+    (Measurement(280.0, 1780.0, False, 0.0), 0.1, 'invalid'),
+])
+def test_holds_without_a_usable_measurement(measurement, now, reason):
+    loop = make()
+    if measurement:
+        loop.measure(measurement)
+    out = loop.tick(now)
+    assert (out.mode, out.hold_reason, out.f_left_hz, out.f_right_hz) == (Mode.HOLD, reason, 30.0, 30.0)
+    assert math.isnan(out.error_left_mm)
+
+
+def test_operator_commands():
+    loop = make('pid')
+    loop.measure(Measurement(280.0, 1780.0, True, 0.0))
+    loop.stop()
+    assert loop.tick(0.1).mode == Mode.HOLD
+    assert loop.manual(60.0, 10.0)                       # clamped to 50, slewed 1 Hz per tick
+    out = loop.tick(0.1)
+    assert (out.mode, out.f_left_hz, out.f_right_hz) == (Mode.MANUAL, 31.0, 29.0)
+    assert not loop.manual(math.nan, 10.0)
+    out = loop.estop(0.1)                                # at once, no slew
+    assert (out.mode, out.f_left_hz, out.f_right_hz) == (Mode.ESTOP, 5.0, 5.0)
+    loop.stop()
+    assert not loop.manual(20.0, 20.0)                   # only resume leaves an e-stop
+    assert loop.tick(0.1).mode == Mode.ESTOP
+    loop.resume()
+    out = loop.tick(0.1)
+    assert out.mode == Mode.AUTO and abs(out.f_left_hz - 5.0) <= 1.0 + 1e-12
+    assert loop.set_standard(300.0, 1800.0) and loop.standard == (300.0, 1800.0)
+    assert not loop.set_standard(1800.0, 300.0) and not loop.set_standard(math.nan, 1.0)
+
+
+def test_start_and_safe_outputs_must_be_within_limits():
+    with pytest.raises(ValueError):
+        ControlLoop(MsnfController(MSNF), LoopConfig(LIMITS, 0.2, 0.5, (0.0, 0.0), (30.0, 30.0), (250.0, 1750.0)))
+
+
+reals = st.floats(allow_nan=True, allow_infinity=True, width=64)
+events = st.lists(st.one_of(
+    st.tuples(st.just('measure'), reals, reals, st.booleans(), st.floats(0.0, 2.0)),
+    st.tuples(st.just('tick'), st.floats(0.0, 1.0)),
+    st.tuples(st.just('manual'), reals, reals),
+    st.tuples(st.just('standard'), reals, reals),
+    st.tuples(st.sampled_from(['stop', 'resume', 'estop'])),
+), max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(['msnf', 'pid']), script=events)
+def test_output_never_leaves_the_limits(kind, script):
+    """Any sequence of measurements (NaN, inf, huge, stale), commands and ticks: every output is writable."""
+    loop, now = make(kind), 0.0
+    for event in script:
+        match event:
+            case ('measure', left, right, usable, age):
+                loop.measure(Measurement(left, right, usable, now - age))
+            case ('tick', dt):
+                now += dt
+                out = loop.tick(now)
+                assert LIMITS.contains(out.f_left_hz) and LIMITS.contains(out.f_right_hz), out
+            case ('manual', left, right):
+                loop.manual(left, right)
+            case ('standard', left, right):
+                loop.set_standard(left, right)
+            case ('estop',):
+                out = loop.estop(now)
+                assert (out.f_left_hz, out.f_right_hz) == CONFIG.safe_output_hz
+            case (command,):
+                getattr(loop, command)()
+    assert all(LIMITS.contains(f) for f in loop.output)

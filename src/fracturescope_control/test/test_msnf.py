@@ -1,0 +1,101 @@
+"""MSNF (Algorithm 2) equation by equation against values computed by hand, then as a whole."""
+
+import math
+
+from fracturescope_control.msnf import (
+    MsnfController,
+    MsnfParameters,
+    MultiStageWindow,
+    attenuation_weights,
+    gamma_estimate,
+    minimum_change,
+    roll_differential,
+    smoothed_position,
+)
+import pytest
+
+PARAMS = MsnfParameters(alpha=1.0, beta=1.0, gamma_initial=0.05, gamma_min=0.01, gamma_max=0.25, gamma_rate=0.5,
+                        min_excitation_hz=0.5, window=2, response_slots=1, standard_range_mm=1.0)
+
+
+def test_step3_smoothing_weights_newest_half():
+    # x(t-2)=10, x(t-1)=20, x(t)=40: (40/2 + 20/4 + 10/8) / (1/2 + 1/4 + 1/8) = 26.25 / 0.875 = 30
+    assert smoothed_position([10.0, 20.0, 40.0]) == pytest.approx(30.0)
+    assert smoothed_position([7.0]) == 7.0
+    assert smoothed_position([300.0] * 5) == pytest.approx(300.0)   # unbiased on a still sheet
+
+
+def test_eq11_least_squares_split_meets_the_constraint():
+    # gamma * movement = 0.05 * 20 = 1 Hz; alpha=1, beta=3: df_l = 1/10, df_r = -3/10
+    d_left, d_right = minimum_change(20.0, 0.05, 1.0, 3.0)
+    assert (d_left, d_right) == pytest.approx((0.1, -0.3))
+    assert 1.0 * d_left - 3.0 * d_right == pytest.approx(0.05 * 20.0)
+    # alpha = beta: both rolls share the change equally, the smallest |df_l| + |df_r| too
+    assert minimum_change(-10.0, 0.1, 2.0, 2.0) == pytest.approx((-0.25, 0.25))
+
+
+def test_eq12_gamma_from_change_and_movement():
+    delta_u = roll_differential(31.0, 29.0, 1.0, 1.0) - roll_differential(30.0, 30.0, 1.0, 1.0)  # 2 Hz
+    assert gamma_estimate(delta_u, 40.0) == pytest.approx(0.05)
+    assert gamma_estimate(delta_u, 0.0) is None
+
+
+def test_eq13_attenuation_and_window_steps_6_7():
+    assert attenuation_weights(3) == [0.5, 0.25, 0.125]
+    window = MultiStageWindow(3)
+    window.schedule(8.0, -8.0)                 # t:   4, 2, 1
+    assert window.advance() == (4.0, -4.0)
+    window.schedule(16.0, 0.0)                 # t+1: 2 + 8, t+2: 1 + 4, t+3: 2
+    assert window.pending() == (17.0, -3.0)
+    assert window.advance() == (10.0, -2.0)
+    assert window.advance() == (5.0, -1.0)
+    assert window.advance() == (2.0, 0.0)
+    assert window.advance() == (0.0, 0.0)
+
+
+def test_first_slot_of_a_deviation_by_hand():
+    controller = MsnfController(PARAMS)
+    controller.reset(30.0, 30.0)
+    # Sheet 10 mm right of standard: movement -10 mm, gamma 0.05 -> du = -0.5 Hz -> (-0.25, +0.25); half now.
+    f_left, f_right = controller.update(1010.0, 1000.0)
+    assert (f_left, f_right) == pytest.approx((30.0 - 0.125, 30.0 + 0.125))
+    controller.applied(f_left, f_right)
+    # Next slot, same reading: x-hat = 1010 still; in flight: scheduled (-0.0625, +0.0625) + applied du -0.25
+    # -> -0.375 Hz = -7.5 mm of the -10 already on the way; new decision for -2.5 mm -> du = -0.125 Hz.
+    f_left2, _ = controller.update(1010.0, 1000.0)
+    assert f_left2 == pytest.approx(f_left - 0.0625 - 0.125 / 2 / 2)
+
+
+def test_holds_inside_the_standard_range():
+    controller = MsnfController(PARAMS)
+    controller.reset(30.0, 30.0)
+    for _ in range(5):
+        output = controller.update(1000.5, 1000.0)
+        controller.applied(*output)
+        assert output == (30.0, 30.0)
+
+
+def test_gamma_learns_a_plant_twice_as_sensitive():
+    """A static plant x = x0 + u / 0.025 (true gamma half the assumed 0.05), seen two slots after the change
+    (response_slots = 1: one slot beyond the next)."""
+    controller = MsnfController(PARAMS)
+    controller.reset(30.0, 30.0)
+    u_history = [0.0, 0.0]
+    offset = 30.0
+    for _ in range(60):
+        x = 1000.0 + offset + u_history[-2] / 0.025
+        f_left, f_right = controller.update(x, 1000.0)
+        controller.applied(f_left, f_right)
+        u_history.append(f_left - f_right)
+    # From 0.05 toward the truth. Eq. 12 over the window compares x-hat, which lags x through the step-3 smoothing,
+    # with the roll changes: it sees less movement than the rolls caused, so the estimate stays high, never below.
+    assert 0.025 <= controller.gamma <= 0.045
+    assert abs(1000.0 + offset + u_history[-2] / 0.025 - 1000.0) < PARAMS.standard_range_mm + 0.5
+
+
+def test_parameters_are_checked():
+    with pytest.raises(ValueError):
+        MsnfController(MsnfParameters(**{**PARAMS.__dict__, 'window': 0}))
+    with pytest.raises(ValueError):
+        MsnfController(MsnfParameters(**{**PARAMS.__dict__, 'gamma_initial': 1.0}))
+    assert math.isfinite(MsnfController(PARAMS).gamma)

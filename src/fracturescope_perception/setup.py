@@ -18,6 +18,7 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
+            'fracturescope-edge-eye-calibrate = fracturescope_perception.edge_eye.calibration:main',
         ],
     },
 )

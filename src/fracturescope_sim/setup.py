@@ -19,6 +19,8 @@ setup(
     entry_points={
         'console_scripts': [
             'detection_source = fracturescope_sim.nodes.detection_source:main',
+            'line_camera = fracturescope_sim.nodes.line_camera:main',
+            'fracturescope-line-camera-chessboards = fracturescope_sim.chessboard:main',
         ],
     },
 )

@@ -62,3 +62,25 @@ def chessboard_views(lens: LensModel, count: int, seed: int, inner_corners: tupl
         tvec = centre - rotation @ half  # board origin (first inner corner) placed so the board centre is `centre`
         views.append(render_chessboard(lens, rvec, tvec, inner_corners, square_mm))
     return views
+
+
+def main(argv: list[str] | None = None) -> None:
+    """fracturescope-line-camera-chessboards --config config/line_camera.yaml --out DIR: chessboard views of the
+    simulated line camera's true lens, as PNG files for fracturescope-edge-eye-calibrate."""
+    import argparse
+    from pathlib import Path
+
+    import yaml
+
+    parser = argparse.ArgumentParser(prog='fracturescope-line-camera-chessboards', description=main.__doc__)
+    parser.add_argument('--config', type=Path, required=True, help='line camera parameter file (lens)')
+    parser.add_argument('--out', type=Path, required=True, help='folder for the PNG views')
+    parser.add_argument('--count', type=int, default=16, help='number of views')
+    parser.add_argument('--seed', type=int, default=3)
+    args = parser.parse_args(argv)
+    values = yaml.safe_load(args.config.read_text())['line_camera']['ros__parameters']['lens']
+    lens = LensModel(1920, 1080, *values)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for i, view in enumerate(chessboard_views(lens, args.count, args.seed)):
+        cv2.imwrite(str(args.out / f'chessboard_{i:02d}.png'), view)
+    print(f'wrote {args.count} views (9x6 inner corners, 60 mm squares) to {args.out}')

@@ -7,6 +7,7 @@ sub-pixel refinement -> complementary filter (eq. 8) -> abnormal-result repair (
 Positions are ideal-view pixels until the result, which is in mm.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import IntEnum
 import math
@@ -24,6 +25,7 @@ from fracturescope_perception.edge_eye.distortion_correction import DistortionCo
 from fracturescope_perception.edge_eye.edge_points import EdgePointHistory
 from fracturescope_perception.edge_eye.entropy import grey
 from fracturescope_perception.edge_eye.frame_cache import FrameCache
+from fracturescope_perception.edge_eye.image_input import is_blank
 from fracturescope_perception.edge_eye.mroi import MroiConfig, MroiTracker, Roi
 from fracturescope_perception.edge_eye.reference_bar import select_bar
 from fracturescope_perception.edge_eye.subpixel import refine_horizontal, refine_vertical
@@ -79,6 +81,7 @@ class TrackerConfig:
     repair_min_fence_px: float = 2.0
     repair_min_history: int = 10
     reinit_after: int = 15                     # consecutive unrecognised frames before re-selecting the bar
+    blank_range: int = 8                       # grey range under which a frame is blank (covered, no light)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class EdgeResult:
     entropy: float
     stage_ms: dict[str, float] = field(default_factory=dict)
     rois: tuple[Roi | None, Roi | None] = (None, None)
+    problem: str | None = None                 # why a frame could not be measured (blank frame, ...)
 
     @property
     def width_mm(self) -> float:
@@ -141,6 +145,10 @@ class EdgeEyeTracker:
         start = time.perf_counter()
         if frame.shape[:2] != (cfg.height, cfg.width) or frame.dtype != np.uint8:
             raise ValueError(f'frame {frame.shape} {frame.dtype}; expected ({cfg.height}, {cfg.width}[, 3]) uint8')
+        if is_blank(frame, cfg.blank_range):
+            # A covered lens or a dead lamp is not an empty line: do not learn it as the empty view.
+            result = self._result(Status.UNRECOGNISED, start, math.nan, timer, False)
+            return dataclasses.replace(result, problem='blank frame (all black, all white or flat)')
         available = self.availability.check(frame, t)
         timer.lap('availability')
         if not available.material:

@@ -28,6 +28,11 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except RuntimeError:
+        # rclpy can fail to take a message the signal handler's shutdown invalidated mid-take (seen with 1080p
+        # images: "Unable to convert call argument '0'"); that is a clean stop, anything else is not.
+        if rclpy.ok():
+            raise
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

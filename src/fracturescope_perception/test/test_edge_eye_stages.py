@@ -290,3 +290,15 @@ def test_horizontal_refinement_finds_where_the_bar_boundary_stops(x_edge):
     image = np.round(image).astype(np.uint8)
     found = refine_horizontal(image, round(x_edge), (10, 19), 'left', half_window=5, plateau=6)
     assert found == pytest.approx(x_edge, abs=0.15)
+
+
+def test_weighted_eq_9_puts_the_correction_on_the_edge_that_jumped():
+    assert constrained_edges(100.0, 200.0, 110.0, 1.0, 1.0) == (95.0, 205.0)  # equal weights: eq. 9
+    left, right = constrained_edges(100.0, 230.0, 100.0, w_l=1.0, w_r=1.0 / (1.0 + 30.0 ** 2))
+    assert left == pytest.approx(100.0, abs=0.05) and right == pytest.approx(200.0, abs=0.05)
+    repair = WidthRepair(history=30, iqr_k=3.0, min_fence=2.0, min_history=10)
+    for i in range(20):
+        repair.check(500.0, 1500.0, i / 30)
+    result = repair.check(500.0, 1530.0, 20 / 30, predicted=(500.0, 1500.0))
+    assert result.repaired and result.left == pytest.approx(500.0, abs=0.1) and \
+        result.right == pytest.approx(1500.0, abs=0.1)

@@ -4,7 +4,9 @@ The sheet's width changes slowly, so a width change outside the IQR fence of rec
 result abnormal. It is then replaced by the closest pair of edges whose width is the regression width w~(t),
 a straight line fitted to the previous n accepted widths:
   argmin (x~_l - x_l)^2 + (x~_r - x_r)^2  s.t.  x~_r - x~_l = w~   (eq. 9)
-whose solution moves both edges by half the width error.
+whose solution moves both edges by half the width error. Beyond the paper, each term may be weighted by how
+plausible that edge is (its distance from its own motion prediction): a single edge that jumped then takes the
+whole correction instead of dragging the good edge half-way with it. Equal weights are eq. 9 exactly.
 """
 
 from collections import deque
@@ -21,10 +23,17 @@ class RepairResult:
     fence: float                     # width-change threshold in force (px); inf while warming up
 
 
-def constrained_edges(x_l: float, x_r: float, width: float) -> tuple[float, float]:
-    """Closed-form solution of eq. 9: the pair nearest (x_l, x_r) with x~_r - x~_l = width."""
-    shift = (width - (x_r - x_l)) / 2.0  # eq. 9
-    return x_l - shift, x_r + shift
+def constrained_edges(x_l: float, x_r: float, width: float, w_l: float = 1.0,
+                      w_r: float = 1.0) -> tuple[float, float]:
+    """Closed-form solution of eq. 9, argmin w_l (x~_l - x_l)^2 + w_r (x~_r - x_r)^2 s.t. x~_r - x~_l = width:
+    the width error is shared in inverse proportion to the weights (half each for equal weights)."""
+    error = width - (x_r - x_l)  # eq. 9 (Lagrange solution of the weighted form)
+    return x_l - error * w_r / (w_l + w_r), x_r + error * w_l / (w_l + w_r)
+
+
+def plausibility(x: float, predicted: float) -> float:
+    """Weight of an edge in eq. 9: 1 / (1 + squared distance from its prediction in px); 1 without one."""
+    return 1.0 if np.isnan(predicted) else 1.0 / (1.0 + (x - predicted) ** 2)
 
 
 def iqr_fence(changes: np.ndarray, k: float) -> float:
@@ -49,7 +58,8 @@ class WidthRepair:
         slope, intercept = np.polyfit(ts - ts[-1], ws, 1)
         return float(intercept + slope * (t - ts[-1]))
 
-    def check(self, x_l: float, x_r: float, t: float) -> RepairResult:
+    def check(self, x_l: float, x_r: float, t: float, predicted: tuple[float, float] | None = None) -> RepairResult:
+        """`predicted`: each edge's motion prediction (px), to weight eq. 9; None: eq. 9 as in the paper."""
         width = x_r - x_l
         fence = float('inf')
         repaired = False
@@ -57,7 +67,9 @@ class WidthRepair:
             changes = np.diff(np.asarray(self._w))
             fence = max(iqr_fence(changes, self.iqr_k), self.min_fence)
             if abs(width - self._w[-1]) > fence:
-                x_l, x_r = constrained_edges(x_l, x_r, self.regression_width(t))
+                weights = (1.0, 1.0) if predicted is None else \
+                    (plausibility(x_l, predicted[0]), plausibility(x_r, predicted[1]))
+                x_l, x_r = constrained_edges(x_l, x_r, self.regression_width(t), *weights)
                 repaired = True
         self._t.append(t)
         self._w.append(x_r - x_l)

@@ -14,7 +14,8 @@ _SAME_NAME = (
     'sharpen', 'smooth_sigma_px', 'cache_enabled', 'cache_pool', 'cache_skip_threshold', 'cache_verify_every',
     'cache_tolerance_px', 'canny_start_high', 'canny_step', 'canny_min_high', 'canny_margin_steps',
     'canny_points_factor', 'line_fraction', 'history_frames', 'max_gap_px', 'subpixel', 'fusion_gate_px',
-    'repair_history', 'repair_iqr_k', 'repair_min_fence_px', 'repair_min_history', 'reinit_after', 'blank_range',
+    'repair_history', 'weighted_repair', 'repair_iqr_k', 'repair_min_fence_px', 'repair_min_history',
+    'reinit_after', 'blank_range',
 )
 
 

@@ -77,6 +77,7 @@ class TrackerConfig:
     subpixel: bool = True
     fusion_gate_px: float = 1.5                # vertical and horizontal estimates further apart: drop one
     repair_history: int = 30
+    weighted_repair: bool = True               # eq. 9 weighted by each edge's plausibility (False: the paper's)
     repair_iqr_k: float = 3.0
     repair_min_fence_px: float = 2.0
     repair_min_history: int = 10
@@ -165,7 +166,8 @@ class EdgeEyeTracker:
                 self._lose_track()
             return self._result(Status.UNRECOGNISED, start, available.entropy, timer, False)
         self._failures = 0
-        repaired = self.repair.check(positions[0], positions[1], t)
+        predictions = tuple(predicted(side.x, side.x_before) for side in self.sides) if cfg.weighted_repair else None
+        repaired = self.repair.check(positions[0], positions[1], t, predictions)
         for side, x in zip(self.sides, (repaired.left, repaired.right), strict=True):
             side.x_before, side.x = side.x, x
         timer.lap('repair')

@@ -81,8 +81,10 @@ class EdgeTrackerNode(Node):
                               image_sha256=hashlib.sha256(msg.data).hexdigest())
         if status in (Status.OK, Status.REPAIRED):
             self._last_good = (result.left_mm, result.right_mm)
-        if status == Status.NO_MATERIAL:
-            out.left_mm = out.right_mm = math.nan
+        elif status == Status.NO_MATERIAL:
+            self._last_good = (math.nan, math.nan)
+        if status == Status.NO_MATERIAL or math.isnan(self._last_good[0]):
+            out.left_mm = out.right_mm = 0.0  # no position: the ledger records only finite values
         else:  # unrecognised frames hold the last good values (EdgeMeasurement.msg)
             out.left_mm, out.right_mm = self._last_good
         out.width_mm = out.right_mm - out.left_mm

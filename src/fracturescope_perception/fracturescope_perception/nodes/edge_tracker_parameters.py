@@ -49,6 +49,7 @@ PARAMETERS = (
     ParameterSpec('subpixel', _B, 'sub-pixel refinement (flag)'),
     ParameterSpec('fusion_gate_px', _D, 'vertical / horizontal disagreement that drops one estimate (px)'),
     ParameterSpec('repair_history', _I, 'samples for the IQR and the regression width (frames)'),
+    ParameterSpec('weighted_repair', _B, 'weight eq. 9 by each edge distance from its prediction (flag)'),
     ParameterSpec('repair_iqr_k', _D, 'fence = Q3 + k IQR of |width change| (1)'),
     ParameterSpec('repair_min_fence_px', _D, 'width changes below this are never abnormal (px)'),
     ParameterSpec('repair_min_history', _I, 'samples before repairs start (frames)'),

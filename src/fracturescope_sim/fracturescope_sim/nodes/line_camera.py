@@ -90,7 +90,7 @@ class LineCameraNode(Node):
         truth = EdgeMeasurement(header=image.header, image_sha256=hashlib.sha256(image.data).hexdigest())
         if frame.truth is None:
             truth.status = EdgeMeasurement.STATUS_NO_MATERIAL
-            truth.left_mm = truth.right_mm = truth.width_mm = math.nan
+            truth.left_mm = truth.right_mm = truth.width_mm = 0.0  # as the tracker: finite, the status says
         else:
             truth.status = EdgeMeasurement.STATUS_OK
             truth.left_mm, truth.right_mm = frame.truth.left_mm, frame.truth.right_mm

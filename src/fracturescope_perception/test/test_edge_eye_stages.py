@@ -302,3 +302,18 @@ def test_weighted_eq_9_puts_the_correction_on_the_edge_that_jumped():
     result = repair.check(500.0, 1530.0, 20 / 30, predicted=(500.0, 1500.0))
     assert result.repaired and result.left == pytest.approx(500.0, abs=0.1) and \
         result.right == pytest.approx(1500.0, abs=0.1)
+
+
+def test_baselines_find_two_clean_vertical_edges():
+    from fracturescope_perception.edge_eye.baselines import canny_bar_region, canny_hough_full_frame
+    from fracturescope_perception.edge_eye.distortion_correction import Calibration, DistortionCorrection
+
+    k = np.array([[1000.0, 0.0, 320.0], [0.0, 1000.0, 240.0], [0.0, 0.0, 1.0]])
+    correction = DistortionCorrection(Calibration(k, np.zeros(5), 640, 480))
+    frame = np.full((480, 640, 3), 40, np.uint8)
+    frame[:, 200:451] = 200  # a sheet from column 200 to 450 (no lens distortion here)
+    left, right = canny_hough_full_frame(frame, correction, row=240.0)
+    assert abs(left - 199.5) <= 1.0 and abs(right - 450.5) <= 1.0
+    left, right = canny_bar_region(frame, correction, [(100, 140)], (20, 620))
+    assert abs(left - 199.5) <= 1.0 and abs(right - 450.5) <= 1.0
+    assert canny_bar_region(np.full((480, 640, 3), 40, np.uint8), correction, [(100, 140)], (20, 620)) is None

@@ -14,7 +14,7 @@ import pytest
 CONFIG = TrackerConfig(
     width=1920, height=1080, mm_per_px=1.87,
     bar_rows={'white': (420, 480), 'black': (600, 660)}, bar_columns=(40, 1880),
-    availability=AvailabilityConfig(rows=(400, 680), cols=(880, 1040), h_update=0.3, h_material=0.8,
+    availability=AvailabilityConfig(rows=(400, 680), cols=(880, 1040), h_update=0.15, h_material=0.4,
                                     update_period_s=60.0),
     mroi=MroiConfig(row_margin_px=10, x_sigma_px=20, tau_x_px=16, recentre_px=8),
 )

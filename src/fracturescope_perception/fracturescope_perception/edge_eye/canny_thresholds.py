@@ -1,9 +1,11 @@
 """Adaptive Canny double thresholds (paper IV.D.2, Fig. 11).
 
-Start with large (H_high, H_low), which keep only a few strong edge points, and lower them by (H_u, 2 H_u) per
-iteration until the mROI holds more than tau edge points and a vertical line at least `line_fraction` of the
-bar height long (the sheet edge crosses the whole bar). Thresholds are kept for later frames and re-tuned only
-when tracking loses the edge.
+Start with large (H_high, H_low), which keep only a few strong edge points, and lower them step by step until the
+mROI holds more than tau edge points and a vertical line at least `line_fraction` of the bar height long (the sheet
+edge crosses the whole bar). The paper steps by (-H_u, -2 H_u); from the usual H_low = H_high / 2 that drives H_low
+to its floor within a few steps, after which the hysteresis links noise to the edge (measured: weak-light sheets
+were lost). Here H_low stays at `low_ratio` x H_high, i.e. the step is (-H_u, -low_ratio H_u).
+Thresholds are kept for later frames and re-tuned only when tracking loses the edge.
 """
 
 from dataclasses import dataclass
@@ -25,25 +27,17 @@ def longest_vertical_line(points: np.ndarray) -> int:
 
 
 def tune_thresholds(image: np.ndarray, start_high: float, step: float, tau_points: int, line_rows: int,
-                    min_high: float, margin_steps: int = 0) -> CannyThresholds | None:
+                    min_high: float, margin_steps: int = 0, low_ratio: float = 0.4) -> CannyThresholds | None:
     """The first (high, low) from the top whose edge map satisfies both conditions, then `margin_steps` further
     steps down (thresholds that only just pass on this frame fail on the next noisy one), or None."""
-    high, low = start_high, start_high / 2.0
+    high = start_high
     while high >= min_high:
-        points = cv2.Canny(image, low, high) > 0
+        points = cv2.Canny(image, low_ratio * high, high) > 0
         if int(points.sum()) > tau_points and longest_vertical_line(points) >= line_rows:
-            for _ in range(margin_steps):
-                high, low = _step(high, low, step, min_high)
-            return CannyThresholds(high, low)
-        high, low = _step(high, low, step, 0.0)
+            high = max(high - margin_steps * step, min_high)
+            return CannyThresholds(high, low_ratio * high)
+        high -= step
     return None
-
-
-def _step(high: float, low: float, step: float, floor: float) -> tuple[float, float]:
-    """One step (-H_u, -2 H_u), keeping 1 <= low <= high and high >= floor."""
-    high = max(high - step, floor)
-    low = min(max(low - 2.0 * step, 1.0), high)
-    return high, low
 
 
 def edge_points(image: np.ndarray, thresholds: CannyThresholds) -> np.ndarray:

@@ -25,13 +25,19 @@ def predicted(x_prev: float, x_prev2: float) -> float:
     return 2.0 * x_prev - x_prev2
 
 
-def fuse_gated(x_v: float | None, x_h: float | None, x_ref: float, gate: float) -> float | None:
+def fuse_gated(x_v: float | None, x_h: float | None, x_ref: float, gate: float,
+               single_gate: float = math.inf) -> float | None:
     """Eq. 8 around the motion prediction x_ref instead of x(t-1) (a moving edge is otherwise pulled back towards
     where it was), after dropping the estimate further from x_ref when the two disagree by more than `gate`
-    (one of them is then an outlier, and eq. 8 would still give it up to half the weight)."""
+    (one of them is then an outlier, and eq. 8 would still give it up to half the weight). A lone estimate, with
+    nothing to check it against, is only believed within `single_gate` of x_ref: otherwise the tracker would walk
+    away after a wrong line."""
     if x_v is not None and x_h is not None and abs(x_v - x_h) > gate:
         if abs(x_v - x_ref) <= abs(x_h - x_ref):
             x_h = None
         else:
             x_v = None
+    lone = x_v if x_h is None else x_h if x_v is None else None
+    if lone is not None and abs(lone - x_ref) > single_gate:
+        return None
     return fuse(x_v, x_h, x_ref)

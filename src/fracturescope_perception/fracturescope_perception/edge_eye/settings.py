@@ -12,8 +12,9 @@ from fracturescope_perception.edge_eye.tracker import TrackerConfig
 _SAME_NAME = (
     'mm_per_px', 'bar_window_px', 'bar_step_px', 'bar_end_margin_px', 'contrast_enabled', 'contrast_threshold',
     'sharpen', 'smooth_sigma_px', 'cache_enabled', 'cache_pool', 'cache_skip_threshold', 'cache_verify_every',
-    'cache_tolerance_px', 'canny_start_high', 'canny_step', 'canny_min_high', 'canny_margin_steps',
+    'cache_tolerance_px', 'canny_start_high', 'canny_step', 'canny_min_high', 'canny_margin_steps', 'canny_low_ratio',
     'canny_points_factor', 'line_fraction', 'history_frames', 'max_gap_px', 'subpixel', 'fusion_gate_px',
+    'single_estimate_gate_px',
     'repair_history', 'weighted_repair', 'repair_iqr_k', 'repair_min_fence_px', 'repair_min_history',
     'reinit_after', 'blank_range',
 )

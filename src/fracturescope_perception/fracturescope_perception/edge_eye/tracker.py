@@ -70,11 +70,13 @@ class TrackerConfig:
     canny_step: float = 25.0
     canny_min_high: float = 30.0
     canny_margin_steps: int = 2
-    canny_points_factor: float = 1.5           # tau = factor * mROI height (points)
+    canny_low_ratio: float = 0.4               # H_low / H_high
+    canny_points_factor: float = 0.8           # tau = factor * mROI height (points)
     line_fraction: float = 0.6                 # tau_v = fraction * bar height (rows)
     history_frames: int = 5                    # k
     max_gap_px: int = 4                        # gap bridged along a bar boundary (super-resolved px)
     subpixel: bool = True
+    single_estimate_gate_px: float = 3.0       # a lone estimate further from the prediction is not believed
     fusion_gate_px: float = 1.5                # vertical and horizontal estimates further apart: drop one
     repair_history: int = 30
     weighted_repair: bool = True               # eq. 9 weighted by each edge's plausibility (False: the paper's)
@@ -263,7 +265,8 @@ class EdgeEyeTracker:
         if side.thresholds is None:
             side.thresholds = tune_thresholds(image, cfg.canny_start_high, cfg.canny_step,
                                               int(cfg.canny_points_factor * image.shape[0]), tau_v,
-                                              cfg.canny_min_high, cfg.canny_margin_steps)
+                                              cfg.canny_min_high, cfg.canny_margin_steps,
+                                              cfg.canny_low_ratio)
             side.history.reset()
             if side.thresholds is None:
                 timer.lap('canny')
@@ -286,7 +289,7 @@ class EdgeEyeTracker:
                                         half_window=3 * f, plateau=4 * f)
             timer.lap('subpixel')
         x_ref = (predicted(side.x, side.x_before) - roi.cols[0] + 0.5) * f - 0.5
-        x = fuse_gated(x_v, x_h, x_ref, cfg.fusion_gate_px * f)
+        x = fuse_gated(x_v, x_h, x_ref, cfg.fusion_gate_px * f, cfg.single_estimate_gate_px * f)
         timer.lap('fusion')
         if x is None:
             side.thresholds = None  # re-tune on the next frame (colour or light changed)

@@ -317,3 +317,17 @@ def test_baselines_find_two_clean_vertical_edges():
     left, right = canny_bar_region(frame, correction, [(100, 140)], (20, 620))
     assert abs(left - 199.5) <= 1.0 and abs(right - 450.5) <= 1.0
     assert canny_bar_region(np.full((480, 640, 3), 40, np.uint8), correction, [(100, 140)], (20, 620)) is None
+
+
+def test_a_lone_estimate_far_from_the_prediction_is_not_believed():
+    assert fuse_gated(None, 14.5, 14.0, gate=3.0, single_gate=2.0) == 14.5
+    assert fuse_gated(None, 30.0, 14.0, gate=3.0, single_gate=2.0) is None
+    assert fuse_gated(30.0, None, 14.0, gate=3.0, single_gate=2.0) is None
+
+
+def test_canny_low_threshold_keeps_its_ratio_to_the_high_one():
+    image = step_image(30.0, shape=(60, 60), dark=110.0, bright=140.0)
+    thresholds = tune_thresholds(image, 600.0, 25.0, 50, 50, 20.0, margin_steps=1, low_ratio=0.4)
+    assert thresholds.low == pytest.approx(0.4 * thresholds.high)
+    first = tune_thresholds(image, 600.0, 25.0, 50, 50, 20.0, margin_steps=0, low_ratio=0.4)
+    assert thresholds.high == first.high - 25.0  # one margin step below the first passing pair

@@ -54,7 +54,6 @@ class EspcnUpsampler:
         self._input = self._session.get_inputs()[0].name
 
     def upsample(self, images: list[np.ndarray]) -> list[np.ndarray]:
-        out = []
         # Same-shape images (both mROIs, usually) run as one batch.
         shapes: dict[tuple[int, int], list[int]] = {}
         for i, im in enumerate(images):
@@ -65,8 +64,7 @@ class EspcnUpsampler:
             (y,) = self._session.run(None, {self._input: batch})
             for j, i in enumerate(indices):
                 results[i] = np.clip(y[j, 0] * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        out = [results[i] for i in range(len(images))]
-        return out
+        return [results[i] for i in range(len(images))]
 
 
 def make_upsampler(kind: str, model_path: str | Path, threads: int = 1) -> Upsampler:

@@ -11,6 +11,10 @@ def test_calibration_recovers_the_rendered_distortion(tmp_path):
     views = chessboard_views(DEFAULT_LENS, 12, seed=3)
     calibration = calibrate(views, (9, 6), 60.0)
     assert calibration.rms_px < 0.15
+    k1, k2, p1, p2, _ = calibration.dist_coeffs
+    assert abs(k1 - DEFAULT_LENS.k1) < 0.01 and abs(k2 - DEFAULT_LENS.k2) < 0.01
+    assert abs(p1 - DEFAULT_LENS.p1) < 5e-4 and abs(p2 - DEFAULT_LENS.p2) < 5e-4
+    assert abs(calibration.camera_matrix[0, 0] - DEFAULT_LENS.focal_px) < 0.005 * DEFAULT_LENS.focal_px
     # Compare where captured pixels of the bar region land in the ideal view: estimated vs true lens.
     ys, xs = np.mgrid[400:700:20, 100:1820:40]
     pts = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float64)

@@ -3,6 +3,8 @@ launch/edge_eye.launch.xml (the file sim.launch.xml includes)."""
 
 import hashlib
 from pathlib import Path
+import subprocess
+import sys
 
 from fracturescope_bringup.graph_monitor import watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
@@ -100,3 +102,11 @@ def test_bad_frames_get_a_clear_status_and_the_node_keeps_running(tmp_path, grap
             assert all(graph.alive().values())
         finally:
             probe.close()
+
+
+def test_tracker_without_its_config_says_what_is_missing(graph_env):
+    result = subprocess.run([sys.executable, '-m', 'fracturescope_perception.nodes.edge_tracker'], env=graph_env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "cannot start: node 'edge_tracker' started without parameter(s) width, height" in result.stderr
+    assert 'Traceback' not in result.stderr

@@ -61,6 +61,7 @@ class Method:
         self.ms: list[float] = []
         self.frames = 0
         self.unrecognised = 0
+        self.stage_ms: dict[str, float] = {}  # summed per stage (tracker methods), paper Fig. 17a
 
     def feed(self, image: np.ndarray, t: float, truth: SheetEdges | None) -> None:
         started = time.perf_counter()
@@ -98,9 +99,12 @@ def tracker_method(name: str, values: dict, **changes: object) -> tuple[Method, 
 
     def measure(image: np.ndarray, t: float) -> tuple[float, float] | None:
         result = tracker.process(image, t)
+        for stage, ms in result.stage_ms.items():
+            method.stage_ms[stage] = method.stage_ms.get(stage, 0.0) + ms
         return (result.left_mm, result.right_mm) if result.status in (Status.OK, Status.REPAIRED) else None
 
-    return Method(name, measure), tracker
+    method = Method(name, measure)
+    return method, tracker
 
 
 def baseline_methods(values: dict, correction: DistortionCorrection) -> list[Method]:
@@ -155,6 +159,7 @@ def run_sequence(colour: str, condition: str, pattern: str, frames: int, seed: i
                            cache_verified_hits=stats.verified_hits)
     out['render_ms_median'] = float(np.median(render_ms))
     out['_raw'] = {m.name: (m.errors, m.ms, m.frames, m.unrecognised) for m in methods + baselines}
+    out['_stages'] = main.stage_ms
     return out
 
 
@@ -238,12 +243,15 @@ def main() -> None:
     per_sequence: dict[str, dict] = {}
     raws: dict[str, list] = {}
     scenario_raws: dict[str, list] = {}
+    stage_totals: dict[str, float] = {}
     started = time.monotonic()
     for seed, colour in enumerate(colours):
         for condition, pattern in SCENARIOS:
             key = f'{colour}|{condition}/{pattern}'
             result = run_sequence(colour, condition, pattern, frames, 100 + seed, values,
                                   (condition, pattern) in ABLATION_SCENARIOS, baseline_every=3)
+            for stage, ms in result.pop('_stages').items():
+                stage_totals[stage] = stage_totals.get(stage, 0.0) + ms
             for name, raw in result.pop('_raw').items():
                 raws.setdefault(name, []).append(raw)
                 if name == 'edge_eye':
@@ -270,6 +278,8 @@ def main() -> None:
     for name, row in scenarios.items():
         print(f'  {name:<22} mean {row["mean_error_mm"]:5.2f} mm  p95 {row["p95_error_mm"]:5.2f} mm  '
               f'unrec {row["unrecognition_rate"]:6.2%}  median {row["median_ms"]:5.2f} ms')
+    stage_ms = {stage: total / ours['frames'] for stage, total in sorted(stage_totals.items(), key=lambda kv: -kv[1])}
+    print('mean ms per frame by stage: ' + ', '.join(f'{stage} {ms:.2f}' for stage, ms in stage_ms.items()))
     print('methods (ablations on nominal Gaussian + step sequences only; baselines on every 3rd frame):')
     for name, row in methods.items():
         print(f'  {name:<34} mean {row["mean_error_mm"]:7.2f} mm  p95 {row["p95_error_mm"]:7.2f} mm  '
@@ -278,7 +288,8 @@ def main() -> None:
                             if tuple(key.split('|')[1].split('/')) in ABLATION_SCENARIOS])
     suffix = '-quick' if args.quick else ''
     plots = plot(per_sequence, methods, ablation_base, suffix)
-    figures = {'edge_eye': ours, 'per_scenario': scenarios, 'per_colour': colour_rows, 'methods': methods,
+    figures = {'edge_eye': ours, 'stage_ms_mean': stage_ms, 'per_scenario': scenarios, 'per_colour': colour_rows,
+               'methods': methods,
                'edge_eye_on_ablation_sequences': ablation_base,
                'render_ms_median': float(np.median([s['render_ms_median'] for s in per_sequence.values()]))}
     save_results(f'edge_eye{suffix}', figures, GOALS, paper=PAPER, per_sequence=per_sequence, plots=plots,

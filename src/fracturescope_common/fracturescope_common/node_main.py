@@ -22,6 +22,9 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
         rclpy.logging.get_logger(name).fatal(f'cannot start: {error}')
         rclpy.try_shutdown()
         raise SystemExit(2) from error
+    except KeyboardInterrupt:  # stopped while still starting (a node that precomputes or loads a model)
+        rclpy.try_shutdown()
+        return
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:

@@ -9,6 +9,7 @@ setup(
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
+        ('share/' + package_name + '/models', ['models/fast_espcn_x2.onnx']),  # Edge-Eye Fast-ESPCN
     ],
     install_requires=['setuptools'],
     zip_safe=True,
@@ -18,6 +19,9 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
+            'fracturescope-edge-eye-calibrate = fracturescope_perception.edge_eye.calibration:main',
+            'fracturescope-edge-eye-train-espcn = fracturescope_perception.edge_eye.espcn_training:main',
+            'edge_tracker = fracturescope_perception.nodes.edge_tracker:main',
         ],
     },
 )

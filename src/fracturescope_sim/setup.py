@@ -20,6 +20,8 @@ setup(
         'console_scripts': [
             'detection_source = fracturescope_sim.nodes.detection_source:main',
             'plc_simulator = fracturescope_sim.nodes.plc_simulator:main',
+            'line_camera = fracturescope_sim.nodes.line_camera:main',
+            'fracturescope-line-camera-chessboards = fracturescope_sim.chessboard:main',
         ],
     },
 )

@@ -1,13 +1,15 @@
 """What the main job watches in the running graph: the ledger's checkpoints and every node's /diagnostics."""
 
+from collections import Counter
 from dataclasses import dataclass, field
+import math
 
 from diagnostic_msgs.msg import DiagnosticArray
 from fracturescope_common.diagnostics import DIAGNOSTICS_TOPIC
-from fracturescope_common.qos import LATCHED_STATE
+from fracturescope_common.qos import LATCHED_STATE, RELIABLE_EVENTS
 
 from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_msgs.msg import LedgerCheckpoint
+from fracturescope_msgs.msg import EdgeMeasurement, LedgerBlock, LedgerCheckpoint
 
 
 @dataclass
@@ -16,6 +18,15 @@ class GraphObservations:
     diagnostics: dict[str, dict[str, str]] = field(default_factory=dict)  # node name -> key -> value
     diagnostic_levels: dict[str, int] = field(default_factory=dict)
     diagnostic_messages: dict[str, str] = field(default_factory=dict)
+    block_types: Counter[str] = field(default_factory=Counter)  # blocks seen on ledger/blocks by record type
+
+    @property
+    def non_defect_blocks(self) -> int:
+        """Blocks of other records (edge measurements) among those written, not to be counted as detections."""
+        return sum(n for kind, n in self.block_types.items() if kind != 'defect')
+
+    def on_block(self, block: LedgerBlock) -> None:
+        self.block_types[block.record_type] += 1
 
     def counter(self, node: str, key: str) -> int:
         return int(self.diagnostics.get(node, {}).get(key, 0))
@@ -38,4 +49,40 @@ def watch_graph(probe: GraphProbe) -> GraphObservations:
     observed = GraphObservations()
     probe.node.create_subscription(LedgerCheckpoint, 'ledger/checkpoint', observed.on_checkpoint, LATCHED_STATE)
     probe.node.create_subscription(DiagnosticArray, DIAGNOSTICS_TOPIC, observed.on_diagnostics, 50)
+    probe.node.create_subscription(LedgerBlock, 'ledger/blocks', observed.on_block, RELIABLE_EVENTS)
+    return observed
+
+
+@dataclass
+class EdgeObservations:
+    """Edge-Eye measurements and the simulator's ground truth, matched by the frame's stamp."""
+
+    measured: dict[tuple[int, int], EdgeMeasurement] = field(default_factory=dict)
+    truth: dict[tuple[int, int], EdgeMeasurement] = field(default_factory=dict)
+    statuses: Counter[int] = field(default_factory=Counter)
+
+    def on_measurement(self, msg: EdgeMeasurement) -> None:
+        self.measured[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = msg
+        self.statuses[msg.status] += 1
+
+    def on_truth(self, msg: EdgeMeasurement) -> None:
+        self.truth[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = msg
+
+    def errors_mm(self) -> list[float]:
+        """|measured - truth| of both edges, for every measured frame (ok or repaired) with a sheet in view."""
+        errors = []
+        for stamp, msg in self.measured.items():
+            truth = self.truth.get(stamp)
+            if truth is None or truth.status != EdgeMeasurement.STATUS_OK or \
+                    msg.status not in (EdgeMeasurement.STATUS_OK, EdgeMeasurement.STATUS_REPAIRED):
+                continue
+            errors += [abs(msg.left_mm - truth.left_mm), abs(msg.right_mm - truth.right_mm)]
+        return [e for e in errors if math.isfinite(e)]
+
+
+def watch_edges(probe: GraphProbe) -> EdgeObservations:
+    """Edge measurements and ground truth, kept while `probe` spins."""
+    observed = EdgeObservations()
+    probe.node.create_subscription(EdgeMeasurement, 'edges', observed.on_measurement, RELIABLE_EVENTS)
+    probe.node.create_subscription(EdgeMeasurement, 'line_camera/ground_truth', observed.on_truth, RELIABLE_EVENTS)
     return observed

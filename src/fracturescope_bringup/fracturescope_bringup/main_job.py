@@ -13,15 +13,17 @@ from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.store import LedgerStore
 
 from fracturescope_bringup.control_summary import add_control_rows, standard_edges, watch_control
-from fracturescope_bringup.graph_monitor import watch_graph
+from fracturescope_bringup.graph_monitor import watch_edges, watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.launch_xml import load_launch_file
 from fracturescope_bringup.process_graph import CLEAN_STOP_CODES, RunningGraph, describe_exit
 from fracturescope_bringup.summary import (
     Summary,
     add_detection_rows,
+    add_edge_rows,
     add_ledger_rows,
     detections_accounted_for,
+    edges_measured,
     progress_line,
 )
 from fracturescope_bringup.testing import isolated_ros_env
@@ -52,7 +54,7 @@ def ledger_checkpoint(database: Path) -> Checkpoint | None:
 def label_counts(database: Path, start: int) -> Counter[str]:
     """Labels of the blocks from `start` on, read back from the ledger file itself."""
     with LedgerStore(database, None) as store:
-        return Counter(block.record.label for block in store.iter_blocks(start))
+        return Counter(block.record.label for block in store.iter_blocks(start) if block.record.record_type == 'defect')
 
 
 def stop_text(returncode: int | None) -> str:
@@ -81,10 +83,12 @@ def run(args: argparse.Namespace) -> int:
     probe = GraphProbe(env, 'main_job')  # Ctrl-C is a KeyboardInterrupt: the run ends, and is still summarised
     observed = watch_graph(probe)
     control = watch_control(probe)
+    edges = watch_edges(probe)
     summary = Summary('FractureScope: simulated inspection run')
     with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
         started = next_line = time.monotonic()
-        # Run until every published detection is accounted for (or a node dies, or it takes far too long).
+        # Run until every published detection is accounted for and the edge tracker has measured a second of
+        # sheet (or a node dies, or it takes far too long).
         reconciled = False
         try:
             while (elapsed := time.monotonic() - started) < args.duration + SETTLE_S and not graph.dead_nodes():
@@ -92,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                 if time.monotonic() >= next_line:
                     print(progress_line(elapsed, args.duration, observed, size_before), flush=True)
                     next_line += 1.0
-                if detections_accounted_for(observed, expected, size_before):
+                if detections_accounted_for(observed, expected, size_before) and edges_measured(edges):
                     reconciled = True
                     break
         except KeyboardInterrupt:
@@ -113,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     add_detection_rows(summary, observed, size_before, label_counts(database, size_before), reconciled)
     if not reconciled and not summary.problems:
         summary.problems.append(f'the {expected} detections were not all accounted for within {SETTLE_S:.0f} s')
+    add_edge_rows(summary, edges)
     add_ledger_rows(summary, observed, run_s, before, verification, consistency)
     add_control_rows(summary, control, observed, run_s, standard_edges(args.launch_file.parent.parent / 'config'
                                                                        / 'control.yaml'))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.merkle import verify_consistency
 
-from fracturescope_bringup.graph_monitor import GraphObservations
+from fracturescope_bringup.graph_monitor import EdgeObservations, GraphObservations
 from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
 
 
@@ -36,7 +36,7 @@ class Summary:
 
 
 def progress_line(elapsed_s: float, duration_s: float, observed: GraphObservations, size_before: int) -> str:
-    written = max(observed.ledger_size() - size_before, 0)
+    written = max(observed.ledger_size() - size_before - observed.non_defect_blocks, 0)
     rate = written / elapsed_s if elapsed_s > 0 else 0.0
     checkpoint = observed.checkpoint
     head = f'{checkpoint.root_hash[:12]}@{checkpoint.tree_size}' if checkpoint and checkpoint.tree_size else '-'
@@ -47,7 +47,7 @@ def progress_line(elapsed_s: float, duration_s: float, observed: GraphObservatio
 def detections_accounted_for(observed: GraphObservations, expected: int, size_before: int) -> bool:
     """Every detection the simulator published is a block or a rejection (counters only grow, so equality
     of the sum with the total means both are final)."""
-    written = observed.ledger_size() - size_before
+    written = observed.ledger_size() - size_before - observed.non_defect_blocks
     return observed.counter('detection_source', 'published') == expected and \
         written + observed.counter('ledger', 'rejected') == expected
 
@@ -59,7 +59,7 @@ def add_detection_rows(summary: Summary, observed: GraphObservations, size_befor
     malformed = sum(int(v) for k, v in observed.diagnostics.get('detection_source', {}).items()
                     if k.startswith('malformed_'))
     rejected = observed.counter('ledger', 'rejected')
-    written = observed.ledger_size() - size_before
+    written = observed.ledger_size() - size_before - observed.non_defect_blocks
     if not reconciled:
         summary.add('detections', f'{written} became blocks, {rejected} rejected; the simulator had published '
                     f'{published} at its last report (run cut short: counts not reconciled)')
@@ -71,6 +71,29 @@ def add_detection_rows(summary: Summary, observed: GraphObservations, size_befor
         if rejected != malformed:
             summary.problems.append(f'{malformed} malformed detections sent but {rejected} rejected')
     summary.add('labels recorded', ', '.join(f'{label} {n}' for label, n in sorted(labels.items())) or 'none')
+
+
+def edges_measured(edges: EdgeObservations, frames: int = 30) -> bool:
+    """The edge tracker has measured `frames` frames with a sheet in view (enough for the edge error row)."""
+    return len(edges.errors_mm()) >= 2 * frames
+
+
+def add_edge_rows(summary: Summary, edges: EdgeObservations, max_mean_error_mm: float = 2.0) -> None:
+    """Edge-Eye: measurements by status, and the error against the simulator's ground truth (mm)."""
+    names = {0: 'ok', 1: 'repaired', 2: 'unrecognised', 3: 'no material'}
+    counts = ', '.join(f'{names.get(s, s)} {n}' for s, n in sorted(edges.statuses.items()))
+    summary.add('edges', f'{len(edges.measured)} measurements ({counts or "none"})',
+                None if edges.measured else 'the edge tracker measured nothing')
+    errors = sorted(edges.errors_mm())
+    if not errors:
+        summary.add('edge error', 'no measurement matched a frame with a sheet in view',
+                    'no edge measurement to compare with the ground truth' if edges.measured else None)
+        return
+    mean = sum(errors) / len(errors)
+    p95 = errors[min(int(0.95 * len(errors)), len(errors) - 1)]
+    summary.add('edge error', f'mean {mean:.2f} mm, p95 {p95:.2f} mm, max {errors[-1]:.2f} mm against the ground '
+                f'truth ({len(errors) // 2} frames, both edges)',
+                f'edge error {mean:.2f} mm over {max_mean_error_mm} mm' if mean > max_mean_error_mm else None)
 
 
 def add_ledger_rows(
@@ -108,7 +131,8 @@ def _consistency_text(before: Checkpoint | None, after, proof) -> tuple[str, str
         return 'consistency proof not available', 'no consistency proof'
     proven = (
         proof.first_root_hash == before.root_hash.hex()
-        and after is not None and proof.second_root_hash == after.root_hash
+        # Edge measurements keep the ledger growing: the last checkpoint seen may already be past the proof.
+        and after is not None and (proof.second_root_hash == after.root_hash or after.tree_size != proof.second_size)
         and verify_consistency(before.tree_size, proof.second_size, before.root_hash,
                                bytes.fromhex(proof.second_root_hash), [bytes.fromhex(h) for h in proof.proof])
     )

@@ -22,12 +22,20 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
         rclpy.logging.get_logger(name).fatal(f'cannot start: {error}')
         rclpy.try_shutdown()
         raise SystemExit(2) from error
+    except KeyboardInterrupt:  # stopped while still starting (a node that precomputes or loads a model)
+        rclpy.try_shutdown()
+        return
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except RuntimeError:
+        # rclpy can fail to take a message the signal handler's shutdown invalidated mid-take (seen with 1080p
+        # images: "Unable to convert call argument '0'"); that is a clean stop, anything else is not.
+        if rclpy.ok():
+            raise
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

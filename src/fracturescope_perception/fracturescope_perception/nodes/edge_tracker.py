@@ -1,0 +1,119 @@
+"""Edge-Eye tracker node: line-camera images in, sheet-edge measurements (mm) out (seed 002, IV.A-IV.D)."""
+
+from collections import Counter, deque
+import hashlib
+import math
+from pathlib import Path
+
+from ament_index_python.packages import get_package_share_directory
+from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.health import Health, Level
+from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.node_main import run_node
+from fracturescope_common.params import declare_parameters
+from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import to_ns
+import numpy as np
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+
+from fracturescope_msgs.msg import EdgeMeasurement
+from fracturescope_perception.edge_eye import settings
+from fracturescope_perception.edge_eye.debug_view import debug_image
+from fracturescope_perception.edge_eye.distortion_correction import DistortionCorrection
+from fracturescope_perception.edge_eye.image_input import ImageFormatError, image_array
+from fracturescope_perception.edge_eye.super_resolution import make_upsampler
+from fracturescope_perception.edge_eye.tracker import BAR_CODES, EdgeEyeTracker, EdgeResult, Status
+from fracturescope_perception.nodes.edge_tracker_parameters import PARAMETERS
+
+__all__ = ['PARAMETERS', 'EdgeTrackerNode', 'main']
+
+
+class EdgeTrackerNode(Node):
+    def __init__(self) -> None:
+        super().__init__('edge_tracker')
+        p = self._params = declare_parameters(self, PARAMETERS)
+        values = vars(p)
+        model = Path(p.espcn_model)
+        if not model.is_absolute():
+            model = Path(get_package_share_directory('fracturescope_perception')) / model
+        self._correction = DistortionCorrection(settings.calibration(values))
+        self._tracker = EdgeEyeTracker(settings.tracker_config(values), self._correction,
+                                       make_upsampler(p.super_resolution, model, p.inference_threads))
+        self._health = Health()
+        self._statuses: Counter[str] = Counter()
+        self._times_ms: deque[float] = deque(maxlen=300)
+        self._last_good: tuple[float, float] = (math.nan, math.nan)
+        self._frames = 0
+        self._edges = self.create_publisher(EdgeMeasurement, 'edges', RELIABLE_EVENTS)
+        self._debug = self.create_publisher(Image, 'edges/debug_image', IMAGE_STREAM)
+        self.create_subscription(Image, 'line_camera/image_raw', self._on_image, IMAGE_STREAM)
+        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state,
+                                                p.diagnostics_period_s)
+        self.get_logger().info(f'Edge-Eye: {p.super_resolution} super-resolution, calibration RMS '
+                               f'{p.calibration_rms_px:.3f} px')
+
+    def _on_image(self, msg: Image) -> None:
+        self._frames += 1
+        p = self._params
+        try:
+            frame = image_array(msg.encoding, msg.height, msg.width, msg.step, msg.data, (p.width, p.height))
+        except ImageFormatError as error:
+            self._health.problem('bad_image', str(error))
+            self.get_logger().error(f'frame not measured: {error}', throttle_duration_sec=1.0)
+            self._publish(msg, None, Status.UNRECOGNISED)
+            return
+        result = self._tracker.process(frame, to_ns(msg.header.stamp) * 1e-9)
+        if result.problem:
+            self._health.problem('blank_frame', result.problem, Level.WARN)
+        self._times_ms.append(result.processing_ms)
+        self._publish(msg, result, result.status)
+        if p.debug_image_every and self._frames % p.debug_image_every == 0 and \
+                self._debug.get_subscription_count() > 0:
+            view = debug_image(frame, result, self._correction, p.mm_per_px)
+            image = Image(header=msg.header, height=view.shape[0], width=view.shape[1], encoding='rgb8',
+                          step=view.shape[1] * 3, data=view.tobytes())
+            self._debug.publish(image)
+
+    def _publish(self, msg: Image, result: EdgeResult | None, status: Status) -> None:
+        out = EdgeMeasurement(header=msg.header, status=int(status),
+                              image_sha256=hashlib.sha256(msg.data).hexdigest())
+        if status in (Status.OK, Status.REPAIRED):
+            self._last_good = (result.left_mm, result.right_mm)
+        elif status == Status.NO_MATERIAL:
+            self._last_good = (math.nan, math.nan)
+        if status == Status.NO_MATERIAL or math.isnan(self._last_good[0]):
+            out.left_mm = out.right_mm = 0.0  # no position: the ledger records only finite values
+        else:  # unrecognised frames hold the last good values (EdgeMeasurement.msg)
+            out.left_mm, out.right_mm = self._last_good
+        out.width_mm = out.right_mm - out.left_mm
+        if result is not None:
+            out.left_bar = out.right_bar = BAR_CODES.get(result.bar, EdgeMeasurement.BAR_NONE)
+            out.cache_hit = result.cache_hit
+            out.processing_ms = float(result.processing_ms)
+        now = self.get_clock().now().nanoseconds
+        out.latency_ms = float((now - to_ns(msg.header.stamp)) * 1e-6)
+        self._statuses[status.name.lower()] += 1
+        publish_or_report(self._edges, out, self._health, self.get_logger())
+
+    def _values(self) -> dict[str, object]:
+        stats = self._tracker.cache.stats
+        times = np.asarray(self._times_ms) if self._times_ms else np.zeros(1)
+        return {'frames': self._frames, **{f'status_{k}': v for k, v in self._statuses.items()},
+                'bar': self._tracker.bar or 'none', 'processing_ms_p50': f'{np.median(times):.2f}',
+                'processing_ms_p95': f'{np.percentile(times, 95):.2f}', 'cache_hits': stats.hits,
+                'cache_lookups': stats.lookups, 'cache_false_positives': stats.false_positives}
+
+    def _state(self) -> str:
+        if not self._frames:
+            return 'waiting for line_camera/image_raw'
+        return f'tracking on the {self._tracker.bar} bar' if self._tracker.bar else 'no sheet in view'
+
+
+def main(args: list[str] | None = None) -> None:
+    run_node(EdgeTrackerNode, 'edge_tracker', args)
+
+
+if __name__ == '__main__':
+    main()

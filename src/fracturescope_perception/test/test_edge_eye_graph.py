@@ -1,0 +1,112 @@
+"""Integration: the simulated line camera and the Edge-Eye tracker as separate processes over DDS, started from
+launch/edge_eye.launch.xml (the file sim.launch.xml includes)."""
+
+import hashlib
+from pathlib import Path
+import subprocess
+import sys
+
+from fracturescope_bringup.graph_monitor import watch_graph
+from fracturescope_bringup.graph_probe import GraphProbe
+from fracturescope_bringup.testing import isolated_ros_env, launched
+from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.qos import RELIABLE_EVENTS
+import pytest
+from sensor_msgs.msg import Image
+
+from fracturescope_msgs.msg import EdgeMeasurement
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+LAUNCH = REPO_ROOT / 'launch' / 'edge_eye.launch.xml'
+pytestmark = pytest.mark.integration
+
+
+def stamp_key(msg):
+    return msg.header.stamp.sec, msg.header.stamp.nanosec
+
+
+@pytest.fixture
+def graph_env(monkeypatch):
+    env = isolated_ros_env()
+    monkeypatch.setenv('ROS_AUTOMATIC_DISCOVERY_RANGE', env['ROS_AUTOMATIC_DISCOVERY_RANGE'])
+    return env
+
+
+def test_measurements_follow_the_ground_truth(tmp_path, graph_env):
+    with launched(LAUNCH, {'line_camera_colour': 'red'}, env=graph_env, log_dir=tmp_path / 'logs') as graph:
+        probe = GraphProbe(graph_env, 'edge_probe')
+        try:
+            edges = probe.collect(EdgeMeasurement, 'edges', RELIABLE_EVENTS)
+            truth = probe.collect(EdgeMeasurement, 'line_camera/ground_truth', RELIABLE_EVENTS)
+            observed = watch_graph(probe)
+
+            def measured():
+                by_stamp = {stamp_key(t): t for t in truth}
+                return [(e, by_stamp[stamp_key(e)]) for e in edges if stamp_key(e) in by_stamp]
+            assert probe.spin_until(
+                lambda: sum(e.status == EdgeMeasurement.STATUS_OK for e, _ in measured()) >= 60, 60.0), \
+                f'{len(edges)} measurements, {len(truth)} truths'
+            pairs = measured()
+            errors = [max(abs(e.left_mm - t.left_mm), abs(e.right_mm - t.right_mm)) for e, t in pairs
+                      if e.status == EdgeMeasurement.STATUS_OK and t.status == EdgeMeasurement.STATUS_OK]
+            # The tracker only knows its chessboard calibration, not the simulator's lens.
+            assert sum(errors) / len(errors) < 1.5 and max(errors) < 5.0, errors
+            for e, t in pairs:
+                assert e.image_sha256 == t.image_sha256 and len(e.image_sha256) == 64
+                if t.status == EdgeMeasurement.STATUS_NO_MATERIAL:
+                    assert e.status == EdgeMeasurement.STATUS_NO_MATERIAL and e.left_mm == e.right_mm == 0.0
+            ok = [e for e, _ in pairs if e.status == EdgeMeasurement.STATUS_OK]
+            assert all(e.left_bar == e.right_bar == EdgeMeasurement.BAR_WHITE for e in ok)  # red sheet: white bar
+            assert all(0.0 < e.processing_ms < 200.0 and e.latency_ms > 0.0 for e in ok)
+            assert all(e.width_mm == pytest.approx(e.right_mm - e.left_mm) for e in ok)
+            assert probe.spin_until(lambda: observed.counter('edge_tracker', 'status_ok') > 0, 5.0)
+            assert observed.diagnostics['edge_tracker']['bar'] == 'white'
+            assert all(graph.alive().values())
+        finally:
+            probe.close()
+
+
+def test_bad_frames_get_a_clear_status_and_the_node_keeps_running(tmp_path, graph_env):
+    with launched(LAUNCH, env=graph_env, log_dir=tmp_path / 'logs') as graph:
+        probe = GraphProbe(graph_env, 'edge_probe')
+        try:
+            edges = probe.collect(EdgeMeasurement, 'edges', RELIABLE_EVENTS)
+            observed = watch_graph(probe)
+            publisher = probe.node.create_publisher(Image, 'line_camera/image_raw', IMAGE_STREAM)
+            assert probe.spin_until(lambda: len(edges) > 5, 30.0), 'tracker never measured the camera'
+            bad = {
+                'small': Image(height=480, width=640, encoding='rgb8', step=640 * 3, data=bytes(640 * 480 * 3)),
+                'yuv': Image(height=1080, width=1920, encoding='yuv422', step=1920 * 2,
+                             data=bytes(1920 * 1080 * 2)),
+                'black': Image(height=1080, width=1920, encoding='rgb8', step=1920 * 3,
+                               data=bytes(1920 * 1080 * 3)),
+                'white': Image(height=1080, width=1920, encoding='mono8', step=1920, data=b'\xff' * (1920 * 1080)),
+            }
+            for i, image in enumerate(bad.values()):
+                image.header.stamp.sec = 7 + i  # far from the camera's clock: identifies our frames
+                publisher.publish(image)
+                probe.spin_until(lambda: False, 0.2)
+
+            def ours():
+                return {e.header.stamp.sec: e for e in edges if 7 <= e.header.stamp.sec < 7 + len(bad)}
+            assert probe.spin_until(lambda: len(ours()) == len(bad), 20.0), ours()
+            for i, name in enumerate(bad):
+                answer = ours()[7 + i]
+                assert answer.status == EdgeMeasurement.STATUS_UNRECOGNISED, name
+                assert answer.image_sha256 == hashlib.sha256(bytes(bad[name].data)).hexdigest()
+            assert probe.spin_until(lambda: observed.counter('edge_tracker', 'bad_image') >= 2 and
+                                    observed.counter('edge_tracker', 'blank_frame') >= 2, 5.0), \
+                observed.diagnostics.get('edge_tracker')
+            count = len(edges)
+            assert probe.spin_until(lambda: len(edges) > count + 10, 10.0), 'tracker stopped after bad frames'
+            assert all(graph.alive().values())
+        finally:
+            probe.close()
+
+
+def test_tracker_without_its_config_says_what_is_missing(graph_env):
+    result = subprocess.run([sys.executable, '-m', 'fracturescope_perception.nodes.edge_tracker'], env=graph_env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "cannot start: node 'edge_tracker' started without parameter(s) width, height" in result.stderr
+    assert 'Traceback' not in result.stderr

@@ -1,0 +1,93 @@
+"""The whole tracker on simulated line-camera sequences with ground truth (fracturescope_sim)."""
+
+import cv2
+from fracturescope_perception.edge_eye.availability import AvailabilityConfig
+from fracturescope_perception.edge_eye.distortion_correction import Calibration, DistortionCorrection
+from fracturescope_perception.edge_eye.mroi import MroiConfig
+from fracturescope_perception.edge_eye.super_resolution import make_upsampler
+from fracturescope_perception.edge_eye.tracker import EdgeEyeTracker, Status, TrackerConfig
+from fracturescope_sim.edge_trajectory import named, with_empty
+from fracturescope_sim.line_camera import DEFAULT_LENS, LineCamera, LineCameraConfig, with_conditions
+import numpy as np
+import pytest
+
+CONFIG = TrackerConfig(
+    width=1920, height=1080, mm_per_px=1.87,
+    bar_rows={'white': (420, 480), 'black': (600, 660)}, bar_columns=(40, 1880),
+    availability=AvailabilityConfig(rows=(400, 680), cols=(880, 1040), h_update=0.15, h_material=0.4,
+                                    update_period_s=60.0),
+    mroi=MroiConfig(row_margin_px=10, x_sigma_px=20, tau_x_px=16, recentre_px=8),
+)
+
+
+def run(colour, condition='nominal', pattern='gaussian', frames=75, config=CONFIG, upsampler='bicubic'):
+    cv2.setNumThreads(1)
+    camera = LineCamera(with_conditions(LineCameraConfig(colour=colour, seed=2), condition),
+                        with_empty(named(pattern, 900.0, 2700.0, 40.0, 4), [(0.0, 0.2)]))
+    tracker = EdgeEyeTracker(config, DistortionCorrection(Calibration(DEFAULT_LENS.camera_matrix,
+                                                                      DEFAULT_LENS.dist_coeffs, 1920, 1080)),
+                             make_upsampler(upsampler, ''))
+    rows = []
+    for i in range(frames):
+        frame = camera.frame(i)
+        rows.append((frame, tracker.process(frame.image, frame.t)))
+    return tracker, rows
+
+
+def errors_mm(rows):
+    out = []
+    for frame, result in rows:
+        if frame.truth is not None and result.status in (Status.OK, Status.REPAIRED):
+            out += [abs(result.left_mm - frame.truth.left_mm), abs(result.right_mm - frame.truth.right_mm)]
+    return np.array(out)
+
+
+@pytest.mark.parametrize('colour, bar', [('white', 'black'), ('black', 'white'), ('grey', None)])
+def test_tracks_both_edges_within_a_millimetre(colour, bar):
+    tracker, rows = run(colour)
+    assert [r.status for f, r in rows[:6]] == [Status.NO_MATERIAL] * 6  # the line starts empty
+    measured = [r for f, r in rows if f.truth is not None]
+    assert sum(r.status == Status.UNRECOGNISED for r in measured) <= 1
+    errors = errors_mm(rows)
+    assert errors.mean() < 1.0 and np.percentile(errors, 95) < 2.0, (errors.mean(), errors.max())
+    if bar is not None:
+        assert tracker.bar == bar
+
+
+def test_is_fast_per_frame_on_one_core():
+    _, rows = run('red', frames=60)
+    times = [r.processing_ms for f, r in rows if f.truth is not None]
+    assert np.median(times) < 15.0
+
+
+def test_cache_hits_while_the_sheet_stands_still():
+    tracker, rows = run('white', pattern='constant', frames=45)
+    assert tracker.cache.stats.hits > 20
+    assert any(r.cache_hit for _, r in rows)
+    assert errors_mm(rows).mean() < 1.0
+
+
+def test_sheet_leaving_the_view_and_coming_back():
+    camera = LineCamera(LineCameraConfig(colour='blue', seed=3),
+                        with_empty(named('constant', 900.0, 2700.0, 0.0, 0), [(0.0, 0.1), (1.0, 1.5)]))
+    tracker = EdgeEyeTracker(CONFIG, DistortionCorrection(Calibration(DEFAULT_LENS.camera_matrix,
+                                                                      DEFAULT_LENS.dist_coeffs, 1920, 1080)),
+                             make_upsampler('none', ''))
+    statuses = [tracker.process(camera.frame(i).image, i / 30).status for i in range(75)]
+    assert statuses[35:44] == [Status.NO_MATERIAL] * 9
+    assert statuses[-1] == Status.OK and statuses[20] == Status.OK
+
+
+def test_wrong_frame_size_is_refused_with_a_clear_error():
+    tracker, _ = run('white', frames=1)
+    with pytest.raises(ValueError, match='expected'):
+        tracker.process(np.zeros((480, 640, 3), np.uint8), 0.0)
+
+
+def test_every_measured_frame_reports_its_stage_timings():
+    _, rows = run('green', frames=12)
+    measured = [r for f, r in rows if f.truth is not None and not r.cache_hit]
+    assert measured
+    for result in measured:
+        assert {'availability', 'distortion_correction', 'canny', 'tracking', 'fusion'} <= set(result.stage_ms)
+        assert sum(result.stage_ms.values()) <= result.processing_ms + 0.5

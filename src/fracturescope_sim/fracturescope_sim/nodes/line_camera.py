@@ -1,0 +1,106 @@
+"""Simulated line camera: 1080p rgb8 frames of the furnace view, and the ground truth of each frame."""
+
+import hashlib
+import math
+import time
+
+from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.health import Health
+from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.node_main import run_node
+from fracturescope_common.params import ParameterSpec, declare_parameters
+from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import RELIABLE_EVENTS
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import Image
+
+from fracturescope_msgs.msg import EdgeMeasurement
+from fracturescope_sim.edge_trajectory import named, with_empty
+from fracturescope_sim.lens_distortion import LensModel
+from fracturescope_sim.line_camera import LineCamera, LineCameraConfig, LineCameraFrame, with_conditions
+
+D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
+PARAMETERS = (
+    ParameterSpec('fps', D, 'frames published per second (Hz)'),
+    ParameterSpec('colour', S, 'sheet colour, one of the 11 of fracturescope_sim.furnace_scene (name)'),
+    ParameterSpec('condition', S, 'nominal, reflection, weak_light, dirt or startup (name)'),
+    ParameterSpec('trajectory', S, 'edge drift: gaussian, sinusoidal, step or constant (name)'),
+    ParameterSpec('left_mm', D, 'mean left edge position in the ideal view (mm)'),
+    ParameterSpec('right_mm', D, 'mean right edge position in the ideal view (mm)'),
+    ParameterSpec('drift_mm', D, 'amplitude of the edge drift (mm)'),
+    ParameterSpec('empty_at_start_s', D, 'the line is empty for this long after the first frame (s)'),
+    ParameterSpec('seed', INT, 'random seed of the recording (integer)'),
+    ParameterSpec('lens', Parameter.Type.DOUBLE_ARRAY,
+                  'true lens: focal, cx, cy, k1, k2, p1, p2, k3 (px, px, px, 1, 1, 1, 1, 1)'),
+    ParameterSpec('frame_id', S, 'optical frame of the line camera (tf frame)'),
+    ParameterSpec('max_frames', INT, 'stop after this many frames; 0 = until shut down (count)'),
+    ParameterSpec('wait_for_subscriber', B, 'start the recording (t = 0) once a subscriber is connected (flag)'),
+    ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
+)
+
+
+class LineCameraNode(Node):
+    def __init__(self) -> None:
+        super().__init__('line_camera')
+        p = self._params = declare_parameters(self, PARAMETERS)
+        if len(p.lens) != 8:
+            raise ValueError('lens needs 8 values: focal, cx, cy, k1, k2, p1, p2, k3')
+        lens = LensModel(1920, 1080, *p.lens)
+        config = with_conditions(LineCameraConfig(lens=lens, colour=p.colour, fps=p.fps, seed=p.seed), p.condition)
+        trajectory = with_empty(named(p.trajectory, p.left_mm, p.right_mm, p.drift_mm, p.seed),
+                                [(-math.inf, p.empty_at_start_s)])
+        self._camera = LineCamera(config, trajectory)
+        self._health = Health()
+        self._images = self.create_publisher(Image, 'line_camera/image_raw', IMAGE_STREAM)
+        self._truth = self.create_publisher(EdgeMeasurement, 'line_camera/ground_truth', RELIABLE_EVENTS)
+        self._index = 0
+        self._render_ms = 0.0
+        self._timer = self.create_timer(1.0 / p.fps, self._publish_next)
+        self._diagnostics = DiagnosticsReporter(
+            self, self._health, lambda: {'published': self._index, 'render_ms': f'{self._render_ms:.1f}'},
+            self._state, p.diagnostics_period_s)
+
+    def _state(self) -> str:
+        if self._timer.is_canceled():
+            return f'done: {self._index} frames'
+        return f'{self._params.colour} sheet, {self._params.condition}' if self._index else 'waiting for a subscriber'
+
+    def _publish_next(self) -> None:
+        if self._index == 0 and self._params.wait_for_subscriber and self._images.get_subscription_count() == 0:
+            return
+        started = time.perf_counter()
+        frame = self._camera.frame(self._index)
+        self._render_ms = (time.perf_counter() - started) * 1e3
+        stamp = self.get_clock().now().to_msg()
+        image = Image(height=frame.image.shape[0], width=frame.image.shape[1], encoding='rgb8', is_bigendian=0,
+                      step=frame.image.shape[1] * 3, data=frame.image.tobytes())
+        image.header.stamp = stamp
+        image.header.frame_id = self._params.frame_id
+        self._images.publish(image)
+        publish_or_report(self._truth, self._truth_message(frame, image), self._health, self.get_logger())
+        self._index += 1
+        if self._index == self._params.max_frames:
+            self._timer.cancel()
+            self.get_logger().info(f'published {self._index} frames: done')
+
+    @staticmethod
+    def _truth_message(frame: LineCameraFrame, image: Image) -> EdgeMeasurement:
+        """The ground truth as an edge measurement of the same frame (same stamp and image hash)."""
+        truth = EdgeMeasurement(header=image.header, image_sha256=hashlib.sha256(image.data).hexdigest())
+        if frame.truth is None:
+            truth.status = EdgeMeasurement.STATUS_NO_MATERIAL
+            truth.left_mm = truth.right_mm = truth.width_mm = 0.0  # as the tracker: finite, the status says
+        else:
+            truth.status = EdgeMeasurement.STATUS_OK
+            truth.left_mm, truth.right_mm = frame.truth.left_mm, frame.truth.right_mm
+            truth.width_mm = frame.truth.width_mm
+        return truth
+
+
+def main(args: list[str] | None = None) -> None:
+    run_node(LineCameraNode, 'line_camera', args)
+
+
+if __name__ == '__main__':
+    main()

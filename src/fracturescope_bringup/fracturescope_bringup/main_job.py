@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     stopped = ', '.join(f'{name} {stop_text(code)}' for name, code in codes.items())
     summary.add('graph', f'{len(codes)} nodes as separate processes, ran {run_s:.1f} s; stopped: {stopped}',
                 '; '.join(failures) or None)
-    add_detection_rows(summary, observed, size_before, label_counts(database, size_before), reconciled)
+    add_detection_rows(summary, observed, label_counts(database, size_before), reconciled)
     if not reconciled and not summary.problems:
         summary.problems.append(f'the {expected} detections were not all accounted for within {SETTLE_S:.0f} s')
     add_edge_rows(summary, edges)

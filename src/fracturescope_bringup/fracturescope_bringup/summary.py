@@ -52,14 +52,16 @@ def detections_accounted_for(observed: GraphObservations, expected: int, size_be
         written + observed.counter('ledger', 'rejected') == expected
 
 
-def add_detection_rows(summary: Summary, observed: GraphObservations, size_before: int,
-                       labels: Mapping[str, int], reconciled: bool) -> None:
-    """`reconciled`: the run ended with every detection accounted for, so the counters are final."""
+def add_detection_rows(summary: Summary, observed: GraphObservations, labels: Mapping[str, int],
+                       reconciled: bool) -> None:
+    """`labels`: defect blocks of this run by label, read back from the ledger file. `reconciled`: the run ended with
+    every detection accounted for, so the counters are final."""
     published = observed.counter('detection_source', 'published')
     malformed = sum(int(v) for k, v in observed.diagnostics.get('detection_source', {}).items()
                     if k.startswith('malformed_'))
     rejected = observed.counter('ledger', 'rejected')
-    written = observed.ledger_size() - size_before - observed.non_defect_blocks
+    # The file, not checkpoint size minus streamed edge blocks: edge blocks keep arriving after the last checkpoint.
+    written = sum(labels.values())
     if not reconciled:
         summary.add('detections', f'{written} became blocks, {rejected} rejected; the simulator had published '
                     f'{published} at its last report (run cut short: counts not reconciled)')

@@ -21,10 +21,10 @@ def test_accounted_for_only_when_every_detection_is_a_block_or_a_rejection():
 
 def test_lost_detections_and_unexpected_rejections_are_problems():
     summary = Summary('run')
-    add_detection_rows(summary, observations(60, 2, 2, 158), 100, {'crack': 58}, reconciled=True)
+    add_detection_rows(summary, observations(60, 2, 2, 158), {'crack': 58}, reconciled=True)
     assert summary.all_ok
     summary = Summary('run')
-    add_detection_rows(summary, observations(60, 2, 3, 155), 100, {'crack': 55}, reconciled=True)
+    add_detection_rows(summary, observations(60, 2, 3, 155), {'crack': 55}, reconciled=True)
     assert summary.problems == ['2 detections neither recorded nor rejected',
                                 '2 malformed detections sent but 3 rejected']
     assert 'PROBLEMS' in summary.render()
@@ -37,6 +37,6 @@ def test_progress_line():
 
 def test_a_run_cut_short_reports_counts_without_claiming_losses():
     summary = Summary('run')
-    add_detection_rows(summary, observations(60, 2, 1, 150), 100, {'crack': 50}, reconciled=False)
+    add_detection_rows(summary, observations(60, 2, 1, 150), {'crack': 50}, reconciled=False)
     assert summary.all_ok
     assert 'counts not reconciled' in summary.rows[0][1]

@@ -18,6 +18,7 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
+            'fracturescope-synthesize-concrete = fracturescope_perception.fusion.synthesize_dataset:main',
         ],
     },
 )

@@ -19,6 +19,8 @@ setup(
     entry_points={
         'console_scripts': [
             'fracturescope-synthesize-concrete = fracturescope_perception.fusion.synthesize_dataset:main',
+            'fracturescope-train-fusion = fracturescope_perception.fusion.train:main',
+            'fracturescope-evaluate-fusion = fracturescope_perception.fusion.evaluate:main',
         ],
     },
 )

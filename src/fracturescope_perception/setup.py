@@ -21,6 +21,7 @@ setup(
             'fracturescope-synthesize-concrete = fracturescope_perception.fusion.synthesize_dataset:main',
             'fracturescope-train-fusion = fracturescope_perception.fusion.train:main',
             'fracturescope-evaluate-fusion = fracturescope_perception.fusion.evaluate:main',
+            'fracturescope-calibrate-anomaly = fracturescope_perception.fusion.anomaly:main',
         ],
     },
 )

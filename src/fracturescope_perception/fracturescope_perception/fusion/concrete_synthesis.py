@@ -280,15 +280,24 @@ def _add_graffiti(scene: _Scene) -> None:
 def _add_exposed_rebar(scene: _Scene) -> None:
     n, rng = scene.n, scene.rng
     horizontal, lines = _rebar_lines(rng, n)
-    bar = _along_lines(n, horizontal, lines, max(1.5, n / 40))
-    extent = _blob_mask(rng, n, tuple(rng.uniform(0.3, 0.7, 2) * n), rng.uniform(n / 4, n / 2), 0.4)
-    bar *= extent > 0.5
-    cavity = _dilate(bar, max(1, n // 24)) * (extent > 0.3)
-    scene.albedo *= (1 - 0.5 * cavity)[..., None]
-    steel = np.array([0.22, 0.2, 0.2], np.float32) + 0.25 * (np.arange(n) % 4 == 0)[:, None, None]
-    scene.albedo = scene.albedo * (1 - bar[..., None]) + bar[..., None] * np.clip(steel, 0, 1)
+    # the cover has spalled off along a stretch of one or two bars, leaving a rough cavity with bare steel
+    along = np.arange(n, dtype=np.float32)
+    start = rng.uniform(0.0, 0.4) * n
+    stretch = ((along > start) & (along < start + rng.uniform(0.45, 0.9) * n)).astype(np.float32)
+    stretch_2d = np.repeat(stretch[None, :], n, 0) if horizontal else np.repeat(stretch[:, None], n, 1)
+    chosen = lines[: int(rng.integers(1, min(2, len(lines)) + 1))]
+    bar = _along_lines(n, horizontal, chosen, max(1.5, n / 28)) * stretch_2d
+    cavity = _along_lines(n, horizontal, chosen, n / 9) * stretch_2d
+    rough = 0.75 + 0.25 * rng.random((n, n), dtype=np.float32)
+    scene.albedo *= (1 - 0.45 * cavity * rough)[..., None]
+    # ribbed steel: ribs across the bar catch the light
+    ribs = ((along % max(3, n // 16)) < 1).astype(np.float32)
+    ribs_2d = np.repeat(ribs[None, :], n, 0) if horizontal else np.repeat(ribs[:, None], n, 1)
+    steel = np.array([0.30, 0.27, 0.25], np.float32) + 0.35 * ribs_2d[..., None]
+    bar_mask = np.clip(bar * 2.0, 0, 1)[..., None]
+    scene.albedo = scene.albedo * (1 - bar_mask) + bar_mask * np.clip(steel, 0, 1)
     # bare steel: low emissivity reflects the cold sky, reads several degrees cooler
-    scene.heat -= rng.uniform(4.0, 8.0) * bar
+    scene.heat -= rng.uniform(4.0, 8.0) * bar_mask[..., 0] + rng.uniform(0.5, 1.5) * cavity
 
 
 def _add_foreign_object(scene: _Scene) -> None:

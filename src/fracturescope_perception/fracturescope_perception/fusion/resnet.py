@@ -79,7 +79,24 @@ class ResNet18(nn.Module):
         for block in self.blocks:
             nn.init.zeros_(block.bn2.weight)
 
+    def stage_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Feature maps after the stem and after each of the four stages (5 tensors, N x C x h x w)."""
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        outputs = [x]
+        k = 0
+        for count in BLOCKS_PER_STAGE:
+            for _ in range(count):
+                x = self.blocks[k](x)
+                k += 1
+            outputs.append(x)
+        return outputs
+
+    def head(self, last_stage: torch.Tensor) -> torch.Tensor:
+        """Logits from the last stage's feature map."""
+        return self.fc(torch.flatten(self.pool(last_stage), 1))
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate features: the globally average-pooled last stage (512-d)."""
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         return torch.flatten(self.pool(self.blocks(x)), 1)
 

@@ -1,3 +1,5 @@
+from glob import glob
+
 from setuptools import find_packages, setup
 
 package_name = 'fracturescope_perception'
@@ -9,6 +11,7 @@ setup(
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
+        ('share/' + package_name + '/models/thermal_monitor', glob('models/thermal_monitor/*')),
     ],
     install_requires=['setuptools'],
     zip_safe=True,
@@ -22,6 +25,7 @@ setup(
             'fracturescope-train-fusion = fracturescope_perception.fusion.train:main',
             'fracturescope-evaluate-fusion = fracturescope_perception.fusion.evaluate:main',
             'fracturescope-calibrate-anomaly = fracturescope_perception.fusion.anomaly:main',
+            'fracturescope-train-thermal-monitor = fracturescope_perception.thermal_monitor.train:main',
         ],
     },
 )

@@ -9,13 +9,20 @@ across the frame, and the frame is upsampled to the RGB size.
 Every sample is a pure function of (seed triple, kind, size): the same seeds give the same pixels whatever the
 number of worker processes, which is what makes the data set reproducible and the split by generator seed exact.
 
-Hard cases make one modality alone misleading, so an ablation can show fusion earning its keep:
-  crack_hairline     crack barely visible in RGB, clear thermal discontinuity
+Hard cases make one modality alone misleading, so an ablation can show fusion earning its keep.
+RGB misleads (or shows too little):
+  crack_hairline     crack barely visible in RGB, clear thermal discontinuity (a deep, moist crack)
   corrosion_faint    faint rust, clear warm delamination patch
   leak_faint         wet darkening barely visible in RGB, clear evaporative cooling
   none_rust_stain    rust-coloured stain (iron-rich aggregate / paint) with no thermal signature
   none_joint_line    formwork joint: a dark line like a crack in RGB, no thermal signature
-  none_thermal_shadow  cool patch left by a shadow that has just moved (thermal lag), nothing visible
+  none_dry_stain     old, dried water marks: dark blotch and runs like a leak in RGB, no evaporative cooling
+Thermal misleads:
+  none_thermal_shadow  cool blob or stripes left by a shadow that has just moved (thermal lag), nothing visible
+  none_repair_patch  repair mortar of low thermal inertia: warm under sun like delaminated cover, grey not rust
+  none_cold_line     embedded conduit or tie bar: a cool straight line like a crack, nothing visible
+Normal cracks have a weak, variable thermal signature (a dry, shallow crack barely shows), so thermal alone is
+no reliable crack detector either.
 Unseen types (never in training; for the out-of-distribution evaluation): graffiti, exposed_rebar,
 foreign_object, hot_spot.
 """
@@ -33,7 +40,8 @@ HARD_CASES = {
     'crack': ('crack_hairline',),
     'corrosion': ('corrosion_faint',),
     'leak': ('leak_faint',),
-    'none': ('none_rust_stain', 'none_joint_line', 'none_thermal_shadow'),
+    'none': ('none_rust_stain', 'none_joint_line', 'none_dry_stain',
+             'none_thermal_shadow', 'none_repair_patch', 'none_cold_line'),
 }
 
 
@@ -162,9 +170,11 @@ def _add_crack(scene: _Scene, hairline: bool) -> None:
     mask = _crack_mask(rng, n, rng.uniform(0.25, 0.4) if hairline else rng.uniform(0.8, 1.6))
     depth = rng.uniform(0.15, 0.3) if hairline else rng.uniform(0.6, 0.85)
     scene.albedo *= (1.0 - depth * mask)[..., None]
-    # air gap breaks conduction: the crack line reads cooler (moisture, cavity radiating to sky)
+    # air gap breaks conduction: the crack line reads cooler (moisture, cavity radiating to sky); how much
+    # depends on depth and moisture, not on the visible width
     thermal_line = cv2.GaussianBlur(_dilate(mask, 1), (0, 0), 0.8)
-    scene.heat -= rng.uniform(1.2, 2.2) * thermal_line / max(thermal_line.max(), 1e-6)
+    contrast = rng.uniform(1.2, 2.2) if hairline else rng.uniform(0.2, 2.0)
+    scene.heat -= contrast * thermal_line / max(thermal_line.max(), 1e-6)
 
 
 def _dilate(mask: np.ndarray, px: int) -> np.ndarray:
@@ -259,8 +269,57 @@ def _add_joint_line(scene: _Scene) -> None:
 
 def _add_thermal_shadow(scene: _Scene) -> None:
     n, rng = scene.n, scene.rng
-    blob = _blob_mask(rng, n, tuple(rng.uniform(0.2, 0.8, 2) * n), rng.uniform(n / 6, n / 3), 0.3)
-    scene.heat -= rng.uniform(2.0, 4.0) * cv2.GaussianBlur(blob, (0, 0), n / 32)
+    if rng.random() < 0.5:
+        shade = _blob_mask(rng, n, tuple(rng.uniform(0.2, 0.8, 2) * n), rng.uniform(n / 6, n / 3), 0.3)
+    else:
+        # railing or cable shadow: cool stripes, in thermal much like drip trails
+        shade = np.zeros((n, n), np.float32)
+        angle = np.pi / 2 + rng.normal(0, 0.25)
+        for _ in range(int(rng.integers(1, 4))):
+            x0 = rng.uniform(0.1, 0.9) * n
+            a = (x0 - 2 * n * np.cos(angle), -2 * n * np.sin(angle))
+            b = (x0 + 2 * n * np.cos(angle), 2 * n * np.sin(angle))
+            cv2.line(shade, tuple(int(v) for v in a), tuple(int(v) for v in b), 1.0, max(1, n // 24), cv2.LINE_AA)
+    scene.heat -= rng.uniform(2.0, 4.0) * cv2.GaussianBlur(shade, (0, 0), n / 48)
+
+
+def _add_repair_patch(scene: _Scene) -> None:
+    n, rng = scene.n, scene.rng
+    # patched where cover once spalled: an irregular outline, like a delamination's
+    patch = _blob_mask(rng, n, tuple(rng.uniform(0.25, 0.75, 2) * n), rng.uniform(n / 10, n / 5), 0.6)
+    # smooth mortar, a slightly different grey, no rust
+    tone = scene.albedo.mean(axis=(0, 1)) * rng.uniform(0.85, 1.1)
+    smooth = tone + 0.02 * (fractal_noise(rng, n, 4, 2)[..., None] - 0.5)
+    scene.albedo = scene.albedo * (1 - patch[..., None]) + patch[..., None] * smooth
+    # low thermal inertia: warms faster under sun load, like delaminated cover
+    scene.heat += rng.uniform(2.0, 4.0) * cv2.GaussianBlur(patch, (0, 0), n / 48)
+
+
+def _add_cold_line(scene: _Scene) -> None:
+    n, rng = scene.n, scene.rng
+    line = np.zeros((n, n), np.float32)
+    p = rng.uniform(0.15, 0.85) * n
+    heading = rng.uniform(0, np.pi)
+    d = 2 * n * np.array([np.cos(heading), np.sin(heading)])
+    centre = np.array([p, rng.uniform(0.15, 0.85) * n])
+    cv2.line(line, tuple(int(v) for v in centre - d), tuple(int(v) for v in centre + d), 1.0, 1, cv2.LINE_AA)
+    # the conduit sinks heat behind the cover: a cool line, blurred by the cover depth
+    scene.heat -= rng.uniform(1.0, 2.2) * cv2.GaussianBlur(line, (0, 0), 0.8) / 0.5
+
+
+def _add_dry_stain(scene: _Scene) -> None:
+    n, rng = scene.n, scene.rng
+    source = (rng.uniform(0.2, 0.8) * n, rng.uniform(0.05, 0.4) * n)
+    stain = _blob_mask(rng, n, source, rng.uniform(n / 8, n / 4), 0.6)
+    runs = np.zeros((n, n), np.float32)
+    for _ in range(int(rng.integers(2, 6))):
+        x0 = source[0] + rng.normal(0, n / 12)
+        path = _random_walk(rng, n, np.array([x0, source[1]]), np.pi / 2, 20, n / 24, 0.08)
+        cv2.polylines(runs, [np.round(path).astype(np.int32)], False, 1.0,
+                      int(rng.integers(1, max(2, n // 32) + 1)), lineType=cv2.LINE_AA)
+    stain = np.clip(stain + cv2.GaussianBlur(runs, (0, 0), 0.8), 0, 1)
+    scene.albedo *= (1 - rng.uniform(0.3, 0.5) * stain)[..., None]
+    # dry: no evaporation, so no thermal term
 
 
 def _add_graffiti(scene: _Scene) -> None:
@@ -368,7 +427,10 @@ _DEFECTS = {
     ('none', 'normal'): lambda s: None,
     ('none', 'none_rust_stain'): _add_rust_stain,
     ('none', 'none_joint_line'): _add_joint_line,
+    ('none', 'none_dry_stain'): _add_dry_stain,
     ('none', 'none_thermal_shadow'): _add_thermal_shadow,
+    ('none', 'none_repair_patch'): _add_repair_patch,
+    ('none', 'none_cold_line'): _add_cold_line,
     ('graffiti', 'normal'): _add_graffiti,
     ('exposed_rebar', 'normal'): _add_exposed_rebar,
     ('foreign_object', 'normal'): _add_foreign_object,

@@ -106,7 +106,8 @@ def load_checkpoint(path: Path) -> tuple[EarlyFusionCNN, dict]:
     return model.eval(), checkpoint
 
 
-def train(data: Path, out: Path, config: TrainConfig) -> History:
+def train(data: Path, out: Path, config: TrainConfig, model: EarlyFusionCNN | None = None) -> History:
+    """Train `model` (a fresh EarlyFusionCNN of config.modality when None; a pruned one to fine-tune it)."""
     torch.manual_seed(config.seed)
     out.mkdir(parents=True, exist_ok=True)
     manifest = load_manifest(data)
@@ -115,7 +116,10 @@ def train(data: Path, out: Path, config: TrainConfig) -> History:
     norm = Normalisation(mean, std, config.thermal_scale_k)
     x_train, y_train = as_tensors(train_raw, norm, config.modality)
     x_val, y_val = as_tensors(val_raw, norm, config.modality)
-    model = EarlyFusionCNN(len(manifest['classes']), config.modality)
+    if model is None:
+        model = EarlyFusionCNN(len(manifest['classes']), config.modality)
+    elif model.modality != config.modality:
+        raise ValueError(f'the model takes {model.modality} input, the configuration says {config.modality}')
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     generator = torch.Generator().manual_seed(config.seed)
     history = History()

@@ -36,7 +36,7 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 1e-4
     patience: int = 3                 # epochs without a better validation loss before stopping
-    thermal_scale_k: float = 4.0      # thermal contrast scale [K]
+    thermal_scale_k: float = 1.0      # thermal contrast scale [K]: the thermal channel then spreads like RGB's
     seed: int = 0
     progress: bool = True
 
@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--lr', type=float, default=1e-4)
     parser.add_argument('--patience', type=int, default=3)
-    parser.add_argument('--thermal-scale', type=float, default=4.0, help='thermal contrast scale [K]')
+    parser.add_argument('--thermal-scale', type=float, default=1.0, help='thermal contrast scale [K]')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
     parser.add_argument('--no-progress', action='store_true', help='no progress bars (logs, CI)')

@@ -20,14 +20,7 @@ import time
 import numpy as np
 import torch
 
-from fracturescope_perception.fusion.anomaly import (
-    ScoredClassifier,
-    anomaly_score,
-    auroc,
-    calibrate,
-    fit_multi_layer,
-    tap_features,
-)
+from fracturescope_perception.fusion.anomaly import ScoredClassifier, fit_multi_layer, tap_features
 from fracturescope_perception.fusion.compression import (
     export_onnx,
     l1_unstructured_prune,
@@ -41,6 +34,7 @@ from fracturescope_perception.fusion.concrete_synthesis import SynthesisConfig
 from fracturescope_perception.fusion.dataset import RawSplit, as_tensors, load_split
 from fracturescope_perception.fusion.early_fusion import EarlyFusionCNN
 from fracturescope_perception.fusion.evaluate import classification_report, evaluate, predict_logits
+from fracturescope_perception.fusion.ood_metrics import anomaly_score, auroc, calibrate
 from fracturescope_perception.fusion.preprocessing import MODALITY_CHANNELS, Normalisation
 from fracturescope_perception.fusion.synthesize_dataset import write_dataset
 from fracturescope_perception.fusion.train import TrainConfig, load_checkpoint, train

@@ -26,6 +26,7 @@ setup(
             'fracturescope-evaluate-fusion = fracturescope_perception.fusion.evaluate:main',
             'fracturescope-calibrate-anomaly = fracturescope_perception.fusion.anomaly:main',
             'fracturescope-train-thermal-monitor = fracturescope_perception.thermal_monitor.train:main',
+            'fracturescope-build-fusion-model = fracturescope_perception.fusion.build_model:main',
         ],
     },
 )

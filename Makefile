@@ -1,5 +1,5 @@
 # The two commands of README.md. Both do all set-up first (scripts/setup.sh, idempotent).
-.PHONY: run test setup benchmark clean
+.PHONY: run test setup benchmark clean model
 
 # Run the simulated line and inspection end to end and print a summary (DURATION in s).
 DURATION ?= 30
@@ -18,3 +18,9 @@ benchmark: setup
 
 clean:
 	rm -rf build install log var
+
+# Rebuild the fusion model from nothing: data -> training (+ ablation) -> compression -> ONNX + card (long: see README).
+model: setup
+	bash -c 'source scripts/env.sh && nice -n 10 python -m fracturescope_perception.fusion.build_model --work var/fusion \
+	  --models src/fracturescope_perception/models/fusion && \
+	  python -m fracturescope_perception.thermal_monitor.train --out src/fracturescope_perception/models/thermal_monitor'

@@ -1,3 +1,5 @@
+from glob import glob
+
 from setuptools import find_packages, setup
 
 package_name = 'fracturescope_perception'
@@ -10,6 +12,7 @@ setup(
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
         ('share/' + package_name + '/models', ['models/fast_espcn_x2.onnx']),  # Edge-Eye Fast-ESPCN
+        ('share/' + package_name + '/models/thermal_monitor', glob('models/thermal_monitor/*')),
     ],
     install_requires=['setuptools'],
     zip_safe=True,
@@ -22,6 +25,12 @@ setup(
             'fracturescope-edge-eye-calibrate = fracturescope_perception.edge_eye.calibration:main',
             'fracturescope-edge-eye-train-espcn = fracturescope_perception.edge_eye.espcn_training:main',
             'edge_tracker = fracturescope_perception.nodes.edge_tracker:main',
+            'fracturescope-synthesize-concrete = fracturescope_perception.fusion.synthesize_dataset:main',
+            'fracturescope-train-fusion = fracturescope_perception.fusion.train:main',
+            'fracturescope-evaluate-fusion = fracturescope_perception.fusion.evaluate:main',
+            'fracturescope-calibrate-anomaly = fracturescope_perception.fusion.anomaly:main',
+            'fracturescope-train-thermal-monitor = fracturescope_perception.thermal_monitor.train:main',
+            'fracturescope-build-fusion-model = fracturescope_perception.fusion.build_model:main',
         ],
     },
 )

@@ -1,0 +1,98 @@
+"""sensor_msgs/Image <-> numpy for rgb8, bgr8, mono8, 16UC1 and 32FC1 (cv_bridge is not usable here).
+
+Reading honours `step` (rows may be padded) and `is_bigendian`, returns arrays that do not alias the message, and
+refuses what it cannot interpret with an ImageConversionError that says why. Writing fills `data` with
+`tobytes()` (assigning an ndarray to the field is ~100x slower, see ../shared/ros2-on-pypi.md).
+Thermal images: 32FC1 carries degrees Celsius; 16UC1 carries centikelvin (the radiometric camera convention).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
+# encoding -> (dtype, channels)
+ENCODINGS: dict[str, tuple[np.dtype, int]] = {
+    'rgb8': (np.dtype(np.uint8), 3),
+    'bgr8': (np.dtype(np.uint8), 3),
+    'mono8': (np.dtype(np.uint8), 1),
+    '16UC1': (np.dtype(np.uint16), 1),
+    '32FC1': (np.dtype(np.float32), 1),
+}
+CENTIKELVIN_PER_KELVIN = 100.0
+KELVIN_OFFSET = 273.15
+
+
+class ImageConversionError(ValueError):
+    """The message cannot be read as the array it claims to be."""
+
+
+def image_to_numpy(msg: Image) -> np.ndarray:
+    """H x W (one channel) or H x W x 3 array in the message's own encoding and channel order (a copy)."""
+    if msg.encoding not in ENCODINGS:
+        raise ImageConversionError(f'unsupported encoding {msg.encoding!r}; supported: {", ".join(ENCODINGS)}')
+    dtype, channels = ENCODINGS[msg.encoding]
+    height, width, step = int(msg.height), int(msg.width), int(msg.step)
+    if height == 0 or width == 0:
+        raise ImageConversionError(f'empty image ({width} x {height})')
+    row_bytes = width * channels * dtype.itemsize
+    if step < row_bytes:
+        raise ImageConversionError(f'step {step} is shorter than a row of {width} {msg.encoding} pixels '
+                                   f'({row_bytes} B)')
+    try:
+        raw = np.frombuffer(msg.data, np.uint8)      # bytes, bytearray, array.array: no copy
+    except TypeError:
+        raw = np.asarray(msg.data, np.uint8)         # a plain list
+    needed = step * (height - 1) + row_bytes         # the last row need not be padded
+    if raw.size < needed:
+        raise ImageConversionError(f'data has {raw.size} B, a {width} x {height} {msg.encoding} image with step '
+                                   f'{step} needs {needed} B')
+    pixels = np.lib.stride_tricks.as_strided(raw, shape=(height, row_bytes), strides=(step, 1))
+    wire = dtype.newbyteorder('>' if msg.is_bigendian else '<') if dtype.itemsize > 1 else dtype
+    # view in the sender's byte order, then copy into native order and memory the message does not own
+    array = np.ascontiguousarray(pixels).view(wire).astype(dtype, copy=True)
+    return array.reshape(height, width, channels) if channels > 1 else array.reshape(height, width)
+
+
+def numpy_to_image(array: np.ndarray, encoding: str, header: Header | None = None) -> Image:
+    """Image message of `array` (H x W or H x W x 3, matching the encoding's dtype and channels)."""
+    if encoding not in ENCODINGS:
+        raise ImageConversionError(f'unsupported encoding {encoding!r}; supported: {", ".join(ENCODINGS)}')
+    dtype, channels = ENCODINGS[encoding]
+    array = np.asarray(array)
+    expected_ndim = 3 if channels > 1 else 2
+    if array.ndim != expected_ndim or (channels > 1 and array.shape[2] != channels) or array.size == 0:
+        raise ImageConversionError(f'{encoding} needs a non-empty {"H x W x 3" if channels > 1 else "H x W"} array, '
+                                   f'got shape {array.shape}')
+    if array.dtype != dtype:
+        raise ImageConversionError(f'{encoding} needs {dtype} pixels, got {array.dtype}')
+    array = np.ascontiguousarray(array)
+    msg = Image(header=header if header is not None else Header(), height=array.shape[0], width=array.shape[1],
+                encoding=encoding, is_bigendian=sys.byteorder == 'big', step=array.shape[1] * channels * dtype.itemsize)
+    msg.data = array.tobytes()
+    return msg
+
+
+def as_rgb(msg: Image) -> np.ndarray:
+    """H x W x 3 uint8 RGB from rgb8, bgr8 or mono8."""
+    array = image_to_numpy(msg)
+    if msg.encoding == 'rgb8':
+        return array
+    if msg.encoding == 'bgr8':
+        return np.ascontiguousarray(array[..., ::-1])
+    if msg.encoding == 'mono8':
+        return np.repeat(array[..., None], 3, axis=2)
+    raise ImageConversionError(f'{msg.encoding} is not a colour encoding (rgb8, bgr8, mono8)')
+
+
+def as_celsius(msg: Image) -> np.ndarray:
+    """H x W float32 degrees Celsius from 32FC1 (degC) or 16UC1 (centikelvin)."""
+    array = image_to_numpy(msg)
+    if msg.encoding == '32FC1':
+        return array
+    if msg.encoding == '16UC1':
+        return (array.astype(np.float32) / np.float32(CENTIKELVIN_PER_KELVIN) - np.float32(KELVIN_OFFSET))
+    raise ImageConversionError(f'{msg.encoding} is not a temperature encoding (32FC1 degC, 16UC1 centikelvin)')

@@ -28,6 +28,8 @@ Choices where the paper leaves room, each for a stated reason:
   Its drift over the window (least-squares slope, `drift_per_slot`) is extrapolated `drift_lead_slots` ahead and
   taken off the movement asked of eq. 11. Without it the loop trails a drifting sheet by the drift over its delays
   (dead time, lag, smoothing, the eq. 13 spreading), which the paper's eq. 12 only hid by biasing gamma upward.
+  The drift is limited to the disturbances' known speed (1-3 cm/s, section I): beyond it the estimate is a step or
+  the controller's own movement misread on a line whose gamma differs from the assumed one.
 - Eq. 12 divides by one slot's movement, which disturbances dominate. We apply it to sums over the window (the
   change of u over the last k slots, `response_slots` earlier, against the movement of x-hat over the last k
   slots), only when the controller itself moved the rolls enough to explain the movement, and blend the result in
@@ -57,6 +59,7 @@ class MsnfParameters:
     dead_time_slots: float       # line response: slots before a roll change shows at the camera at all (slots)
     lag_slots: float             # line response: first-order settling after the dead time (slots; 0: a step)
     drift_lead_slots: float      # how far ahead the disturbance's drift is extrapolated (slots; 0: off)
+    max_drift_mm: float          # largest believable disturbance drift per slot (mm)
 
 
 def attenuation_weights(k: int) -> list[float]:
@@ -146,8 +149,9 @@ class MsnfController:
     name = 'msnf'
 
     def __init__(self, params: MsnfParameters) -> None:
-        if params.window < 1 or min(params.response_slots, params.dead_time_slots, params.lag_slots) < 0:
-            raise ValueError('window must be >= 1 slot; response_slots, dead_time_slots and lag_slots >= 0')
+        if params.window < 1 or min(params.response_slots, params.dead_time_slots, params.lag_slots,
+                                    params.max_drift_mm) < 0:
+            raise ValueError('window must be >= 1 slot; response_slots, dead_time_slots, lag_slots, max_drift >= 0')
         if not 0 < params.gamma_min <= params.gamma_initial <= params.gamma_max:
             raise ValueError('gamma_initial must lie within [gamma_min, gamma_max], all positive')
         self.params = params
@@ -182,7 +186,9 @@ class MsnfController:
         self._update_gamma()                                        # step 2 (uses x-hat(t))
         self._disturbance.append(measured_mm - self._own_movement())
         if abs(x_hat - standard_mm) > p.standard_range_mm:          # outside the standard range: rectify
-            drift = drift_per_slot(self._disturbance) * p.drift_lead_slots
+            # A drift beyond the disturbances' known speed is a misreading (a step, or the controller's own movement
+            # on a line whose gamma differs from the assumed one); extrapolating it would feed it back.
+            drift = min(max(drift_per_slot(self._disturbance), -p.max_drift_mm), p.max_drift_mm) * p.drift_lead_slots
             movement = (standard_mm - x_hat) - self._movement_in_flight() - drift
             self._window.schedule(*minimum_change(movement, self.gamma, p.alpha, p.beta))  # steps 4-6, eq. 11, 13
         due_left, due_right = self._window.advance()                # step 7

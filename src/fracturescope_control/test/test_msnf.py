@@ -18,7 +18,7 @@ import pytest
 
 PARAMS = MsnfParameters(alpha=1.0, beta=1.0, gamma_initial=0.05, gamma_min=0.01, gamma_max=0.25, gamma_rate=0.5,
                         min_excitation_hz=0.5, window=2, response_slots=1, standard_range_mm=1.0,
-                        dead_time_slots=1.0, lag_slots=0.0, drift_lead_slots=0.0)
+                        dead_time_slots=1.0, lag_slots=0.0, drift_lead_slots=0.0, max_drift_mm=6.0)
 
 
 def test_step3_smoothing_weights_newest_half():
@@ -109,10 +109,11 @@ def test_drift_is_the_least_squares_slope():
     assert drift_per_slot([4.0]) == 0.0
 
 
-def ramp_error(drift_lead_slots: float) -> float:
+def ramp_error(drift_lead_slots: float, max_drift_mm: float = 6.0) -> float:
     """Largest |x - x_s| over the last 20 of 80 slots on a static plant (true gamma = assumed) seen two slots after
     a change, with the sheet drifting 2 mm per slot."""
-    params = MsnfParameters(**{**PARAMS.__dict__, 'drift_lead_slots': drift_lead_slots, 'gamma_rate': 0.0,
+    params = MsnfParameters(**{**PARAMS.__dict__, 'drift_lead_slots': drift_lead_slots, 'max_drift_mm': max_drift_mm,
+                               'gamma_rate': 0.0,
                                'window': 1, 'dead_time_slots': 1.0})
     controller = MsnfController(params)
     controller.reset(30.0, 30.0)
@@ -133,6 +134,8 @@ def test_drift_observer_removes_the_lag_on_a_ramp():
     lagging = ramp_error(0.0)
     assert lagging > 4.0
     assert ramp_error(2.0) < lagging / 2
+    # Limited to a drift far below the ramp's 2 mm per slot, the extrapolation barely helps.
+    assert ramp_error(2.0, max_drift_mm=0.2) > ramp_error(2.0) + 2.0
 
 
 def test_parameters_are_checked():

@@ -40,6 +40,7 @@ PARAMETERS = (
     P('msnf_dead_time_slots', D, 'line response model: slots before a roll change shows at the camera (slots)'),
     P('msnf_lag_slots', D, 'line response model: first-order settling after the dead time (slots)'),
     P('msnf_drift_lead_slots', D, 'how far ahead the disturbance drift is extrapolated; 0 turns it off (slots)'),
+    P('msnf_max_drift_mm_s', D, 'largest believable disturbance drift; faster estimates are limited to it (mm/s)'),
     P('pid_kp', D, 'PID proportional gain (Hz/mm)'), P('pid_ki', D, 'PID integral gain (Hz/(mm s))'),
     P('pid_kd', D, 'PID derivative gain (Hz s/mm)'), P('pid_derivative_filter_s', D, 'derivative filter (s)'),
     P('pid_tracking_s', D, 'PID anti-windup back-calculation time (s)'),

@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 import itertools
 import json
+import multiprocessing
 from pathlib import Path
 import socket
 import statistics
@@ -156,23 +157,26 @@ TUNING_GRIDS = {
     # The paper's baseline: a PID tuned on training data with Gaussian disturbance.
     'pid': {'pid_kp': (0.01, 0.02, 0.04, 0.06), 'pid_ki': (0.05, 0.1, 0.2, 0.3, 0.4), 'pid_kd': (0.0, 0.005, 0.01)},
     # MSNF gets the same treatment: its window, assumed response delay and gamma adaptation, same data.
-    'msnf': {'msnf_window': (2, 3, 4, 5), 'msnf_response_slots': (1, 2, 3), 'msnf_gamma_rate': (0.0, 0.05, 0.1, 0.2),
-             'msnf_min_excitation_hz': (0.5, 1.0, 2.0)},
+    'msnf': {'msnf_window': (1, 2, 3, 4), 'msnf_response_slots': (1, 2), 'msnf_gamma_rate': (0.0, 0.1, 0.2),
+             'msnf_min_excitation_hz': (0.5, 1.0), 'msnf_drift_lead_slots': (0.0, 2.0, 2.5, 3.0, 3.5, 4.0)},
 }
 
 
-def tune(controller: str, seconds: float) -> None:
-    """Grid search on the nominal line, Gaussian disturbance, training seeds 1-3 (the evaluation uses 101+)."""
+def training_error(controller: str, chosen: dict, seconds: float) -> float:
+    """Mean error over the Gaussian training seeds 1-3 on the nominal line (the evaluation uses 101+)."""
     base = replace(line_parameters(), disturbance='gaussian')
+    control = control_parameters(controller=controller, **chosen)
+    return statistics.fmean(score(simulate(control, replace(base, seed=seed), seconds))['mean_mm']
+                            for seed in (1, 2, 3))
+
+
+def tune(controller: str, seconds: float) -> None:
+    """Grid search on the training data, on two processes (the machine is shared)."""
     grid = TUNING_GRIDS[controller]
-    results = []
-    for values in itertools.product(*grid.values()):
-        chosen = dict(zip(grid, values, strict=True))
-        control = control_parameters(controller=controller, **chosen)
-        error = statistics.fmean(score(simulate(control, replace(base, seed=seed), seconds))['mean_mm']
-                                 for seed in (1, 2, 3))
-        results.append((error, chosen))
-    for error, chosen in sorted(results, key=lambda r: r[0])[:5]:
+    candidates = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+    with multiprocessing.Pool(2) as pool:
+        errors = pool.starmap(training_error, [(controller, chosen, seconds) for chosen in candidates])
+    for error, chosen in sorted(zip(errors, candidates, strict=True), key=lambda r: r[0])[:5]:
         print(f'{chosen}: mean error {error:.2f} mm (Gaussian, training seeds)')
 
 

@@ -16,7 +16,10 @@ def make_controller(p: SimpleNamespace) -> Controller:
         return MsnfController(MsnfParameters(
             alpha=p.alpha, beta=p.beta, gamma_initial=p.msnf_gamma_initial, gamma_min=p.msnf_gamma_min,
             gamma_max=p.msnf_gamma_max, gamma_rate=p.msnf_gamma_rate, min_excitation_hz=p.msnf_min_excitation_hz,
-            window=p.msnf_window, response_slots=p.msnf_response_slots, standard_range_mm=p.standard_range_mm))
+            window=p.msnf_window, response_slots=p.msnf_response_slots, standard_range_mm=p.standard_range_mm,
+            dead_time_slots=p.msnf_dead_time_slots, lag_slots=p.msnf_lag_slots,
+            drift_lead_slots=p.msnf_drift_lead_slots,
+            max_drift_mm=p.msnf_max_drift_mm_s * p.period_s))
     if p.controller == 'pid':
         return PidController(PidParameters(
             kp=p.pid_kp, ki=p.pid_ki, kd=p.pid_kd, derivative_filter_s=p.pid_derivative_filter_s,

@@ -21,7 +21,15 @@ Choices where the paper leaves room, each for a stated reason:
   movement of changes already decided but not yet visible in x-hat (the window's scheduled shares, and applied
   changes still inside the camera delay or the step-3 smoothing). This is the "compensate the edge deviation
   appearing in the past k slots" of step 7: without it every slot would re-order the same correction and the loop
-  would overshoot under delay.
+  would overshoot under delay. How much of an applied change the camera shows after `age` slots is a line response
+  model, a dead time then a first-order lag (`response_share`; the line's transport delay, camera latency and sheet
+  settling, configured from a step test), not a step at a whole slot.
+- The same response model gives the disturbance: the measured position less the controller's own modelled movement.
+  Its drift over the window (least-squares slope, `drift_per_slot`) is extrapolated `drift_lead_slots` ahead and
+  taken off the movement asked of eq. 11. Without it the loop trails a drifting sheet by the drift over its delays
+  (dead time, lag, smoothing, the eq. 13 spreading), which the paper's eq. 12 only hid by biasing gamma upward.
+  The drift is limited to the disturbances' known speed (1-3 cm/s, section I): beyond it the estimate is a step or
+  the controller's own movement misread on a line whose gamma differs from the assumed one.
 - Eq. 12 divides by one slot's movement, which disturbances dominate. We apply it to sums over the window (the
   change of u over the last k slots, `response_slots` earlier, against the movement of x-hat over the last k
   slots), only when the controller itself moved the rolls enough to explain the movement, and blend the result in
@@ -48,6 +56,10 @@ class MsnfParameters:
     window: int                  # k: slots of the smoothing and of the multi-stage window (slots)
     response_slots: int          # slots a roll change takes to show at the camera beyond the next one (slots)
     standard_range_mm: float     # |x-hat - x_s| within which the rolls are held (mm)
+    dead_time_slots: float       # line response: slots before a roll change shows at the camera at all (slots)
+    lag_slots: float             # line response: first-order settling after the dead time (slots; 0: a step)
+    drift_lead_slots: float      # how far ahead the disturbance's drift is extrapolated (slots; 0: off)
+    max_drift_mm: float          # largest believable disturbance drift per slot (mm)
 
 
 def attenuation_weights(k: int) -> list[float]:
@@ -80,6 +92,27 @@ def gamma_estimate(delta_u: float, movement_mm: float) -> float | None:
     if movement_mm == 0.0:
         return None
     return delta_u / movement_mm
+
+
+def response_share(age_slots: float, dead_time_slots: float, lag_slots: float) -> float:
+    """Share of a roll change applied age_slots ago that the camera shows: nothing within the dead time (transport
+    delay, camera latency), then a first-order approach with lag_slots (the sheet settling); a step when lag is 0."""
+    if age_slots <= dead_time_slots:
+        return 0.0
+    if lag_slots <= 0.0:
+        return 1.0
+    return 1.0 - math.exp(-(age_slots - dead_time_slots) / lag_slots)
+
+
+def drift_per_slot(disturbance_mm: Sequence[float]) -> float:
+    """Least-squares slope (mm per slot) of equally spaced disturbance estimates, oldest first; 0 for fewer than 2."""
+    n = len(disturbance_mm)
+    if n < 2:
+        return 0.0
+    mean_i = (n - 1) / 2
+    mean_d = sum(disturbance_mm) / n
+    return (sum((i - mean_i) * (d - mean_d) for i, d in enumerate(disturbance_mm))
+            / sum((i - mean_i) ** 2 for i in range(n)))
 
 
 class MultiStageWindow:
@@ -116,8 +149,9 @@ class MsnfController:
     name = 'msnf'
 
     def __init__(self, params: MsnfParameters) -> None:
-        if params.window < 1 or params.response_slots < 0:
-            raise ValueError('window must be >= 1 slot and response_slots >= 0')
+        if params.window < 1 or min(params.response_slots, params.dead_time_slots, params.lag_slots,
+                                    params.max_drift_mm) < 0:
+            raise ValueError('window must be >= 1 slot; response_slots, dead_time_slots, lag_slots, max_drift >= 0')
         if not 0 < params.gamma_min <= params.gamma_initial <= params.gamma_max:
             raise ValueError('gamma_initial must lie within [gamma_min, gamma_max], all positive')
         self.params = params
@@ -128,6 +162,9 @@ class MsnfController:
         self._smoothed: deque[float] = deque(maxlen=k + 1)           # x-hat(t-k) ... x-hat(t)
         self._u_applied: deque[float] = deque(maxlen=k + r + 2)      # u after each slot, oldest first
         self._output = (math.nan, math.nan)
+        self._changes: deque[float] = deque(maxlen=k + r + 1 + math.ceil(6 * params.lag_slots))  # du, newest last
+        self._settled_u = 0.0                                        # sum of changes older than _changes holds
+        self._disturbance: deque[float] = deque(maxlen=k + 1)       # x(t) minus the controller's own movement
 
     def reset(self, f_left: float, f_right: float) -> None:
         """Start from this output with no history (start, or back from hold / manual / e-stop)."""
@@ -137,6 +174,9 @@ class MsnfController:
         self._smoothed.clear()
         self._u_applied.clear()
         self._u_applied.append(self._u(f_left, f_right))
+        self._changes.clear()
+        self._settled_u = 0.0
+        self._disturbance.clear()
 
     def update(self, measured_mm: float, standard_mm: float) -> tuple[float, float]:
         p = self.params
@@ -144,33 +184,48 @@ class MsnfController:
         x_hat = smoothed_position(self._positions)                  # step 3
         self._smoothed.append(x_hat)
         self._update_gamma()                                        # step 2 (uses x-hat(t))
+        self._disturbance.append(measured_mm - self._own_movement())
         if abs(x_hat - standard_mm) > p.standard_range_mm:          # outside the standard range: rectify
-            movement = (standard_mm - x_hat) - self._movement_in_flight()
+            # A drift beyond the disturbances' known speed is a misreading (a step, or the controller's own movement
+            # on a line whose gamma differs from the assumed one); extrapolating it would feed it back.
+            drift = min(max(drift_per_slot(self._disturbance), -p.max_drift_mm), p.max_drift_mm) * p.drift_lead_slots
+            movement = (standard_mm - x_hat) - self._movement_in_flight() - drift
             self._window.schedule(*minimum_change(movement, self.gamma, p.alpha, p.beta))  # steps 4-6, eq. 11, 13
         due_left, due_right = self._window.advance()                # step 7
         return self._output[0] + due_left, self._output[1] + due_right
 
     def applied(self, f_left: float, f_right: float) -> None:
         """The output the limits let through: f(t-1) of the next slot."""
+        u = self._u(f_left, f_right)
+        if len(self._changes) == self._changes.maxlen:
+            self._settled_u += self._changes[0]
+        self._changes.append(u - self._u_applied[-1] if self._u_applied else 0.0)
         self._output = (f_left, f_right)
-        self._u_applied.append(self._u(f_left, f_right))
+        self._u_applied.append(u)
 
     def _u(self, f_left: float, f_right: float) -> float:
         return roll_differential(f_left, f_right, self.params.alpha, self.params.beta)
 
     def _movement_in_flight(self) -> float:
         """Movement of x-hat (mm) still to come from changes decided already: the window's scheduled shares, and
-        each applied change weighted by the share of it x-hat cannot show yet. A change applied a slots ago is in
-        x(t-j) once a - j > response_slots, and x-hat sees it through the step-3 weights."""
-        r = self.params.response_slots
+        each applied change weighted by the share of it x-hat cannot show yet. Of a change applied a slots ago,
+        x(t-j) shows response_share(a - j), and x-hat sees x(t-j) through the step-3 weights."""
+        p = self.params
         weights = [2.0 ** -(j + 1) for j in range(len(self._positions))]
         total = sum(weights)
         pending = self._u(*self._window.pending())
-        u = list(self._u_applied)
-        for age in range(1, len(u)):
-            visible = sum(w for j, w in enumerate(weights) if age - j > r) / total
-            pending += (u[-age] - u[-age - 1]) * (1.0 - visible)
+        for age, du in enumerate(reversed(self._changes), start=1):
+            visible = sum(w * response_share(age - j, p.dead_time_slots, p.lag_slots)
+                          for j, w in enumerate(weights)) / total
+            pending += du * (1.0 - visible)
         return pending / self.gamma
+
+    def _own_movement(self) -> float:
+        """Movement of the sheet at the camera now (mm) caused by the controller's changes since reset."""
+        p = self.params
+        seen = self._settled_u + sum(du * response_share(age, p.dead_time_slots, p.lag_slots)
+                                     for age, du in enumerate(reversed(self._changes), start=1))
+        return seen / self.gamma
 
     def _update_gamma(self) -> None:
         """Eq. 12 over the window: change of u from slot t-r-k to t-r against the movement of x-hat from t-k to t."""

@@ -7,15 +7,18 @@ from fracturescope_control.msnf import (
     MsnfParameters,
     MultiStageWindow,
     attenuation_weights,
+    drift_per_slot,
     gamma_estimate,
     minimum_change,
+    response_share,
     roll_differential,
     smoothed_position,
 )
 import pytest
 
 PARAMS = MsnfParameters(alpha=1.0, beta=1.0, gamma_initial=0.05, gamma_min=0.01, gamma_max=0.25, gamma_rate=0.5,
-                        min_excitation_hz=0.5, window=2, response_slots=1, standard_range_mm=1.0)
+                        min_excitation_hz=0.5, window=2, response_slots=1, standard_range_mm=1.0,
+                        dead_time_slots=1.0, lag_slots=0.0, drift_lead_slots=0.0, max_drift_mm=6.0)
 
 
 def test_step3_smoothing_weights_newest_half():
@@ -91,6 +94,48 @@ def test_gamma_learns_a_plant_twice_as_sensitive():
     # with the roll changes: it sees less movement than the rolls caused, so the estimate stays high, never below.
     assert 0.025 <= controller.gamma <= 0.045
     assert abs(1000.0 + offset + u_history[-2] / 0.025 - 1000.0) < PARAMS.standard_range_mm + 0.5
+
+
+def test_response_share_dead_time_then_first_order_lag():
+    assert response_share(0.75, 0.75, 0.75) == 0.0                       # within the dead time: nothing yet
+    assert response_share(1.0, 0.75, 0.75) == pytest.approx(1 - math.exp(-1 / 3))   # 0.25 slot into a 0.75 lag
+    assert response_share(2.25, 0.75, 0.75) == pytest.approx(1 - math.exp(-2))
+    assert response_share(2.0, 1.0, 0.0) == 1.0 and response_share(1.0, 1.0, 0.0) == 0.0   # lag 0: a step
+
+
+def test_drift_is_the_least_squares_slope():
+    assert drift_per_slot([1.0, 3.0, 5.0, 7.0]) == pytest.approx(2.0)
+    assert drift_per_slot([0.0, 2.0, 1.0]) == pytest.approx(0.5)          # (1 - 0) / 2 by least squares
+    assert drift_per_slot([4.0]) == 0.0
+
+
+def ramp_error(drift_lead_slots: float, max_drift_mm: float = 6.0) -> float:
+    """Largest |x - x_s| over the last 20 of 80 slots on a static plant (true gamma = assumed) seen two slots after
+    a change, with the sheet drifting 2 mm per slot."""
+    params = MsnfParameters(**{**PARAMS.__dict__, 'drift_lead_slots': drift_lead_slots, 'max_drift_mm': max_drift_mm,
+                               'gamma_rate': 0.0,
+                               'window': 1, 'dead_time_slots': 1.0})
+    controller = MsnfController(params)
+    controller.reset(30.0, 30.0)
+    u_history = [0.0, 0.0]
+    errors = []
+    for slot in range(80):
+        x = 1000.0 + 2.0 * slot + u_history[-2] / 0.05
+        errors.append(abs(x - 1000.0))
+        f_left, f_right = controller.update(x, 1000.0)
+        controller.applied(f_left, f_right)
+        u_history.append(f_left - f_right)
+    return max(errors[-20:])
+
+
+def test_drift_observer_removes_the_lag_on_a_ramp():
+    """Without the drift term the loop trails a drifting sheet by the drift over its delays; extrapolating the
+    disturbance (the measurement less the controller's own modelled movement) over them cancels much of it."""
+    lagging = ramp_error(0.0)
+    assert lagging > 4.0
+    assert ramp_error(2.0) < lagging / 2
+    # Limited to a drift far below the ramp's 2 mm per slot, the extrapolation barely helps.
+    assert ramp_error(2.0, max_drift_mm=0.2) > ramp_error(2.0) + 2.0
 
 
 def test_parameters_are_checked():

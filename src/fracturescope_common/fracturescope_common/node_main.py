@@ -10,6 +10,8 @@ from fracturescope_common.params import MissingParametersError
 
 # What a node may raise while starting because of its configuration or its files.
 STARTUP_ERRORS = (MissingParametersError, OSError, ValueError)
+# What rclpy raises when it cannot take a message that was invalidated mid-take (see _spin).
+TAKE_FAILED = 'Unable to convert call argument'
 
 
 def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
@@ -28,14 +30,26 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except RuntimeError:
-        # rclpy can fail to take a message the signal handler's shutdown invalidated mid-take (seen with 1080p
-        # images: "Unable to convert call argument '0'"); that is a clean stop, anything else is not.
-        if rclpy.ok():
-            raise
+        _spin(executor, node)
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
+
+
+def _spin(executor: SingleThreadedExecutor, node: Node) -> None:
+    """Spin until shutdown. rclpy can fail to take a message invalidated mid-take ("Unable to convert call argument"),
+    seen with 1080p images while the graph stops, with this node's own context still up (probably the publisher's
+    process and its shared-memory segment already gone). That one message is lost, not the node: log it, spin on."""
+    while True:
+        try:
+            executor.spin()
+            return
+        except (KeyboardInterrupt, ExternalShutdownException):
+            return
+        except RuntimeError as error:
+            if not rclpy.ok():
+                return
+            if TAKE_FAILED not in str(error):
+                raise
+            node.get_logger().error(f'a message could not be taken (its publisher went away?): {error}',
+                                    throttle_duration_sec=1.0)

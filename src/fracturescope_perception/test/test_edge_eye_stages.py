@@ -4,7 +4,7 @@ import math
 
 import cv2
 from fracturescope_perception.edge_eye.abnormal_repair import WidthRepair, constrained_edges, iqr_fence
-from fracturescope_perception.edge_eye.availability import AvailabilityConfig, AvailabilityDetector
+from fracturescope_perception.edge_eye.availability import AvailabilityConfig, AvailabilityDetector, covered_fraction
 from fracturescope_perception.edge_eye.bidirectional_tracking import (
     BarGeometry,
     line_end,
@@ -57,15 +57,32 @@ def test_availability_learns_the_empty_frame_and_sees_material():
     empty[5:10] = 230   # white bar
     empty[12:16] = 20   # black bar
     empty[:5] = 90
-    first = detector.check(empty, 0.0)
-    assert not first.material and first.empty_updated
-    assert not detector.check(empty, 1.0).material
     sheet = empty.copy()
     sheet[:, 5:15] = (128, 128, 126)
-    verdict = detector.check(sheet, 2.0)
+    # Started with the sheet in view: the bars say covered, so the sheet is not learnt as the empty frame.
+    started = detector.check(sheet, 0.0, lambda: 0.3)
+    assert started.material and not started.empty_updated and not detector.has_empty_frame
+    first = detector.check(empty, 0.5, lambda: 0.0)
+    assert not first.material and first.empty_updated and first.bars_covered == 0.0
+    bars_not_looked_at = []
+    assert not detector.check(empty, 1.0, lambda: bars_not_looked_at.append(1) or 1.0).material
+    verdict = detector.check(sheet, 2.0, lambda: bars_not_looked_at.append(1) or 1.0)
     assert verdict.material and verdict.entropy > config.h_material
+    assert not bars_not_looked_at  # once the empty frame is known, eq. 1 alone decides
     # A quiet frame after the update period refreshes the empty frame.
-    assert detector.check(empty, 70.0).empty_updated
+    assert detector.check(empty, 70.0, lambda: 1.0).empty_updated
+
+
+def test_covered_fraction_counts_columns_where_the_bars_look_alike():
+    white = np.full((6, 100), 220, np.uint8)
+    black = np.full((6, 100), 25, np.uint8)
+    assert covered_fraction(white, black, 30.0) == 0.0
+    white[:, 40:70] = black[:, 40:70] = 140           # a sheet over both bars, columns 40-69
+    assert covered_fraction(white, black, 30.0) == pytest.approx(0.3)
+    white[:, :10] = 60                                # a dark smudge on the white bar, still 35 levels above black
+    assert covered_fraction(white, black, 30.0) == pytest.approx(0.3)
+    with pytest.raises(ValueError):
+        covered_fraction(white, black[:, :50], 30.0)
 
 
 # --- eq. 3-5 -------------------------------------------------------------------------------------------------------

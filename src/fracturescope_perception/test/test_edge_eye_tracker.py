@@ -1,5 +1,7 @@
 """The whole tracker on simulated line-camera sequences with ground truth (fracturescope_sim)."""
 
+import math
+
 import cv2
 from fracturescope_perception.edge_eye.availability import AvailabilityConfig
 from fracturescope_perception.edge_eye.distortion_correction import Calibration, DistortionCorrection
@@ -91,3 +93,29 @@ def test_every_measured_frame_reports_its_stage_timings():
     for result in measured:
         assert {'availability', 'distortion_correction', 'canny', 'tracking', 'fusion'} <= set(result.stage_ms)
         assert sum(result.stage_ms.values()) <= result.processing_ms + 0.5
+
+
+@pytest.mark.parametrize('colour', ['grey', 'black'])
+def test_restart_with_a_sheet_in_view(colour):
+    """A tracker (re)started mid-production: the first frame holds a sheet. It must track that sheet from the first
+    frames, not learn it as the empty view; then learn the empty view when the sheet leaves, and track the next one."""
+    camera = LineCamera(LineCameraConfig(colour=colour, seed=5),
+                        with_empty(named('gaussian', 900.0, 2700.0, 40.0, 4), [(1.0, 1.5)]))
+    tracker = EdgeEyeTracker(CONFIG, DistortionCorrection(Calibration(DEFAULT_LENS.camera_matrix,
+                                                                      DEFAULT_LENS.dist_coeffs, 1920, 1080)),
+                             make_upsampler('bicubic', ''))
+    frames = [camera.frame(i) for i in range(75)]
+    assert frames[0].truth is not None and frames[35].truth is None and frames[-1].truth is not None
+    rows = [(f, tracker.process(f.image, f.t)) for f in frames]
+    statuses = [r.status for _, r in rows]
+    assert Status.NO_MATERIAL not in statuses[:30]
+    assert statuses[:3] == [Status.OK] * 3, statuses[:3]
+    first = errors_mm(rows[:3])
+    assert len(first) == 6 and first.max() < 2.0, first
+    assert statuses[30:45] == [Status.NO_MATERIAL] * 15  # the sheet is out from t = 1.0 s (frame 30) to 1.5 s
+    # No empty frame (entropy NaN) until the sheet left: frame 30 became it, and eq. 1 decides from frame 31 on.
+    assert all(math.isnan(r.entropy) for _, r in rows[:31])
+    assert rows[31][1].entropy < CONFIG.availability.h_update
+    assert statuses[48:] == [Status.OK] * len(statuses[48:]), statuses[48:]
+    errors = errors_mm(rows)
+    assert errors.mean() < 1.0 and np.percentile(errors, 95) < 2.0, (errors.mean(), errors.max())

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from fracturescope_perception.edge_eye.abnormal_repair import WidthRepair
-from fracturescope_perception.edge_eye.availability import AvailabilityConfig, AvailabilityDetector
+from fracturescope_perception.edge_eye.availability import AvailabilityConfig, AvailabilityDetector, covered_fraction
 from fracturescope_perception.edge_eye.bidirectional_tracking import BarGeometry, track
 from fracturescope_perception.edge_eye.canny_thresholds import CannyThresholds, edge_points, tune_thresholds
 from fracturescope_perception.edge_eye.complementary_filter import fuse_gated, predicted
@@ -152,7 +152,7 @@ class EdgeEyeTracker:
             # A covered lens or a dead lamp is not an empty line: do not learn it as the empty view.
             result = self._result(Status.UNRECOGNISED, start, math.nan, timer, False)
             return dataclasses.replace(result, problem='blank frame (all black, all white or flat)')
-        available = self.availability.check(frame, t)
+        available = self.availability.check(frame, t, lambda: self._bars_covered(frame))
         timer.lap('availability')
         if not available.material:
             self._lose_track()
@@ -195,10 +195,20 @@ class EdgeEyeTracker:
             side.x = side.x_before = math.nan
 
     # --- preprocessing: reference-bar selection (eq. 3-5) -----------------------------------------------------
-    def _initialise(self, frame: np.ndarray) -> bool:
+    def _bar_bands(self, frame: np.ndarray) -> tuple[int, dict[str, np.ndarray]]:
+        """First column and grey ideal-view band of each bar, bar ends left out (their ends are edges too)."""
         cfg = self.config
         c0, c1 = cfg.bar_columns[0] + cfg.bar_end_margin_px, cfg.bar_columns[1] - cfg.bar_end_margin_px
-        bands = {name: grey(self.correction.region(frame, rows, (c0, c1))) for name, rows in cfg.bar_rows.items()}
+        return c0, {name: grey(self.correction.region(frame, rows, (c0, c1))) for name, rows in cfg.bar_rows.items()}
+
+    def _bars_covered(self, frame: np.ndarray) -> float:
+        """Covered fraction of the bars: decides whether a frame may become the empty frame (see availability)."""
+        _, bands = self._bar_bands(frame)
+        return covered_fraction(bands['white'], bands['black'], self.config.availability.bar_min_contrast)
+
+    def _initialise(self, frame: np.ndarray) -> bool:
+        cfg = self.config
+        c0, bands = self._bar_bands(frame)
         best, _ = select_bar(bands, cfg.bar_window_px, cfg.bar_step_px)
         if not math.isfinite(best.score):
             return False

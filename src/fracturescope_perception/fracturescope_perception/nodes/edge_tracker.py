@@ -101,7 +101,10 @@ class EdgeTrackerNode(Node):
         stats = self._tracker.cache.stats
         times = np.asarray(self._times_ms) if self._times_ms else np.zeros(1)
         return {'frames': self._frames, **{f'status_{k}': v for k, v in self._statuses.items()},
-                'bar': self._tracker.bar or 'none', 'processing_ms_p50': f'{np.median(times):.2f}',
+                'bar': self._tracker.bar or 'none',
+                'empty_frame': ('learnt' if self._tracker.availability.has_empty_frame
+                                else 'not yet: waiting for both bars clear'),
+                'processing_ms_p50': f'{np.median(times):.2f}',
                 'processing_ms_p95': f'{np.percentile(times, 95):.2f}', 'cache_hits': stats.hits,
                 'cache_lookups': stats.lookups, 'cache_false_positives': stats.false_positives}
 

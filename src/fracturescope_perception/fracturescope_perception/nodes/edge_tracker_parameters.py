@@ -18,6 +18,10 @@ PARAMETERS = (
     ParameterSpec('h_update', _D, 'entropy below which the empty frame is refreshed (nats)'),
     ParameterSpec('h_material', _D, 'entropy above which a sheet is in production (nats)'),
     ParameterSpec('empty_update_period_s', _D, 'how often the empty frame may be refreshed (s)'),
+    ParameterSpec('bar_min_contrast', _D, 'white minus black bar level under which a bar column counts as covered by '
+                  'a sheet (grey levels)'),
+    ParameterSpec('bar_max_covered', _D, 'covered fraction of the bars above which a frame is not taken as the '
+                  'empty frame (1)'),
     ParameterSpec('bar_window_px', _I, 'width n of the bar selection windows (px)'),
     ParameterSpec('bar_step_px', _I, 'step eta of the bar selection windows (px)'),
     ParameterSpec('bar_end_margin_px', _I, 'columns by the bar ends left out of the selection (px)'),

@@ -15,8 +15,10 @@ import sqlite3
 import sys
 from typing import TextIO
 
+from fracturescope_common.keys import load_public_key
+
 from .block import Block, MalformedBlock
-from .checkpoint import Checkpoint, load_public_key
+from .checkpoint import Checkpoint
 from .merkle import leaf_hash, verify_consistency, verify_inclusion
 from .store import LedgerStore
 from .verify import verify_ledger

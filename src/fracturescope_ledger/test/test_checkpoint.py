@@ -6,7 +6,8 @@ import struct
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner, load_public_key
+from fracturescope_common.keys import load_public_key
+from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
 import pytest
 
 ROOT = hashlib.sha256(b"root").digest()

@@ -11,10 +11,12 @@ from fracturescope_ledger.merkle import leaf_hash, verify_inclusion
 import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+COMMON_ROOT = PACKAGE_ROOT.parent / "fracturescope_common"
 
 
 def cli(*args):
-    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT))
+    # An auditor needs only the ledger and common packages (pure Python, no ROS).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PACKAGE_ROOT), str(COMMON_ROOT)]))
     return subprocess.run([sys.executable, "-m", "fracturescope_ledger.cli", *map(str, args)],
                           capture_output=True, text=True, env=env, timeout=60)
 

@@ -36,6 +36,9 @@ class LedgerProbe(GraphProbe):
         self.blocks = self.collect(LedgerBlock, 'ledger/blocks', RELIABLE_EVENTS)
         self.observed = watch_graph(self)
 
+    def blocks_publishers(self):
+        return sum(s.get_publisher_count() for s in self.node.subscriptions if s.topic_name == '/ledger/blocks')
+
     @property
     def diagnostics(self):
         return self.observed.diagnostics
@@ -67,6 +70,9 @@ def test_detections_become_verified_blocks(tmp_path, graph_env):
         try:
             assert probe.spin_until(lambda: probe.publisher.get_subscription_count() > 0, 20.0), \
                 'ledger node never subscribed to defects'
+            # Blocks are published once (volatile): our subscription must be matched before we send, or a loaded
+            # machine can discover the two directions far enough apart that our blocks go out unseen.
+            assert probe.spin_until(lambda: probe.blocks_publishers() > 0, 20.0), 'ledger/blocks never matched'
             ours = [hashlib.sha256(f'probe-frame-{i}'.encode()).hexdigest() for i in range(3)]
             for i, digest in enumerate(ours):
                 probe.publisher.publish(detection(CLASSES[i], 0.7, [digest, digest]))

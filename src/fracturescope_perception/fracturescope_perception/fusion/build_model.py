@@ -194,6 +194,7 @@ def build(work: Path, models: Path, config: BuildConfig, threads: int) -> dict:
                      'data_seed': config.data_seed, 'synthesis': manifest['config'],
                      'optimiser': 'Adam', 'lr': train_config.lr, 'batch_size': train_config.batch_size,
                      'max_epochs': config.epochs, 'early_stopping_patience': config.patience,
+                     'modality_dropout': train_config.modality_dropout,
                      'structured_keep_ratio': config.keep_ratio, 'pruned_inner_widths': pruned.inner_widths,
                      'finetune_epochs': config.finetune_epochs,
                      'int8': 'static QDQ, per-channel int8 weights, uint8 activations, min-max calibration on '

@@ -46,11 +46,15 @@ if [ "$(cat "$src_stamp" 2>/dev/null)" != "$src_hash" ]; then
   say "colcon build (src/: interfaces, packages)"
   # shellcheck disable=SC1091
   . "$venv/bin/activate"
+  # colcon's own status decides: an old install/ must not pass for a build that failed
+  set +e
   AMENT_PREFIX_PATH=$venv CMAKE_PREFIX_PATH=$venv colcon build --symlink-install \
     --event-handlers console_cohesion- status- summary+ \
     --cmake-args -DPython3_EXECUTABLE="$venv/bin/python" -DBUILD_TESTING=OFF 2>&1 \
-    | grep -v "doesn't contain any 'local_setup" || true
-  [ -f install/setup.bash ] && [ -d install/fracturescope_msgs ] || { say "colcon build failed (see log/latest_build)"; exit 1; }
+    | grep -v "doesn't contain any 'local_setup"
+  built=${PIPESTATUS[0]}
+  set -e
+  [ "$built" -eq 0 ] && [ -f install/setup.bash ] || { say "colcon build failed (see log/latest_build)"; exit 1; }
   echo "$src_hash" > "$src_stamp"
 else
   say "workspace build up to date ($src_hash)"

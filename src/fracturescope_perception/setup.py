@@ -13,6 +13,7 @@ setup(
         ('share/' + package_name, ['package.xml']),
         ('share/' + package_name + '/models', ['models/fast_espcn_x2.onnx']),  # Edge-Eye Fast-ESPCN
         ('share/' + package_name + '/models/thermal_monitor', glob('models/thermal_monitor/*')),
+        ('share/' + package_name + '/models/fusion', glob('models/fusion/*')),
     ],
     install_requires=['setuptools'],
     zip_safe=True,
@@ -25,6 +26,7 @@ setup(
             'fracturescope-edge-eye-calibrate = fracturescope_perception.edge_eye.calibration:main',
             'fracturescope-edge-eye-train-espcn = fracturescope_perception.edge_eye.espcn_training:main',
             'edge_tracker = fracturescope_perception.nodes.edge_tracker:main',
+            'defect_detector = fracturescope_perception.nodes.defect_detector:main',
             'fracturescope-synthesize-concrete = fracturescope_perception.fusion.synthesize_dataset:main',
             'fracturescope-train-fusion = fracturescope_perception.fusion.train:main',
             'fracturescope-evaluate-fusion = fracturescope_perception.fusion.evaluate:main',

@@ -14,11 +14,11 @@ setup(
     zip_safe=True,
     maintainer='FractureScope maintainers',
     maintainer_email='maintainers@fracturescope.dev',
-    description='Simulated sources for the FractureScope graph: detections, the production line, a Modbus TCP PLC.',
+    description='Simulated sources: surface and line cameras, the production line, a Modbus TCP PLC.',
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
-            'detection_source = fracturescope_sim.nodes.detection_source:main',
+            'surface_camera = fracturescope_sim.nodes.surface_camera:main',
             'plc_simulator = fracturescope_sim.nodes.plc_simulator:main',
             'line_camera = fracturescope_sim.nodes.line_camera:main',
             'fracturescope-line-camera-chessboards = fracturescope_sim.chessboard:main',

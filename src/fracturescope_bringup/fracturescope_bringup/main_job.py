@@ -13,16 +13,15 @@ from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.store import LedgerStore
 
 from fracturescope_bringup.control_summary import add_control_rows, standard_edges, watch_control
+from fracturescope_bringup.detection_summary import add_detection_rows, detections_accounted_for, watch_detections
 from fracturescope_bringup.graph_monitor import watch_edges, watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.launch_xml import load_launch_file
 from fracturescope_bringup.process_graph import CLEAN_STOP_CODES, RunningGraph, describe_exit
 from fracturescope_bringup.summary import (
     Summary,
-    add_detection_rows,
     add_edge_rows,
     add_ledger_rows,
-    detections_accounted_for,
     edges_measured,
     progress_line,
 )
@@ -39,7 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument('--ledger-dir', type=Path, default=Path('var/ledger'),
                         help='ledger database and signing key; kept between runs, so the chain grows')
     parser.add_argument('--log-dir', type=Path, default=Path('var/log'))
-    parser.add_argument('--detection-rate', type=float, default=20.0, help='simulated detections per s (Hz)')
+    parser.add_argument('--camera-rate', type=float, default=10.0, help='simulated RGB + thermal pairs per s (Hz)')
     return parser.parse_args(argv)
 
 
@@ -68,10 +67,9 @@ def run(args: argparse.Namespace) -> int:
     os.environ.update(env)  # rcl reads the discovery range from the environment: the probe must match the graph
     ledger_dir = args.ledger_dir.resolve()
     log_dir = args.log_dir.resolve() / datetime.now().strftime('%Y%m%d-%H%M%S')
-    expected = round(args.duration * args.detection_rate)
+    expected = round(args.duration * args.camera_rate)
     plan = load_launch_file(args.launch_file, {
-        'ledger_dir': str(ledger_dir), 'detection_rate_hz': str(args.detection_rate),
-        'detection_count': str(expected)}, env)
+        'ledger_dir': str(ledger_dir), 'camera_rate_hz': str(args.camera_rate), 'camera_frames': str(expected)}, env)
     database = ledger_dir / 'ledger.db'
     load_or_create_private_key(ledger_dir / 'operator_key.pem')  # the operator key sim.launch.xml trusts
     before = ledger_checkpoint(database)
@@ -84,10 +82,11 @@ def run(args: argparse.Namespace) -> int:
     observed = watch_graph(probe)
     control = watch_control(probe)
     edges = watch_edges(probe)
+    detections = watch_detections(probe)
     summary = Summary('FractureScope: simulated inspection run')
     with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
         started = next_line = time.monotonic()
-        # Run until every published detection is accounted for and the edge tracker has measured a second of
+        # Run until every simulated pair is accounted for and the edge tracker has measured a second of
         # sheet (or a node dies, or it takes far too long).
         reconciled = False
         try:
@@ -114,9 +113,9 @@ def run(args: argparse.Namespace) -> int:
     stopped = ', '.join(f'{name} {stop_text(code)}' for name, code in codes.items())
     summary.add('graph', f'{len(codes)} nodes as separate processes, ran {run_s:.1f} s; stopped: {stopped}',
                 '; '.join(failures) or None)
-    add_detection_rows(summary, observed, label_counts(database, size_before), reconciled)
+    add_detection_rows(summary, observed, detections, label_counts(database, size_before), reconciled)
     if not reconciled and not summary.problems:
-        summary.problems.append(f'the {expected} detections were not all accounted for within {SETTLE_S:.0f} s')
+        summary.problems.append(f'the {expected} camera pairs were not all accounted for within {SETTLE_S:.0f} s')
     add_edge_rows(summary, edges)
     add_ledger_rows(summary, observed, run_s, before, verification, consistency)
     add_control_rows(summary, control, observed, run_s, standard_edges(args.launch_file.parent.parent / 'config'

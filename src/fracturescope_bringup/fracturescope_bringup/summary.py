@@ -1,6 +1,5 @@
 """What the main job tells a person at the end of a run: one line per figure, and whether all is well."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fracturescope_ledger.checkpoint import Checkpoint
@@ -42,37 +41,6 @@ def progress_line(elapsed_s: float, duration_s: float, observed: GraphObservatio
     head = f'{checkpoint.root_hash[:12]}@{checkpoint.tree_size}' if checkpoint and checkpoint.tree_size else '-'
     return (f'[{elapsed_s:5.1f}/{duration_s:.0f} s] blocks written {written} ({rate:.1f}/s)  '
             f'rejected {observed.counter("ledger", "rejected")}  signed checkpoint {head}')
-
-
-def detections_accounted_for(observed: GraphObservations, expected: int, size_before: int) -> bool:
-    """Every detection the simulator published is a block or a rejection (counters only grow, so equality
-    of the sum with the total means both are final)."""
-    written = observed.ledger_size() - size_before - observed.non_defect_blocks
-    return observed.counter('detection_source', 'published') == expected and \
-        written + observed.counter('ledger', 'rejected') == expected
-
-
-def add_detection_rows(summary: Summary, observed: GraphObservations, labels: Mapping[str, int],
-                       reconciled: bool) -> None:
-    """`labels`: defect blocks of this run by label, read back from the ledger file. `reconciled`: the run ended with
-    every detection accounted for, so the counters are final."""
-    published = observed.counter('detection_source', 'published')
-    malformed = sum(int(v) for k, v in observed.diagnostics.get('detection_source', {}).items()
-                    if k.startswith('malformed_'))
-    rejected = observed.counter('ledger', 'rejected')
-    # The file, not checkpoint size minus streamed edge blocks: edge blocks keep arriving after the last checkpoint.
-    written = sum(labels.values())
-    if not reconciled:
-        summary.add('detections', f'{written} became blocks, {rejected} rejected; the simulator had published '
-                    f'{published} at its last report (run cut short: counts not reconciled)')
-    else:
-        lost = published - written - rejected
-        summary.add('detections', f'{published} published by the simulator ({malformed} malformed on purpose): '
-                    f'{written} became blocks, {rejected} rejected, {lost} lost',
-                    f'{lost} detections neither recorded nor rejected' if lost else None)
-        if rejected != malformed:
-            summary.problems.append(f'{malformed} malformed detections sent but {rejected} rejected')
-    summary.add('labels recorded', ', '.join(f'{label} {n}' for label, n in sorted(labels.items())) or 'none')
 
 
 def edges_measured(edges: EdgeObservations, frames: int = 30) -> bool:

@@ -1,9 +1,9 @@
 import math
 
-from fracturescope_bringup.graph_monitor import EdgeObservations, GraphObservations
-from fracturescope_bringup.summary import Summary, add_edge_rows, detections_accounted_for, edges_measured
+from fracturescope_bringup.graph_monitor import EdgeObservations
+from fracturescope_bringup.summary import Summary, add_edge_rows, edges_measured
 
-from fracturescope_msgs.msg import EdgeMeasurement, LedgerBlock, LedgerCheckpoint
+from fracturescope_msgs.msg import EdgeMeasurement
 
 
 def measurement(sec, status, left, right):
@@ -39,16 +39,6 @@ def test_large_edge_error_or_no_measurement_is_a_problem():
     empty = Summary('t')
     add_edge_rows(empty, EdgeObservations())
     assert empty.problems == ['the edge tracker measured nothing']
-
-
-def test_edge_blocks_are_not_counted_as_detections():
-    observed = GraphObservations(checkpoint=LedgerCheckpoint(tree_size=170, root_hash='ab' * 32))
-    observed.diagnostics = {'detection_source': {'published': '60'}, 'ledger': {'rejected': '2'}}
-    for _ in range(10):
-        observed.on_block(LedgerBlock(record_type='edge'))
-    observed.on_block(LedgerBlock(record_type='defect'))
-    assert observed.non_defect_blocks == 10
-    assert detections_accounted_for(observed, expected=60, size_before=102)
 
 
 def test_the_run_waits_for_a_second_of_edge_measurements():

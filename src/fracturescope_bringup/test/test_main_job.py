@@ -21,8 +21,10 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     first = run()
     assert first.returncode == 0, first.stdout + first.stderr
     assert 'ALL OK' in first.stdout
-    assert re.search(r'60 published by the simulator \(\d+ malformed on purpose\): \d+ became blocks, \d+ rejected, '
+    assert re.search(r'30 published by the simulated cameras \(\d+ bad on purpose\): \d+ classified, \d+ refused .*'
                      r'0 lost', first.stdout), first.stdout
+    assert re.search(r'detections +\d+ published by the defect detector: \d+ became blocks, 0 rejected by the '
+                     r'ledger, 0 lost', first.stdout), first.stdout
     assert 'verification     OK' in first.stdout
     assert 'new ledger' in first.stdout
 

@@ -11,11 +11,11 @@ from fracturescope_perception.fusion.anomaly import (
     save_gaussians,
     tap_features,
 )
-from fracturescope_perception.fusion.concrete_synthesis import SynthesisConfig
 from fracturescope_perception.fusion.early_fusion import EarlyFusionCNN
 from fracturescope_perception.fusion.preprocessing import Normalisation
 from fracturescope_perception.fusion.synthesize_dataset import write_dataset
 from fracturescope_perception.fusion.train import save_checkpoint
+from fracturescope_sim.concrete_synthesis import SynthesisConfig
 import numpy as np
 import pytest
 import torch

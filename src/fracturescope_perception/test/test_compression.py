@@ -1,10 +1,9 @@
 from fracturescope_perception.fusion.anomaly import ScoredClassifier, fit_multi_layer, tap_features
+from fracturescope_perception.fusion.classifier import onnx_session, run_onnx
 from fracturescope_perception.fusion.compression import (
     export_onnx,
     l1_unstructured_prune,
-    onnx_session,
     quantize_int8,
-    run_onnx,
     state_dict_sizes,
     structured_prune,
 )

@@ -1,14 +1,9 @@
 import json
 
-from fracturescope_perception.fusion.concrete_synthesis import CLASSES, UNSEEN_TYPES, SynthesisConfig, synthesize
-from fracturescope_perception.fusion.dataset_files import (
-    celsius_to_centikelvin,
-    centikelvin_to_celsius,
-    load_manifest,
-    pair_paths,
-    read_pair,
-)
+from fracturescope_common.image_conversion import celsius_to_centikelvin, centikelvin_to_celsius
+from fracturescope_perception.fusion.dataset_files import load_manifest, pair_paths, read_pair
 from fracturescope_perception.fusion.synthesize_dataset import main, split_seed, write_dataset
+from fracturescope_sim.concrete_synthesis import CLASSES, UNSEEN_TYPES, SynthesisConfig, synthesize
 import numpy as np
 
 CONFIG = SynthesisConfig(size=32, thermal_native=8)

@@ -1,6 +1,8 @@
 from pathlib import Path
 
-from fracturescope_perception.thermal_monitor.equipment_frames import (
+from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
+from fracturescope_perception.thermal_monitor.train import CARD_FILE, MonitorTrainConfig, train_monitor
+from fracturescope_sim.equipment_frames import (
     HEIGHT,
     STATES,
     WIDTH,
@@ -8,8 +10,6 @@ from fracturescope_perception.thermal_monitor.equipment_frames import (
     synthesize_frame,
     synthesize_set,
 )
-from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
-from fracturescope_perception.thermal_monitor.train import CARD_FILE, MonitorTrainConfig, train_monitor
 import numpy as np
 import pytest
 import torch

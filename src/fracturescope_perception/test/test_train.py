@@ -2,11 +2,11 @@
 
 import json
 
-from fracturescope_perception.fusion.concrete_synthesis import CLASSES, SynthesisConfig
 from fracturescope_perception.fusion.evaluate import main as evaluate_main
 from fracturescope_perception.fusion.synthesize_dataset import write_dataset
 from fracturescope_perception.fusion.train import EarlyStopping, TrainConfig, load_checkpoint, train
 from fracturescope_perception.fusion.train import main as train_main
+from fracturescope_sim.concrete_synthesis import CLASSES, SynthesisConfig
 import pytest
 import torch
 

@@ -17,20 +17,19 @@ from pathlib import Path
 import shutil
 import time
 
+from fracturescope_sim.concrete_synthesis import SynthesisConfig
 import numpy as np
 import torch
 
 from fracturescope_perception.fusion.anomaly import ScoredClassifier, fit_multi_layer, tap_features
+from fracturescope_perception.fusion.classifier import onnx_session, run_onnx
 from fracturescope_perception.fusion.compression import (
     export_onnx,
     l1_unstructured_prune,
-    onnx_session,
     quantize_int8,
-    run_onnx,
     state_dict_sizes,
     structured_prune,
 )
-from fracturescope_perception.fusion.concrete_synthesis import SynthesisConfig
 from fracturescope_perception.fusion.dataset import RawSplit, as_tensors, load_split
 from fracturescope_perception.fusion.early_fusion import EarlyFusionCNN
 from fracturescope_perception.fusion.evaluate import classification_report, evaluate, predict_logits

@@ -21,17 +21,15 @@ import zlib
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from fracturescope_perception.fusion.classifier import INPUT_NAME, OUTPUT_NAMES
 from fracturescope_perception.fusion.early_fusion import EarlyFusionCNN
 from fracturescope_perception.fusion.resnet import BasicBlock
-
-INPUT_NAME, OUTPUT_NAMES = 'pair', ('logits', 'ood_distance')
 
 
 def l1_unstructured_prune(model: nn.Module, amount: float) -> float:
@@ -161,21 +159,3 @@ def quantize_int8(fp32_path: Path, int8_path: Path, calibration_inputs: np.ndarr
         )
     finally:
         prepared.unlink(missing_ok=True)
-
-
-def onnx_session(path: Path, threads: int) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=['CPUExecutionProvider'])
-
-
-def run_onnx(session: ort.InferenceSession, inputs: np.ndarray, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(logits N x classes, ood_distance N) over a whole array of inputs."""
-    logits, distance = [], []
-    for i in range(0, len(inputs), batch_size):
-        out = session.run(list(OUTPUT_NAMES), {INPUT_NAME: inputs[i:i + batch_size]})
-        logits.append(out[0])
-        distance.append(out[1])
-    return np.concatenate(logits), np.concatenate(distance)

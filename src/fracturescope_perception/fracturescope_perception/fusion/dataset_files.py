@@ -15,22 +15,10 @@ import json
 from pathlib import Path
 
 import cv2
+from fracturescope_common.image_conversion import celsius_to_centikelvin, centikelvin_to_celsius
 import numpy as np
 
 MANIFEST = 'manifest.json'
-CENTIKELVIN_PER_KELVIN = 100.0
-KELVIN_OFFSET = 273.15
-
-
-def celsius_to_centikelvin(thermal_c: np.ndarray) -> np.ndarray:
-    """Degrees Celsius (float) -> uint16 centikelvin, saturating at the 16-bit range."""
-    value = np.round((np.asarray(thermal_c, np.float64) + KELVIN_OFFSET) * CENTIKELVIN_PER_KELVIN)
-    return np.clip(value, 0, np.iinfo(np.uint16).max).astype(np.uint16)
-
-
-def centikelvin_to_celsius(thermal_ck: np.ndarray) -> np.ndarray:
-    """uint16 centikelvin -> float32 degrees Celsius."""
-    return (np.asarray(thermal_ck, np.float32) / CENTIKELVIN_PER_KELVIN - KELVIN_OFFSET).astype(np.float32)
 
 
 def encode_pair(rgb: np.ndarray, thermal_c: np.ndarray) -> tuple[bytes, bytes]:

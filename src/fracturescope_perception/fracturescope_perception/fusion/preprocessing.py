@@ -48,20 +48,21 @@ def to_input(rgb: np.ndarray, thermal_c: np.ndarray, norm: Normalisation, modali
              size: int | None = None) -> np.ndarray:
     """Batch N x C x H x W float32 from N x H x W x 3 uint8 RGB and N x H x W degC thermal (single pairs too).
 
-    Pairs of another size are resized to `size` (area averaging for RGB, bilinear for the thermal field).
+    With `size`, each image of another size is resized to size x size (area averaging for RGB, bilinear for the
+    thermal field), so a low-resolution thermal frame pairs with a full-resolution RGB one.
     """
     if modality not in MODALITY_CHANNELS:
         raise ValueError(f'unknown modality {modality!r}; expected one of {tuple(MODALITY_CHANNELS)}')
     rgb = np.asarray(rgb)
     thermal_c = np.asarray(thermal_c, np.float32)
-    single = rgb.ndim == 3
-    if single:
+    if rgb.ndim == 3:
         rgb, thermal_c = rgb[None], thermal_c[None]
-    if rgb.shape[:3] != thermal_c.shape[:3] or rgb.shape[-1] != 3:
-        raise ValueError(f'RGB {rgb.shape} and thermal {thermal_c.shape} do not pair')
     if size is not None and rgb.shape[1:3] != (size, size):
         rgb = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in rgb])
+    if size is not None and thermal_c.shape[1:3] != (size, size):
         thermal_c = np.stack([cv2.resize(t, (size, size), interpolation=cv2.INTER_LINEAR) for t in thermal_c])
+    if rgb.shape[:3] != thermal_c.shape[:3] or rgb.shape[-1] != 3:
+        raise ValueError(f'RGB {rgb.shape} and thermal {thermal_c.shape} do not pair')
     channels = []
     if modality in ('fused', 'rgb'):
         x = rgb.astype(np.float32) / np.float32(255.0)

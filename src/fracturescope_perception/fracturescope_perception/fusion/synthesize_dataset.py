@@ -17,9 +17,9 @@ import json
 from multiprocessing import get_context
 from pathlib import Path
 
+from fracturescope_sim.concrete_synthesis import CLASSES, UNSEEN_TYPES, SynthesisConfig, synthesize
 from tqdm import tqdm
 
-from fracturescope_perception.fusion.concrete_synthesis import CLASSES, UNSEEN_TYPES, SynthesisConfig, synthesize
 from fracturescope_perception.fusion.dataset_files import MANIFEST, encode_pair, pair_paths
 
 SPLITS = ('train', 'val', 'test')

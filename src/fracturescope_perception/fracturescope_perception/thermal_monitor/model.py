@@ -8,10 +8,9 @@ point or not), and pooling would discard the position.
 
 from __future__ import annotations
 
+from fracturescope_sim.equipment_frames import HEIGHT, WIDTH
 import torch
 from torch import nn
-
-from fracturescope_perception.thermal_monitor.equipment_frames import HEIGHT, WIDTH
 
 
 def _conv(cin: int, cout: int, stride: int) -> nn.Sequential:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import json
 from pathlib import Path
 
+from fracturescope_sim.equipment_frames import HEIGHT, STATES, WIDTH, synthesize_set
 import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
 
 from fracturescope_perception.fusion.evaluate import classification_report
-from fracturescope_perception.thermal_monitor.equipment_frames import HEIGHT, STATES, WIDTH, synthesize_set
 from fracturescope_perception.thermal_monitor.model import ThermalMonitorNet, WithSoftmax
 
 OFFSET_C, SCALE_K = 20.0, 20.0   # input = (T - 20 degC) / 20 K: keeps the -10..90 degC of the frames near -1..4

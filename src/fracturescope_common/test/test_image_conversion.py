@@ -1,7 +1,7 @@
 import array
 import sys
 
-from fracturescope_perception.image_conversion import (
+from fracturescope_common.image_conversion import (
     ENCODINGS,
     ImageConversionError,
     as_celsius,

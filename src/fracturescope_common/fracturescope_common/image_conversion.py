@@ -88,11 +88,22 @@ def as_rgb(msg: Image) -> np.ndarray:
     raise ImageConversionError(f'{msg.encoding} is not a colour encoding (rgb8, bgr8, mono8)')
 
 
+def celsius_to_centikelvin(thermal_c: np.ndarray) -> np.ndarray:
+    """Degrees Celsius (float) -> uint16 centikelvin, saturating at the 16-bit range."""
+    value = np.round((np.asarray(thermal_c, np.float64) + KELVIN_OFFSET) * CENTIKELVIN_PER_KELVIN)
+    return np.clip(value, 0, np.iinfo(np.uint16).max).astype(np.uint16)
+
+
+def centikelvin_to_celsius(thermal_ck: np.ndarray) -> np.ndarray:
+    """uint16 centikelvin -> float32 degrees Celsius."""
+    return (np.asarray(thermal_ck, np.float32) / np.float32(CENTIKELVIN_PER_KELVIN) - np.float32(KELVIN_OFFSET))
+
+
 def as_celsius(msg: Image) -> np.ndarray:
     """H x W float32 degrees Celsius from 32FC1 (degC) or 16UC1 (centikelvin)."""
     array = image_to_numpy(msg)
     if msg.encoding == '32FC1':
         return array
     if msg.encoding == '16UC1':
-        return (array.astype(np.float32) / np.float32(CENTIKELVIN_PER_KELVIN) - np.float32(KELVIN_OFFSET))
+        return centikelvin_to_celsius(array)
     raise ImageConversionError(f'{msg.encoding} is not a temperature encoding (32FC1 degC, 16UC1 centikelvin)')

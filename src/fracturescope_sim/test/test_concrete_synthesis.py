@@ -1,4 +1,4 @@
-from fracturescope_perception.fusion.concrete_synthesis import (
+from fracturescope_sim.concrete_synthesis import (
     CLASSES,
     HARD_CASES,
     UNSEEN_TYPES,

@@ -1,0 +1,97 @@
+"""Main-job rows for perception: every pair accounted for, accuracy against the ground truth of the same pair."""
+
+from fracturescope_bringup.detection_summary import (
+    DetectionObservations,
+    PairAccount,
+    add_detection_rows,
+    detections_accounted_for,
+)
+from fracturescope_bringup.graph_monitor import GraphObservations
+from fracturescope_bringup.summary import Summary
+
+from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel, LedgerBlock, LedgerCheckpoint
+
+
+def observations(published=60, faults=2, labels=58, refused=1, unpaired=1, ledger_rejected=0, ledger_size=158,
+                 edge_blocks=0):
+    observed = GraphObservations(checkpoint=LedgerCheckpoint(tree_size=ledger_size, root_hash='ab' * 32))
+    observed.diagnostics = {
+        'surface_camera': {'published': str(published), 'fault_nan_temperature': str(faults - 1),
+                           'fault_missing_thermal': '1', 'truth_none': str(published - faults)},
+        'defect_detector': {'label_none': str(labels - 3), 'label_crack': '3',
+                            'rejected_nan_temperature': str(refused), 'unpaired_rgb_no_partner': str(unpaired),
+                            'unpaired_thermal_no_partner': '7', 'waiting_rgb': '0'},
+        'ledger': {'rejected': str(ledger_rejected)},
+    }
+    for _ in range(edge_blocks):
+        observed.on_block(LedgerBlock(record_type='edge'))
+    return observed
+
+
+def test_a_pair_is_classified_refused_or_unpaired():
+    account = PairAccount.of(observations())
+    assert (account.published, account.classified, sum(account.refused.values()), account.unpaired_rgb) == \
+        (60, 58, 1, 1)
+    assert account.accounted == 60   # thermal frames without a partner are not pairs
+
+
+def test_accounted_for_only_when_every_pair_and_every_detection_is_final():
+    assert detections_accounted_for(observations(), expected=60, size_before=100)
+    assert detections_accounted_for(observations(ledger_size=168, edge_blocks=10), expected=60, size_before=100)
+    assert not detections_accounted_for(observations(ledger_size=157), expected=60, size_before=100)
+    assert not detections_accounted_for(observations(labels=57), expected=60, size_before=100)
+    assert not detections_accounted_for(observations(published=59), expected=60, size_before=100)
+
+
+def _stamped(msg, sec):
+    msg.header.stamp.sec = sec
+    return msg
+
+
+def detections_seen(labels_and_truths):
+    seen = DetectionObservations()
+    for sec, (label, truth, unseen) in enumerate(labels_and_truths):
+        hashes = [f'{sec:064x}', f'{sec + 1:064x}']
+        seen.on_truth(_stamped(GroundTruthLabel(label=truth, unseen=unseen, image_sha256=hashes), sec))
+        seen.on_detection(_stamped(DefectDetection(label=label, is_anomaly=label == 'anomaly',
+                                                   image_sha256=hashes), sec))
+    return seen
+
+
+def test_accuracy_counts_an_unseen_type_right_only_as_anomaly():
+    seen = detections_seen([('crack', 'crack', False), ('none', 'none', False), ('none', 'leak', False),
+                            ('none', 'none', False), ('anomaly', 'graffiti', True), ('crack', 'hot_spot', True)])
+    summary = Summary('run')
+    add_detection_rows(summary, observations(), seen, {'none': 55, 'crack': 3}, reconciled=True, min_accuracy=0.7)
+    text = summary.render()
+    assert '75.0% of 4 pairs of known classes' in text
+    assert 'flagged as anomaly 1/2' in text and 'hashes match the cameras\' on 6/6' in text
+    assert summary.all_ok, summary.problems
+
+
+def test_losses_low_accuracy_and_foreign_hashes_are_problems():
+    summary = Summary('run')
+    add_detection_rows(summary, observations(), detections_seen([('none', 'crack', False)]), {'none': 50},
+                       reconciled=True)
+    assert 'detection accuracy 0.0% below 75%' in summary.problems
+    assert '8 detections neither recorded nor rejected' in summary.problems
+    seen = detections_seen([('crack', 'crack', False)])
+    next(iter(seen.detections.values())).image_sha256 = ['0' * 64, '1' * 64]
+    other = Summary('run')
+    add_detection_rows(other, observations(), seen, {'none': 55, 'crack': 3}, reconciled=True)
+    assert other.problems == ['1 detections name other images than the cameras sent']
+
+
+def test_bad_pairs_must_all_be_refused_or_unpaired():
+    summary = Summary('run')
+    add_detection_rows(summary, observations(faults=3), detections_seen([('crack', 'crack', False)]),
+                       {'none': 55, 'crack': 3}, reconciled=True)
+    assert summary.problems == ['3 bad pairs sent but 2 refused or unpaired']
+
+
+def test_a_run_cut_short_reports_counts_without_claiming_losses():
+    summary = Summary('run')
+    add_detection_rows(summary, observations(ledger_size=150), detections_seen([('crack', 'crack', False)]),
+                       {'crack': 50}, reconciled=False)
+    assert summary.all_ok
+    assert 'counts not reconciled' in summary.rows[0][1]

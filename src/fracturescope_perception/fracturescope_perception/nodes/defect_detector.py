@@ -1,0 +1,137 @@
+"""Defect detector node: RGB + thermal frames in, paired by stamp, classified by the fused model (onnxruntime),
+DefectDetection out with the SHA-256 of each input image, an annotated view for RViz, /diagnostics."""
+
+from collections import deque
+from collections.abc import Callable
+import hashlib
+from pathlib import Path
+import time
+
+from ament_index_python.packages import get_package_share_directory
+from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.health import Health, Level
+from fracturescope_common.image_conversion import ImageConversionError, as_celsius, as_rgb, numpy_to_image
+from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.node_main import run_node
+from fracturescope_common.params import declare_parameters
+from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import to_ns
+import numpy as np
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+
+from fracturescope_msgs.msg import DefectDetection
+from fracturescope_perception.fusion.annotation import annotate
+from fracturescope_perception.fusion.classifier import Classification, FusionClassifier, PairError
+from fracturescope_perception.fusion.synchronizer import PairSynchronizer
+from fracturescope_perception.nodes.defect_detector_parameters import PARAMETERS
+
+TOPICS = ('camera/rgb/image_raw', 'camera/thermal/image_raw')
+
+
+class DefectDetectorNode(Node):
+    def __init__(self) -> None:
+        super().__init__('defect_detector')
+        p = self._params = declare_parameters(self, PARAMETERS)
+        card = Path(p.model_card)
+        if not card.is_absolute():
+            card = Path(get_package_share_directory('fracturescope_perception')) / card
+        self._classifier = FusionClassifier(card, p.model_variant, p.inference_threads)
+        self._sync: PairSynchronizer[Image, Image] = PairSynchronizer(p.sync_slop_s, p.sync_queue_size)
+        self._health = Health()
+        self._latency_ms: deque[float] = deque(maxlen=300)
+        self._inference_ms: deque[float] = deque(maxlen=300)
+        self._published_at: deque[float] = deque(maxlen=1000)
+        self._unpaired = 0
+        self._detections = self.create_publisher(DefectDetection, 'defects', RELIABLE_EVENTS)
+        self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_STREAM)
+        self.create_subscription(Image, TOPICS[0], self._on_rgb, IMAGE_STREAM)
+        self.create_subscription(Image, TOPICS[1], self._on_thermal, IMAGE_STREAM)
+        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
+        self.get_logger().info(f'running {self._classifier.model_id} ({card}), classes '
+                               f'{", ".join(self._classifier.classes)}, anomaly over '
+                               f'{self._classifier.anomaly_threshold:.3f}')
+
+    def _on_rgb(self, msg: Image) -> None:
+        self._health.count('rgb_received')
+        self._classify_pairs(self._sync.add_rgb(to_ns(msg.header.stamp), msg))
+
+    def _on_thermal(self, msg: Image) -> None:
+        self._health.count('thermal_received')
+        self._classify_pairs(self._sync.add_thermal(to_ns(msg.header.stamp), msg))
+
+    def _classify_pairs(self, pairs: list) -> None:
+        unpaired = sum(self._sync.dropped.values())
+        if unpaired > self._unpaired:
+            self._health.problem('unpaired', f'{unpaired - self._unpaired} frame(s) without a partner within '
+                                 f'{self._params.sync_slop_s * 1e3:.0f} ms', n=unpaired - self._unpaired)
+            self.get_logger().warning(f'frames without a partner so far: {dict(self._sync.dropped)}',
+                                      throttle_duration_sec=2.0)
+            self._unpaired = unpaired
+        for rgb, thermal in pairs:
+            self._classify(rgb.item, thermal.item)
+
+    def _classify(self, rgb_msg: Image, thermal_msg: Image) -> None:
+        try:
+            rgb, thermal = self._convert(rgb_msg, 'bad_rgb_image', as_rgb), \
+                self._convert(thermal_msg, 'bad_thermal_image', as_celsius)
+            result = self._classifier.classify(rgb, thermal)
+        except PairError as error:
+            self._health.problem(f'rejected_{error.reason}', str(error), Level.WARN)
+            self.get_logger().error(f'pair at {to_ns(rgb_msg.header.stamp)} ns not classified: {error}',
+                                    throttle_duration_sec=1.0)
+            return
+        self._inference_ms.append(result.inference_ms)
+        if publish_or_report(self._detections, self._detection(rgb_msg, thermal_msg, result), self._health,
+                             self.get_logger()):
+            self._health.count(f'label_{result.label}')
+            self._published_at.append(time.monotonic())
+            self._latency_ms.append((self.get_clock().now().nanoseconds - to_ns(rgb_msg.header.stamp)) * 1e-6)
+        every = self._params.annotated_image_every
+        if every and self._health.counters['rgb_received'] % every == 0 and \
+                self._annotated.get_subscription_count() > 0:
+            view = annotate(rgb, thermal, result, self._params.annotated_image_px)
+            self._annotated.publish(numpy_to_image(view, 'rgb8', rgb_msg.header))
+
+    @staticmethod
+    def _convert(msg: Image, reason: str, convert: Callable[[Image], np.ndarray]) -> np.ndarray:
+        try:
+            return convert(msg)
+        except ImageConversionError as error:
+            raise PairError(reason, f'{msg.encoding} {msg.width}x{msg.height}: {error}') from error
+
+    def _detection(self, rgb: Image, thermal: Image, result: Classification) -> DefectDetection:
+        return DefectDetection(
+            header=rgb.header, label=result.label, confidence=float(result.confidence),
+            class_names=self._classifier.classes, scores=[float(v) for v in result.probabilities],
+            anomaly_score=float(result.anomaly_score), anomaly_threshold=self._classifier.anomaly_threshold,
+            is_anomaly=result.is_anomaly, image_topics=list(TOPICS), image_stamps=[rgb.header.stamp,
+                                                                                   thermal.header.stamp],
+            image_sha256=[hashlib.sha256(rgb.data).hexdigest(), hashlib.sha256(thermal.data).hexdigest()],
+            location=self._params.location, model_id=self._classifier.model_id,
+            inference_ms=float(result.inference_ms))
+
+    def _values(self) -> dict[str, object]:
+        now = time.monotonic()
+        recent = sum(1 for t in self._published_at if now - t <= 10.0)
+        latency = np.asarray(self._latency_ms) if self._latency_ms else np.zeros(1)
+        inference = np.asarray(self._inference_ms) if self._inference_ms else np.zeros(1)
+        return {'model': self._classifier.model_id, 'rate_hz': f'{recent / 10.0:.1f}',
+                'latency_ms_p50': f'{np.median(latency):.1f}', 'latency_ms_p95': f'{np.percentile(latency, 95):.1f}',
+                'inference_ms_p50': f'{np.median(inference):.2f}', 'paired': self._sync.paired,
+                'waiting_rgb': self._sync.pending('rgb'), 'waiting_thermal': self._sync.pending('thermal'),
+                **{f'unpaired_{k}': v for k, v in self._sync.dropped.items()}}
+
+    def _state(self) -> str:
+        if not self._sync.paired:
+            return f'waiting for pairs on {TOPICS[0]} and {TOPICS[1]}'
+        return f'classifying with {self._classifier.model_id}'
+
+
+def main(args: list[str] | None = None) -> None:
+    run_node(DefectDetectorNode, 'defect_detector', args)
+
+
+if __name__ == '__main__':
+    main()

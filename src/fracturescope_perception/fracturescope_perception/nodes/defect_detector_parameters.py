@@ -1,0 +1,17 @@
+"""Parameters of the defect detector node (values in config/perception.yaml)."""
+
+from fracturescope_common.params import ParameterSpec
+from rclpy.parameter import Parameter
+
+D, INT, S = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING
+PARAMETERS = (
+    ParameterSpec('model_card', S, 'fusion model card, absolute or relative to the package share folder (path)'),
+    ParameterSpec('model_variant', S, "variant of the card to run; '' runs the card's default (name)"),
+    ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
+    ParameterSpec('sync_slop_s', D, 'largest stamp difference of an RGB and a thermal frame paired together (s)'),
+    ParameterSpec('sync_queue_size', INT, 'frames kept per camera while waiting for a partner (count)'),
+    ParameterSpec('location', S, 'asset / zone inspected, written in every detection (asset id)'),
+    ParameterSpec('annotated_image_every', INT, 'publish the annotated view every n-th pair; 0 = never (count)'),
+    ParameterSpec('annotated_image_px', INT, 'side of each half of the annotated view (px)'),
+    ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
+)

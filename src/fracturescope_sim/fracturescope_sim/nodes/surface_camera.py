@@ -1,0 +1,124 @@
+"""Simulated RGB + thermal surface cameras: paired frames of concrete, and the ground truth of each pair."""
+
+import hashlib
+import time
+
+from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.health import Health
+from fracturescope_common.image_conversion import celsius_to_centikelvin, numpy_to_image
+from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.node_main import run_node
+from fracturescope_common.params import ParameterSpec, declare_parameters
+from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import from_ns
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
+from fracturescope_msgs.msg import GroundTruthLabel
+from fracturescope_sim.concrete_synthesis import CLASSES
+from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig, SurfaceFrame
+
+D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
+PARAMETERS = (
+    ParameterSpec('rate_hz', D, 'pairs published per second (Hz)'),
+    ParameterSpec('max_frames', INT, 'stop after this many pairs; 0 = until shut down (count)'),
+    ParameterSpec('wait_for_subscriber', B, 'start once both image topics have a subscriber (flag)'),
+    ParameterSpec('wait_for_nodes', Parameter.Type.STRING_ARRAY,
+                  'with wait_for_subscriber: also wait until these nodes are in the graph, e.g. the ledger (names)'),
+    ParameterSpec('start_delay_s', D, 'after the wait: time for the late nodes to match their topics (s)'),
+    ParameterSpec('seed', INT, 'random seed of the scenes (integer)'),
+    ParameterSpec('class_weights', Parameter.Type.DOUBLE_ARRAY,
+                  'relative frequency of crack, corrosion, leak, none (ratio)'),
+    ParameterSpec('unseen_fraction', D, 'share of pairs showing a defect type never seen in training (0..1)'),
+    ParameterSpec('fault_fraction', D, 'share of pairs with deliberately bad input, to exercise refusals (0..1)'),
+    ParameterSpec('thermal_encoding', S, 'thermal image encoding: 32FC1 (degC) or 16UC1 (centikelvin) (name)'),
+    ParameterSpec('thermal_delay_s', D, 'thermal stamp after the RGB stamp (cameras not triggered together) (s)'),
+    ParameterSpec('rgb_frame_id', S, 'optical frame of the RGB camera (tf frame)'),
+    ParameterSpec('thermal_frame_id', S, 'optical frame of the thermal camera (tf frame)'),
+    ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
+)
+TOPICS = ('camera/rgb/image_raw', 'camera/thermal/image_raw')
+
+
+class SurfaceCameraNode(Node):
+    def __init__(self) -> None:
+        super().__init__('surface_camera')
+        p = self._params = declare_parameters(self, PARAMETERS)
+        if p.thermal_encoding not in ('32FC1', '16UC1'):
+            raise ValueError(f'thermal_encoding {p.thermal_encoding!r}: expected 32FC1 or 16UC1')
+        if len(p.class_weights) != len(CLASSES):
+            raise ValueError(f'class_weights needs {len(CLASSES)} values, one per class of {CLASSES}')
+        self._camera = SurfaceCamera(SurfaceCameraConfig(p.seed, dict(zip(CLASSES, p.class_weights, strict=True)),
+                                                         p.unseen_fraction, p.fault_fraction))
+        self._health = Health()
+        self._rgb = self.create_publisher(Image, TOPICS[0], IMAGE_STREAM)
+        self._thermal = self.create_publisher(Image, TOPICS[1], IMAGE_STREAM)
+        self._truth = self.create_publisher(GroundTruthLabel, 'camera/ground_truth', RELIABLE_EVENTS)
+        self._index = 0
+        self._ready_at: float | None = None
+        self._timer = self.create_timer(1.0 / p.rate_hz, self._publish_next)
+        self._diagnostics = DiagnosticsReporter(self, self._health, lambda: {'published': self._index},
+                                                self._state, p.diagnostics_period_s)
+
+    def _state(self) -> str:
+        if self._timer.is_canceled():
+            return f'done: {self._index} pairs'
+        return 'publishing' if self._index else 'waiting for subscribers'
+
+    def _ready(self) -> bool:
+        """A counted run must not start before the whole chain listens: detections published before the ledger
+        has matched the detector's topic would be lost to it."""
+        p = self._params
+        if not p.wait_for_subscriber or self._ready_at is not None:
+            return self._ready_at is None or time.monotonic() >= self._ready_at
+        listening = min(self._rgb.get_subscription_count(), self._thermal.get_subscription_count()) > 0
+        if listening and set(p.wait_for_nodes) <= set(self.get_node_names()):
+            self._ready_at = time.monotonic() + p.start_delay_s
+        return False
+
+    def _publish_next(self) -> None:
+        if self._index == 0 and not self._ready():
+            return
+        frame = self._camera.frame(self._index)
+        now_ns = self.get_clock().now().nanoseconds
+        rgb = self._rgb_image(frame, Header(stamp=from_ns(now_ns), frame_id=self._params.rgb_frame_id))
+        images = [rgb]
+        if frame.thermal is not None:
+            stamp = from_ns(now_ns + round(self._params.thermal_delay_s * 1e9))
+            images.append(self._thermal_image(frame, Header(stamp=stamp, frame_id=self._params.thermal_frame_id)))
+        # the truth first: whoever scores the detections has it before the detection can arrive
+        truth = GroundTruthLabel(header=rgb.header, label=frame.label, variant=frame.fault or frame.variant,
+                                 unseen=frame.unseen, image_topics=list(TOPICS[:len(images)]),
+                                 image_sha256=[hashlib.sha256(image.data).hexdigest() for image in images])
+        publish_or_report(self._truth, truth, self._health, self.get_logger())
+        for publisher, image in zip((self._rgb, self._thermal), images, strict=False):
+            publisher.publish(image)
+        self._index += 1
+        self._health.count(f'fault_{frame.fault}' if frame.fault else f'truth_{frame.label}')
+        if self._index == self._params.max_frames:
+            self._timer.cancel()
+            self.get_logger().info(f'published {self._index} pairs: done')
+
+    @staticmethod
+    def _rgb_image(frame: SurfaceFrame, header: Header) -> Image:
+        if frame.rgb.size == 0:   # a driver glitch: a header and no pixels
+            return Image(header=header, encoding=frame.rgb_encoding)
+        image = numpy_to_image(frame.rgb, 'rgb8', header)
+        image.encoding = frame.rgb_encoding
+        return image
+
+    def _thermal_image(self, frame: SurfaceFrame, header: Header) -> Image:
+        if self._params.thermal_encoding == '16UC1' and not frame.fault:
+            return numpy_to_image(celsius_to_centikelvin(frame.thermal), '16UC1', header)
+        return numpy_to_image(frame.thermal, '32FC1', header)   # NaN has no centikelvin: faults go as 32FC1
+
+
+def main(args: list[str] | None = None) -> None:
+    run_node(SurfaceCameraNode, 'surface_camera', args)
+
+
+if __name__ == '__main__':
+    main()

@@ -2,17 +2,19 @@
 
 from pathlib import Path
 
+from fracturescope_common.image_conversion import ImageConversionError
 from fracturescope_perception.edge_eye import settings
 from fracturescope_perception.edge_eye.debug_view import debug_image
 from fracturescope_perception.edge_eye.distortion_correction import DistortionCorrection
 from fracturescope_perception.edge_eye.espcn_training import build_model, render_pairs
-from fracturescope_perception.edge_eye.image_input import ImageFormatError, image_array, is_blank
+from fracturescope_perception.edge_eye.image_input import is_blank, tracker_frame
 from fracturescope_perception.edge_eye.subpixel import refine_vertical
 from fracturescope_perception.edge_eye.super_resolution import EspcnUpsampler
 from fracturescope_perception.edge_eye.tracker import EdgeResult, Status
 from fracturescope_perception.nodes.edge_tracker_parameters import PARAMETERS
 import numpy as np
 import pytest
+from sensor_msgs.msg import Image
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,28 +28,39 @@ def parameters():
     return values
 
 
+def image(encoding, height, width, step, data):
+    return Image(encoding=encoding, height=height, width=width, step=step, data=data)
+
+
 def test_rgb_bgr_and_mono_are_read_without_surprises():
     rgb = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
-    assert np.array_equal(image_array('rgb8', 2, 3, 9, rgb.tobytes()), rgb)
-    assert np.array_equal(image_array('bgr8', 2, 3, 9, rgb[..., ::-1].tobytes()), rgb)
+    assert np.array_equal(tracker_frame(image('rgb8', 2, 3, 9, rgb.tobytes())), rgb)
+    assert np.array_equal(tracker_frame(image('bgr8', 2, 3, 9, rgb[..., ::-1].tobytes())), rgb)
     padded = np.zeros((2, 4), np.uint8)
     padded[:, :3] = [[1, 2, 3], [4, 5, 6]]
-    assert image_array('mono8', 2, 3, 4, padded.tobytes()).tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert tracker_frame(image('mono8', 2, 3, 4, padded.tobytes())).tolist() == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_rgb_frames_are_read_without_a_copy():
+    msg = image('rgb8', 2, 3, 9, bytes(range(18)))
+    frame = tracker_frame(msg)
+    assert not frame.flags.writeable and np.shares_memory(frame, np.frombuffer(msg.data, np.uint8))
 
 
 @pytest.mark.parametrize('fields, message', [
     (('yuv422', 2, 3, 6, bytes(12)), 'not supported'),
-    (('rgb8', 2, 3, 9, bytes(17)), 'expected step x height'),
-    (('rgb8', 2, 3, 8, bytes(16)), 'inconsistent'),
+    (('16UC1', 2, 3, 6, bytes(12)), 'not supported'),
+    (('rgb8', 2, 3, 9, bytes(17)), 'needs 18 B'),
+    (('rgb8', 2, 3, 8, bytes(16)), 'shorter than a row'),
 ])
 def test_bad_images_are_refused_with_the_reason(fields, message):
-    with pytest.raises(ImageFormatError, match=message):
-        image_array(*fields)
+    with pytest.raises(ImageConversionError, match=message):
+        tracker_frame(image(*fields))
 
 
 def test_wrong_size_is_refused():
-    with pytest.raises(ImageFormatError, match='expected 1920x1080'):
-        image_array('rgb8', 2, 3, 9, bytes(18), expected_size=(1920, 1080))
+    with pytest.raises(ImageConversionError, match='expected 1920x1080'):
+        tracker_frame(image('rgb8', 2, 3, 9, bytes(18)), expected_size=(1920, 1080))
 
 
 def test_blank_frames():

@@ -1,39 +1,24 @@
-"""sensor_msgs/Image fields -> numpy view for the tracker (rgb8, bgr8, mono8), with clear errors.
-
-No cv_bridge on the build machines (../shared/ros2-on-pypi.md); this reads the message's bytes without a copy
-where the layout allows (rgb8 / mono8 without row padding).
-"""
+"""Line-camera frames for the tracker: 8-bit RGB / BGR / grey of the configured size, read without a copy where
+the layout allows (fracturescope_common.image_conversion does the reading)."""
 
 import cv2
+from fracturescope_common.image_conversion import ImageConversionError, image_to_numpy
 import numpy as np
+from sensor_msgs.msg import Image
 
-CHANNELS = {'rgb8': 3, 'bgr8': 3, 'mono8': 1}
-
-
-class ImageFormatError(ValueError):
-    """The image cannot be measured: unsupported encoding, wrong size, or inconsistent fields."""
+ENCODINGS = ('rgb8', 'bgr8', 'mono8')
 
 
-def image_array(encoding: str, height: int, width: int, step: int, data: bytes | bytearray | memoryview,
-                expected_size: tuple[int, int] | None = None) -> np.ndarray:
-    """(height, width, 3) RGB or (height, width) grey uint8 array of an Image's fields."""
-    if encoding not in CHANNELS:
-        raise ImageFormatError(f'encoding {encoding!r} not supported (rgb8, bgr8, mono8)')
-    if expected_size is not None and (width, height) != expected_size:
-        raise ImageFormatError(f'image is {width}x{height}, expected {expected_size[0]}x{expected_size[1]}')
-    channels = CHANNELS[encoding]
-    if width <= 0 or height <= 0 or step < width * channels:
-        raise ImageFormatError(f'inconsistent image fields: {width}x{height}, step {step}, {encoding}')
-    buffer = np.frombuffer(data, np.uint8)
-    if buffer.size != step * height:
-        raise ImageFormatError(f'data has {buffer.size} bytes, expected step x height = {step * height}')
-    rows = buffer.reshape(height, step)[:, :width * channels]
-    if channels == 1:
-        return rows
-    array = rows.reshape(height, width, 3)
-    if encoding == 'bgr8':
-        return cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
-    return array
+def tracker_frame(msg: Image, expected_size: tuple[int, int] | None = None) -> np.ndarray:
+    """(height, width, 3) RGB or (height, width) grey uint8 array of a line-camera frame; ImageConversionError
+    says why a frame cannot be measured."""
+    if msg.encoding not in ENCODINGS:
+        raise ImageConversionError(f'encoding {msg.encoding!r} not supported by the tracker ({", ".join(ENCODINGS)})')
+    if expected_size is not None and (msg.width, msg.height) != expected_size:
+        raise ImageConversionError(f'image is {msg.width}x{msg.height}, expected {expected_size[0]}x'
+                                   f'{expected_size[1]}')
+    array = image_to_numpy(msg, copy=False)
+    return cv2.cvtColor(array, cv2.COLOR_BGR2RGB) if msg.encoding == 'bgr8' else array
 
 
 def is_blank(image: np.ndarray, min_range: int) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
+from fracturescope_common.image_conversion import ImageConversionError
 from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
@@ -22,7 +23,7 @@ from fracturescope_msgs.msg import EdgeMeasurement
 from fracturescope_perception.edge_eye import settings
 from fracturescope_perception.edge_eye.debug_view import debug_image
 from fracturescope_perception.edge_eye.distortion_correction import DistortionCorrection
-from fracturescope_perception.edge_eye.image_input import ImageFormatError, image_array
+from fracturescope_perception.edge_eye.image_input import tracker_frame
 from fracturescope_perception.edge_eye.super_resolution import make_upsampler
 from fracturescope_perception.edge_eye.tracker import BAR_CODES, EdgeEyeTracker, EdgeResult, Status
 from fracturescope_perception.nodes.edge_tracker_parameters import PARAMETERS
@@ -58,8 +59,8 @@ class EdgeTrackerNode(Node):
         self._frames += 1
         p = self._params
         try:
-            frame = image_array(msg.encoding, msg.height, msg.width, msg.step, msg.data, (p.width, p.height))
-        except ImageFormatError as error:
+            frame = tracker_frame(msg, (p.width, p.height))
+        except ImageConversionError as error:
             self._health.problem('bad_image', str(error))
             self.get_logger().error(f'frame not measured: {error}', throttle_duration_sec=1.0)
             self._publish(msg, None, Status.UNRECOGNISED)

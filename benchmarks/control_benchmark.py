@@ -253,6 +253,7 @@ def plot(traces: dict, robustness: dict) -> None:
                     label=controller.upper())
         ax.set_xscale('log')
         ax.set_xticks(GAMMA_SCALES, [f'x{s:g}' for s in GAMMA_SCALES])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # only the x0.5 ... x2 labels
         ax.set_title(disturbance)
         ax.set_xlabel('true gamma / assumed')
     axes[0].set_ylabel('mean alignment error (mm)')

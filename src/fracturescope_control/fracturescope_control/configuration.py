@@ -15,8 +15,9 @@ def make_controller(p: SimpleNamespace) -> Controller:
     if p.controller == 'msnf':
         return MsnfController(MsnfParameters(
             alpha=p.alpha, beta=p.beta, gamma_initial=p.msnf_gamma_initial, gamma_min=p.msnf_gamma_min,
-            gamma_max=p.msnf_gamma_max, gamma_rate=p.msnf_gamma_rate, min_excitation_hz=p.msnf_min_excitation_hz,
-            window=p.msnf_window, response_slots=p.msnf_response_slots, standard_range_mm=p.standard_range_mm,
+            gamma_max=p.msnf_gamma_max, gamma_forgetting=p.msnf_gamma_forgetting,
+            gamma_prior_hz2=p.msnf_gamma_prior_hz2, min_excitation_hz=p.msnf_min_excitation_hz, window=p.msnf_window,
+            drift_window=p.msnf_drift_window, standard_range_mm=p.standard_range_mm,
             dead_time_slots=p.msnf_dead_time_slots, lag_slots=p.msnf_lag_slots,
             drift_lead_slots=p.msnf_drift_lead_slots,
             max_drift_mm=p.msnf_max_drift_mm_s * p.period_s))

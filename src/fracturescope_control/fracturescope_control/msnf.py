@@ -25,15 +25,23 @@ Choices where the paper leaves room, each for a stated reason:
   model, a dead time then a first-order lag (`response_share`; the line's transport delay, camera latency and sheet
   settling, configured from a step test), not a step at a whole slot.
 - The same response model gives the disturbance: the measured position less the controller's own modelled movement.
-  Its drift over the window (least-squares slope, `drift_per_slot`) is extrapolated `drift_lead_slots` ahead and
-  taken off the movement asked of eq. 11. Without it the loop trails a drifting sheet by the drift over its delays
-  (dead time, lag, smoothing, the eq. 13 spreading), which the paper's eq. 12 only hid by biasing gamma upward.
-  The drift is limited to the disturbances' known speed (1-3 cm/s, section I): beyond it the estimate is a step or
-  the controller's own movement misread on a line whose gamma differs from the assumed one.
-- Eq. 12 divides by one slot's movement, which disturbances dominate. We apply it to sums over the window (the
-  change of u over the last k slots, `response_slots` earlier, against the movement of x-hat over the last k
-  slots), only when the controller itself moved the rolls enough to explain the movement, and blend the result in
-  with a rate; gamma stays within configured bounds.
+  Its drift over the last `drift_window` slots (least-squares slope, `drift_per_slot`) is extrapolated
+  `drift_lead_slots` ahead and taken off the movement asked of eq. 11. Without it the loop trails a drifting sheet by
+  the drift over its delays (dead time, lag, smoothing, the eq. 13 spreading), which the paper's one-slot eq. 12 only
+  hid by biasing gamma upward. The drift is limited to the disturbances' known speed (1-3 cm/s, section I): beyond it
+  the estimate is a step or the controller's own movement misread on a line whose gamma differs from the assumed one.
+- Eq. 12, gamma* = (alpha df_l - beta df_r) / dx, divides by one slot's movement, which the disturbance
+  dominates; worse, in closed loop the rolls move against the disturbance, so dx under-reports their effect and
+  gamma* settles several times above the truth. We keep eq. 12's quotient but apply it to exponentially weighted
+  sums (`eq12_sums`): gamma* = sum w du^2 / sum w du dx, the least-squares fit of dx on du with forgetting (a
+  recursive least squares; with one sample it is eq. 12 exactly). du is the change of the roll differential the
+  camera shows in this slot (the applied changes through the response model, so the dead time and lag are
+  respected), dx the measured change less the disturbance's drift predicted from the slots before (so the
+  disturbance is removed from the quotient, not averaged into it), and a slot enters only when |du| shows enough
+  excitation; a slot whose movement no gamma within the bounds explains, even with the fastest disturbance, is a
+  step, left out. The
+  prior is gamma_initial worth `gamma_prior_hz2` of excitation, so a few slots cannot swing gamma; gamma stays
+  within configured bounds.
 """
 
 from __future__ import annotations
@@ -51,10 +59,11 @@ class MsnfParameters:
     gamma_initial: float         # gamma before any update (Hz of differential per mm)
     gamma_min: float             # bounds of the gamma estimate (Hz/mm)
     gamma_max: float
-    gamma_rate: float            # share of a new eq. 12 estimate blended in per update (0..1)
-    min_excitation_hz: float     # |change of u| over the window needed before gamma is updated (Hz)
+    gamma_forgetting: float      # weight kept by past eq. 12 samples per excited slot (0..1]; 1: never forget (1)
+    gamma_prior_hz2: float       # weight of gamma_initial as a prior, in squared Hz of excitation; inf: fixed (Hz^2)
+    min_excitation_hz: float     # |change of the seen roll differential| in a slot needed to update gamma (Hz)
     window: int                  # k: slots of the smoothing and of the multi-stage window (slots)
-    response_slots: int          # slots a roll change takes to show at the camera beyond the next one (slots)
+    drift_window: int            # slots over which the disturbance's drift is fitted (slots, >= 2)
     standard_range_mm: float     # |x-hat - x_s| within which the rolls are held (mm)
     dead_time_slots: float       # line response: slots before a roll change shows at the camera at all (slots)
     lag_slots: float             # line response: first-order settling after the dead time (slots; 0: a step)
@@ -92,6 +101,14 @@ def gamma_estimate(delta_u: float, movement_mm: float) -> float | None:
     if movement_mm == 0.0:
         return None
     return delta_u / movement_mm
+
+
+def eq12_sums(sums: tuple[float, float], delta_u: float, movement_mm: float,
+              forgetting: float) -> tuple[float, float]:
+    """Eq. 12 in least squares with forgetting: the sums (sum w du^2, sum w du dx) after one more sample, the
+    older ones weighted down by `forgetting`. gamma_estimate(*sums) is then the gamma that best explains the
+    movements by the roll changes (one sample: du^2 / (du dx) = du / dx, eq. 12 itself)."""
+    return (forgetting * sums[0] + delta_u * delta_u, forgetting * sums[1] + delta_u * movement_mm)
 
 
 def response_share(age_slots: float, dead_time_slots: float, lag_slots: float) -> float:
@@ -149,46 +166,50 @@ class MsnfController:
     name = 'msnf'
 
     def __init__(self, params: MsnfParameters) -> None:
-        if params.window < 1 or min(params.response_slots, params.dead_time_slots, params.lag_slots,
-                                    params.max_drift_mm) < 0:
-            raise ValueError('window must be >= 1 slot; response_slots, dead_time_slots, lag_slots, max_drift >= 0')
+        if params.window < 1 or params.drift_window < 2 or min(params.dead_time_slots, params.lag_slots,
+                                                                params.max_drift_mm) < 0:
+            raise ValueError('window must be >= 1 slot, drift_window >= 2; dead_time_slots, lag_slots, max_drift >= 0')
         if not 0 < params.gamma_min <= params.gamma_initial <= params.gamma_max:
             raise ValueError('gamma_initial must lie within [gamma_min, gamma_max], all positive')
+        if not 0 < params.gamma_forgetting <= 1 or params.gamma_prior_hz2 <= 0:
+            raise ValueError('gamma_forgetting must lie in (0, 1] and gamma_prior_hz2 be positive')
         self.params = params
         self.gamma = params.gamma_initial
+        # Eq. 12 sums: the prior is gamma_initial seen over gamma_prior_hz2 of excitation. Kept across resets.
+        self._sums = (params.gamma_prior_hz2, params.gamma_prior_hz2 / params.gamma_initial)
+        self.gamma_updates = 0                                       # slots that entered eq. 12
         self._window = MultiStageWindow(params.window)
-        k, r = params.window, params.response_slots
+        k = params.window
         self._positions: deque[float] = deque(maxlen=k + 1)          # x(t-k) ... x(t)
-        self._smoothed: deque[float] = deque(maxlen=k + 1)           # x-hat(t-k) ... x-hat(t)
-        self._u_applied: deque[float] = deque(maxlen=k + r + 2)      # u after each slot, oldest first
+        self._measured: deque[float] = deque(maxlen=params.drift_window)  # x, oldest first
+        self._seen_u: deque[float] = deque(maxlen=params.drift_window)    # u the camera showed with each x
         self._output = (math.nan, math.nan)
-        self._changes: deque[float] = deque(maxlen=k + r + 1 + math.ceil(6 * params.lag_slots))  # du, newest last
+        self._changes: deque[float] = deque(maxlen=k + 2 + math.ceil(params.dead_time_slots)
+                                            + math.ceil(6 * params.lag_slots))  # du, newest last
         self._settled_u = 0.0                                        # sum of changes older than _changes holds
-        self._disturbance: deque[float] = deque(maxlen=k + 1)       # x(t) minus the controller's own movement
+        self._u_applied = 0.0
 
     def reset(self, f_left: float, f_right: float) -> None:
-        """Start from this output with no history (start, or back from hold / manual / e-stop)."""
+        """Start from this output with no history (start, or back from hold / manual / e-stop); gamma is kept."""
         self._output = (f_left, f_right)
         self._window.clear()
         self._positions.clear()
-        self._smoothed.clear()
-        self._u_applied.clear()
-        self._u_applied.append(self._u(f_left, f_right))
+        self._measured.clear()
+        self._seen_u.clear()
         self._changes.clear()
         self._settled_u = 0.0
-        self._disturbance.clear()
+        self._u_applied = self._u(f_left, f_right)
 
     def update(self, measured_mm: float, standard_mm: float) -> tuple[float, float]:
         p = self.params
         self._positions.append(measured_mm)
         x_hat = smoothed_position(self._positions)                  # step 3
-        self._smoothed.append(x_hat)
-        self._update_gamma()                                        # step 2 (uses x-hat(t))
-        self._disturbance.append(measured_mm - self._own_movement())
+        seen_u = self._seen_u_now()
+        self._update_gamma(measured_mm, seen_u)                     # step 2
+        self._measured.append(measured_mm)
+        self._seen_u.append(seen_u)
         if abs(x_hat - standard_mm) > p.standard_range_mm:          # outside the standard range: rectify
-            # A drift beyond the disturbances' known speed is a misreading (a step, or the controller's own movement
-            # on a line whose gamma differs from the assumed one); extrapolating it would feed it back.
-            drift = min(max(drift_per_slot(self._disturbance), -p.max_drift_mm), p.max_drift_mm) * p.drift_lead_slots
+            drift = self._drift() * p.drift_lead_slots
             movement = (standard_mm - x_hat) - self._movement_in_flight() - drift
             self._window.schedule(*minimum_change(movement, self.gamma, p.alpha, p.beta))  # steps 4-6, eq. 11, 13
         due_left, due_right = self._window.advance()                # step 7
@@ -199,9 +220,9 @@ class MsnfController:
         u = self._u(f_left, f_right)
         if len(self._changes) == self._changes.maxlen:
             self._settled_u += self._changes[0]
-        self._changes.append(u - self._u_applied[-1] if self._u_applied else 0.0)
+        self._changes.append(u - self._u_applied)
         self._output = (f_left, f_right)
-        self._u_applied.append(u)
+        self._u_applied = u
 
     def _u(self, f_left: float, f_right: float) -> float:
         return roll_differential(f_left, f_right, self.params.alpha, self.params.beta)
@@ -220,25 +241,34 @@ class MsnfController:
             pending += du * (1.0 - visible)
         return pending / self.gamma
 
-    def _own_movement(self) -> float:
-        """Movement of the sheet at the camera now (mm) caused by the controller's changes since reset."""
+    def _seen_u_now(self) -> float:
+        """Roll differential change since reset (Hz) that the camera shows now, through the line response model."""
         p = self.params
-        seen = self._settled_u + sum(du * response_share(age, p.dead_time_slots, p.lag_slots)
+        return self._settled_u + sum(du * response_share(age, p.dead_time_slots, p.lag_slots)
                                      for age, du in enumerate(reversed(self._changes), start=1))
-        return seen / self.gamma
 
-    def _update_gamma(self) -> None:
-        """Eq. 12 over the window: change of u from slot t-r-k to t-r against the movement of x-hat from t-k to t."""
+    def _drift(self) -> float:
+        """Drift of the disturbance (mm per slot) over the stored slots: the measured position less the controller's
+        own movement, limited to the disturbances' known speed (faster is a step or a misreading)."""
+        disturbance = [x - u / self.gamma for x, u in zip(self._measured, self._seen_u, strict=True)]
+        return min(max(drift_per_slot(disturbance), -self.params.max_drift_mm), self.params.max_drift_mm)
+
+    def _update_gamma(self, measured_mm: float, seen_u: float) -> None:
+        """Eq. 12 by least squares (eq12_sums): this slot's change of the seen roll differential against the measured
+        movement less the disturbance's drift predicted from the slots before."""
         p = self.params
-        k, r = p.window, p.response_slots
-        if len(self._smoothed) < k + 1 or len(self._u_applied) < k + r + 1:
+        if len(self._measured) < 2:
             return
-        u = list(self._u_applied)
-        delta_u = u[-1 - r] - u[-1 - r - k]
+        delta_u = seen_u - self._seen_u[-1]
         if abs(delta_u) < p.min_excitation_hz:
             return  # the rolls barely moved: the movement is the disturbance's, not ours
-        estimate = gamma_estimate(delta_u, self._smoothed[-1] - self._smoothed[0])
+        movement = measured_mm - self._measured[-1] - self._drift()
+        low, high = sorted((delta_u / p.gamma_max, delta_u / p.gamma_min))
+        if not low - p.max_drift_mm <= movement <= high + p.max_drift_mm:
+            return  # no gamma within bounds explains it, even with the fastest disturbance: a step
+        self._sums = eq12_sums(self._sums, delta_u, movement, p.gamma_forgetting)
+        estimate = gamma_estimate(*self._sums)
         if estimate is None or estimate <= 0:
-            return  # moved against the rolls: a disturbance outweighed them
-        estimate = min(max(estimate, p.gamma_min), p.gamma_max)
-        self.gamma += p.gamma_rate * (estimate - self.gamma)
+            return  # on balance the sheet moved against the rolls: disturbances outweighed them
+        self.gamma = min(max(estimate, p.gamma_min), p.gamma_max)
+        self.gamma_updates += 1

@@ -12,9 +12,9 @@ import pytest
 
 LIMITS = OutputLimits(5.0, 50.0, 5.0)
 CONFIG = LoopConfig(LIMITS, 0.2, 0.5, (0.0 + 5.0, 5.0), (30.0, 30.0), (250.0, 1750.0))
-MSNF = MsnfParameters(alpha=1.0, beta=1.0, gamma_initial=0.05, gamma_min=0.01, gamma_max=0.25, gamma_rate=0.1,
-                      min_excitation_hz=0.5, window=4, response_slots=2, standard_range_mm=1.0,
-                        dead_time_slots=2.0, lag_slots=0.0, drift_lead_slots=0.0, max_drift_mm=6.0)
+MSNF = MsnfParameters(alpha=1.0, beta=1.0, gamma_initial=0.05, gamma_min=0.01, gamma_max=0.25, gamma_forgetting=0.98,
+                      gamma_prior_hz2=1.0, min_excitation_hz=0.1, window=4, drift_window=2, standard_range_mm=1.0,
+                      dead_time_slots=2.0, lag_slots=0.0, drift_lead_slots=0.0, max_drift_mm=6.0)
 PID = PidParameters(kp=0.02, ki=0.2, kd=0.005, derivative_filter_s=0.2, tracking_s=0.5, alpha=1.0, beta=1.0,
                     period_s=0.2, standard_range_mm=0.0)
 

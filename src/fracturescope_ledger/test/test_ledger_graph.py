@@ -64,7 +64,7 @@ def graph_env(monkeypatch):
 def test_detections_become_verified_blocks(tmp_path, graph_env):
     ledger_dir = tmp_path / 'ledger'
     with launched(REPO_ROOT / 'launch' / 'sim.launch.xml',
-                  {'ledger_dir': str(ledger_dir), 'perception': 'false', 'edge_eye': 'false'},
+                  {'ledger_dir': str(ledger_dir), 'edge_eye': 'false', 'thermal_monitor': 'false'},
                   env=graph_env, log_dir=tmp_path / 'logs') as graph:
         probe = LedgerProbe(graph_env)
         try:

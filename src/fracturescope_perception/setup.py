@@ -27,6 +27,7 @@ setup(
             'fracturescope-edge-eye-train-espcn = fracturescope_perception.edge_eye.espcn_training:main',
             'edge_tracker = fracturescope_perception.nodes.edge_tracker:main',
             'defect_detector = fracturescope_perception.nodes.defect_detector:main',
+            'thermal_monitor = fracturescope_perception.nodes.thermal_monitor:main',
             'fracturescope-synthesize-concrete = fracturescope_perception.fusion.synthesize_dataset:main',
             'fracturescope-train-fusion = fracturescope_perception.fusion.train:main',
             'fracturescope-evaluate-fusion = fracturescope_perception.fusion.evaluate:main',

@@ -21,6 +21,7 @@ setup(
             'surface_camera = fracturescope_sim.nodes.surface_camera:main',
             'plc_simulator = fracturescope_sim.nodes.plc_simulator:main',
             'line_camera = fracturescope_sim.nodes.line_camera:main',
+            'equipment_thermal_camera = fracturescope_sim.nodes.equipment_thermal_camera:main',
             'fracturescope-line-camera-chessboards = fracturescope_sim.chessboard:main',
         ],
     },

@@ -22,6 +22,7 @@ ENCODINGS: dict[str, tuple[np.dtype, int]] = {
     '16UC1': (np.dtype(np.uint16), 1),
     '32FC1': (np.dtype(np.float32), 1),
 }
+TEMPERATURE_ENCODINGS = ('32FC1', '16UC1')  # degC, centikelvin
 CENTIKELVIN_PER_KELVIN = 100.0
 KELVIN_OFFSET = 273.15
 

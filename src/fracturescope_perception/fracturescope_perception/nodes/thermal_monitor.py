@@ -1,0 +1,117 @@
+"""Thermal monitor node (seed 001): 32 x 24 thermal frames of equipment in, cold / warm / hot / anomaly out."""
+
+from collections import Counter
+import hashlib
+import math
+from pathlib import Path
+import time
+
+from ament_index_python.packages import get_package_share_directory
+from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.health import Health, Level
+from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.node_main import run_node
+from fracturescope_common.params import ParameterSpec, declare_parameters
+from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import RELIABLE_EVENTS
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import Image
+
+from fracturescope_msgs.msg import ThermalAssessment
+from fracturescope_perception.thermal_monitor.frame_input import (
+    REJECTION_REASONS,
+    FrameRejectedError,
+    RateAndLatency,
+    celsius_frame,
+    model_id,
+)
+from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
+
+D, INT, S = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING
+PARAMETERS = (
+    ParameterSpec('model_card', S, 'model card JSON (its ONNX file beside it); relative to the package share folder '
+                  '(path)'),
+    ParameterSpec('alert_threshold', D, 'alert when the anomaly probability exceeds this (0..1)'),
+    ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
+    ParameterSpec('stats_window', INT, 'frames over which rate and latency percentiles are computed (frames)'),
+    ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
+)
+IMAGE_TOPIC = 'equipment_thermal/image_raw'
+
+
+class ThermalMonitorNode(Node):
+    def __init__(self) -> None:
+        super().__init__('thermal_monitor')
+        p = self._params = declare_parameters(self, PARAMETERS)
+        card = Path(p.model_card)
+        if not card.is_absolute():
+            card = Path(get_package_share_directory('fracturescope_perception')) / card
+        self._monitor = ThermalMonitor(card, p.alert_threshold, p.inference_threads)
+        self._model_id = model_id(card)
+        self._health = Health()
+        self._stats = RateAndLatency(p.stats_window)
+        self._states: Counter[str] = Counter()
+        self._frames = 0
+        self._alerting = False
+        self._logged: dict[str, float] = {}  # rejection reason -> when last logged (perf_counter s)
+        self._assessments = self.create_publisher(ThermalAssessment, 'thermal_monitor/assessment', RELIABLE_EVENTS)
+        self._subscription = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, IMAGE_STREAM)
+        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state,
+                                                p.diagnostics_period_s)
+        self.get_logger().info(f'thermal monitor: {self._model_id}, {self._monitor.width} x {self._monitor.height}, '
+                               f'alert when {self._monitor.card["alert_class"]} > {p.alert_threshold}')
+
+    def _on_image(self, msg: Image) -> None:
+        self._frames += 1
+        started = time.perf_counter()
+        try:
+            frame = celsius_frame(msg, self._monitor.height, self._monitor.width)
+        except FrameRejectedError as rejected:
+            self._health.problem(f'rejected_{rejected.reason}', str(rejected), Level.WARN)
+            # throttled per reason (rclpy throttles per call site): a new kind of bad frame is always logged
+            if started - self._logged.get(rejected.reason, -math.inf) >= 1.0:
+                self._logged[rejected.reason] = started
+                self.get_logger().error(f'thermal frame not assessed ({rejected.reason}): {rejected}')
+            return
+        result = self._monitor.assess(frame)
+        inference_ms = (time.perf_counter() - started) * 1e3
+        self._stats.add(time.monotonic(), inference_ms)
+        self._states[result.label] += 1
+        out = ThermalAssessment(
+            header=msg.header, label=result.label, class_names=self._monitor.classes,
+            probabilities=[result.probabilities[c] for c in self._monitor.classes],
+            anomaly_probability=result.anomaly_probability, alert_threshold=self._monitor.alert_threshold,
+            alert=result.alert, max_temperature_c=float(frame.max()), image_topic=self._subscription.topic_name,
+            image_sha256=hashlib.sha256(msg.data).hexdigest(), model_id=self._model_id,
+            inference_ms=inference_ms)
+        if result.alert:
+            # counted as a problem: /diagnostics goes to WARN for Health.recent_s after the latest alert
+            self._health.problem('alerts', f'anomaly probability {result.anomaly_probability:.2f} > '
+                                 f'{self._monitor.alert_threshold} (hottest {out.max_temperature_c:.1f} degC)')
+            if not self._alerting:
+                self.get_logger().warning(f'ALERT: thermal anomaly, probability {result.anomaly_probability:.2f}, '
+                                       f'hottest pixel {out.max_temperature_c:.1f} degC')
+        self._alerting = result.alert
+        publish_or_report(self._assessments, out, self._health, self.get_logger())
+
+    def _values(self) -> dict[str, object]:
+        return {'frames': self._frames, 'assessed': sum(self._states.values()),
+                'rate_hz': f'{self._stats.rate_hz():.2f}',
+                'inference_ms_p50': f'{self._stats.percentile_ms(50):.2f}',
+                'inference_ms_p95': f'{self._stats.percentile_ms(95):.2f}',
+                **{f'state_{c}': self._states[c] for c in self._monitor.classes}, 'model_id': self._model_id,
+                'alerts': 0, **{f'rejected_{r}': 0 for r in REJECTION_REASONS}}  # Health's counters override
+
+    def _state(self) -> str:
+        if not self._frames:
+            return f'waiting for {IMAGE_TOPIC}'
+        return 'ALERT: thermal anomaly' if self._alerting else 'equipment normal'
+
+
+def main(args: list[str] | None = None) -> None:
+    run_node(ThermalMonitorNode, 'thermal_monitor', args)
+
+
+if __name__ == '__main__':
+    main()

@@ -26,6 +26,7 @@ from fracturescope_bringup.summary import (
     progress_line,
 )
 from fracturescope_bringup.testing import isolated_ros_env
+from fracturescope_bringup.thermal_summary import add_thermal_rows, watch_thermal
 from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
 
 SETTLE_S = 15.0  # s after the planned duration for the last detections and reports to arrive
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     control = watch_control(probe)
     edges = watch_edges(probe)
     detections = watch_detections(probe)
+    thermal = watch_thermal(probe)
     summary = Summary('FractureScope: simulated inspection run')
     with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
         started = next_line = time.monotonic()
@@ -116,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     add_detection_rows(summary, observed, detections, label_counts(database, size_before), reconciled)
     if not reconciled and not summary.problems:
         summary.problems.append(f'the {expected} camera pairs were not all accounted for within {SETTLE_S:.0f} s')
+    add_thermal_rows(summary, observed, thermal)
     add_edge_rows(summary, edges)
     add_ledger_rows(summary, observed, run_s, before, verification, consistency)
     add_control_rows(summary, control, observed, run_s, standard_edges(args.launch_file.parent.parent / 'config'

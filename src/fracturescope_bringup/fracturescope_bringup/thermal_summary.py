@@ -1,0 +1,63 @@
+"""What the main job reports about the equipment thermal monitor (seed 001): its states and alerts against the
+simulated camera's ground truth of the same frame, and its refusals of the bad frames sent on purpose."""
+
+from dataclasses import dataclass, field
+
+from fracturescope_common.qos import RELIABLE_EVENTS
+
+from fracturescope_bringup.graph_monitor import GraphObservations
+from fracturescope_bringup.graph_probe import GraphProbe
+from fracturescope_bringup.summary import Summary
+from fracturescope_msgs.msg import GroundTruthLabel, ThermalAssessment
+
+CAMERA, MONITOR = 'equipment_thermal_camera', 'thermal_monitor'
+BAD_VARIANTS = ('nan_pixels', 'wrong_encoding', 'wrong_size')
+
+
+@dataclass
+class ThermalObservations:
+    assessments: dict[tuple[int, int], ThermalAssessment] = field(default_factory=dict)
+    truth: dict[tuple[int, int], GroundTruthLabel] = field(default_factory=dict)
+
+    def on_assessment(self, msg: ThermalAssessment) -> None:
+        self.assessments[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = msg
+
+    def on_truth(self, msg: GroundTruthLabel) -> None:
+        self.truth[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = msg
+
+    def matched(self) -> list[tuple[ThermalAssessment, GroundTruthLabel]]:
+        return [(a, self.truth[stamp]) for stamp, a in self.assessments.items() if stamp in self.truth]
+
+
+def watch_thermal(probe: GraphProbe) -> ThermalObservations:
+    observed = ThermalObservations()
+    probe.node.create_subscription(ThermalAssessment, 'thermal_monitor/assessment', observed.on_assessment,
+                                   RELIABLE_EVENTS)
+    probe.node.create_subscription(GroundTruthLabel, 'equipment_thermal/ground_truth', observed.on_truth,
+                                   RELIABLE_EVENTS)
+    return observed
+
+
+def add_thermal_rows(summary: Summary, observed: GraphObservations, thermal: ThermalObservations,
+                     min_accuracy: float = 0.8) -> None:
+    """Skipped when the graph has no thermal monitor (sim.launch.xml thermal_monitor:=false)."""
+    if MONITOR not in observed.diagnostics:
+        return
+    camera, monitor = observed.diagnostics.get(CAMERA, {}), observed.diagnostics[MONITOR]
+    bad = sum(int(camera.get(f'variant_{v}', 0)) for v in BAD_VARIANTS)
+    refused = sum(int(v) for k, v in monitor.items() if k.startswith('rejected_'))
+    pairs = thermal.matched()
+    if not pairs:
+        summary.add('equipment thermal', 'no assessment matched a ground-truth frame',
+                    'the thermal monitor assessed nothing')
+        return
+    correct = sum(a.label == t.label for a, t in pairs)
+    anomalies = [a for a, t in pairs if t.label == 'anomaly']
+    alerts_on_anomalies = sum(a.alert for a in anomalies)
+    false_alerts = sum(a.alert for a, t in pairs if t.label != 'anomaly')
+    accuracy = correct / len(pairs)
+    low = f'thermal monitor accuracy {accuracy:.1%} below {min_accuracy:.0%}' if accuracy < min_accuracy else None
+    summary.add('equipment thermal',
+                f'{camera.get("published", "?")} frames published ({bad} bad on purpose, {refused} refused): state '
+                f'accuracy {accuracy:.1%} on {len(pairs)} frames, alerts on {alerts_on_anomalies}/{len(anomalies)} '
+                f'anomaly frames, {false_alerts} false alerts', low)

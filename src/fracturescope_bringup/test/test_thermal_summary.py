@@ -1,0 +1,46 @@
+"""Main-job row for the thermal monitor: states and alerts against the ground truth of the same frame."""
+
+from fracturescope_bringup.graph_monitor import GraphObservations
+from fracturescope_bringup.summary import Summary
+from fracturescope_bringup.thermal_summary import ThermalObservations, add_thermal_rows
+
+from fracturescope_msgs.msg import GroundTruthLabel, ThermalAssessment
+
+
+def seen(cases):
+    observed = ThermalObservations()
+    for sec, (label, alert, truth) in enumerate(cases):
+        a, t = ThermalAssessment(label=label, alert=alert), GroundTruthLabel(label=truth)
+        a.header.stamp.sec = t.header.stamp.sec = sec
+        observed.on_assessment(a)
+        observed.on_truth(t)
+    return observed
+
+
+def graph(published=10, bad=1, refused=1):
+    observed = GraphObservations()
+    observed.diagnostics = {'equipment_thermal_camera': {'published': str(published), 'variant_nan_pixels': str(bad)},
+                            'thermal_monitor': {'rejected_nan_temperature': str(refused)}}
+    return observed
+
+
+def test_states_alerts_and_false_alerts_against_the_truth():
+    summary = Summary('run')
+    add_thermal_rows(summary, graph(), seen([('cold', False, 'cold'), ('anomaly', True, 'anomaly'),
+                                             ('hot', False, 'anomaly'), ('anomaly', True, 'warm'),
+                                             ('warm', False, 'warm')]), min_accuracy=0.5)
+    text = summary.render()
+    assert '10 frames published (1 bad on purpose, 1 refused): state accuracy 60.0% on 5 frames' in text
+    assert 'alerts on 1/2 anomaly frames, 1 false alerts' in text and summary.all_ok
+
+
+def test_low_accuracy_or_no_assessment_is_a_problem_and_no_monitor_no_row():
+    summary = Summary('run')
+    add_thermal_rows(summary, graph(), seen([('hot', False, 'cold')]))
+    assert summary.problems == ['thermal monitor accuracy 0.0% below 80%']
+    empty = Summary('run')
+    add_thermal_rows(empty, graph(), ThermalObservations())
+    assert empty.problems == ['the thermal monitor assessed nothing']
+    absent = Summary('run')
+    add_thermal_rows(absent, GraphObservations(), ThermalObservations())
+    assert absent.rows == []

@@ -58,6 +58,7 @@ def add_thermal_rows(summary: Summary, observed: GraphObservations, thermal: The
     accuracy = correct / len(pairs)
     low = f'thermal monitor accuracy {accuracy:.1%} below {min_accuracy:.0%}' if accuracy < min_accuracy else None
     summary.add('equipment thermal',
-                f'{camera.get("published", "?")} frames published ({bad} bad on purpose, {refused} refused): state '
+                f'{max(int(camera.get("published", 0)), len(thermal.truth))} frames published ({bad} bad on purpose, '
+                f'{refused} refused): state '
                 f'accuracy {accuracy:.1%} on {len(pairs)} frames, alerts on {alerts_on_anomalies}/{len(anomalies)} '
                 f'anomaly frames, {false_alerts} false alerts', low)

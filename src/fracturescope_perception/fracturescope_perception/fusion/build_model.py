@@ -48,7 +48,9 @@ VARIANTS = ('fp32', 'int8', 'pruned_int8')
 class BuildConfig:
     size: int = 64
     thermal_native: int = 16
-    train_per_class: int = 1000
+    hard_fraction: float = 0.5      # share of each class drawn as a hard case: they decide whether fusion pays
+    modality_dropout: float = 0.0   # fused training: share of samples with one modality blanked (see train.py)
+    train_per_class: int = 1250
     val_per_class: int = 200
     test_per_class: int = 300
     ood_per_type: int = 150
@@ -102,14 +104,16 @@ def build(work: Path, models: Path, config: BuildConfig, threads: int) -> dict:
     data = work / 'data'
     if data.exists():
         shutil.rmtree(data)
-    synthesis = SynthesisConfig(size=config.size, thermal_native=config.thermal_native)
+    synthesis = SynthesisConfig(size=config.size, thermal_native=config.thermal_native,
+                                hard_fraction=config.hard_fraction)
     manifest = write_dataset(data, synthesis, {'train': config.train_per_class, 'val': config.val_per_class,
                                                'test': config.test_per_class}, config.ood_per_type,
                              config.data_seed, config.workers, config.progress)
     classes = manifest['classes']
 
     # training (and the ablation, same budget)
-    train_config = TrainConfig(epochs=config.epochs, patience=config.patience, progress=config.progress)
+    train_config = TrainConfig(epochs=config.epochs, patience=config.patience, progress=config.progress,
+                               modality_dropout=config.modality_dropout)
     ablation = {}
     for modality in ('fused', 'rgb', 'thermal') if config.ablation else ('fused',):
         run = work / modality

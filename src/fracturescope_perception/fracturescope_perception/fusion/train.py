@@ -37,7 +37,7 @@ class TrainConfig:
     lr: float = 1e-4
     patience: int = 3                 # epochs without a better validation loss before stopping
     thermal_scale_k: float = 1.0      # thermal contrast scale [K]: the thermal channel then spreads like RGB's
-    modality_dropout: float = 0.2     # fused only: share of training samples with one modality blanked [0..1]
+    modality_dropout: float = 0.0     # fused only: share of training samples with one modality blanked [0..1]
     seed: int = 0
     progress: bool = True
 
@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--lr', type=float, default=1e-4)
     parser.add_argument('--patience', type=int, default=3)
     parser.add_argument('--thermal-scale', type=float, default=1.0, help='thermal contrast scale [K]')
-    parser.add_argument('--modality-dropout', type=float, default=0.2,
+    parser.add_argument('--modality-dropout', type=float, default=0.0,
                         help='fused only: share of training samples with one modality blanked')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=2, help='torch intra-op threads')

@@ -5,6 +5,7 @@ from fracturescope_bringup.detection_summary import (
     PairAccount,
     add_detection_rows,
     detections_accounted_for,
+    wilson_upper,
 )
 from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.summary import Summary
@@ -73,7 +74,11 @@ def test_losses_low_accuracy_and_foreign_hashes_are_problems():
     summary = Summary('run')
     add_detection_rows(summary, observations(), detections_seen([('none', 'crack', False)]), {'none': 50},
                        reconciled=True)
-    assert 'detection accuracy 0.0% below 75%' in summary.problems
+    assert 'detection accuracy 0.0% of 1 pairs, significantly below 75%' not in summary.problems  # 1 pair: no proof
+    low = Summary('run')
+    add_detection_rows(low, observations(), detections_seen([('none', 'crack', False)] * 8), {'none': 58},
+                       reconciled=True)
+    assert 'detection accuracy 0.0% of 8 pairs, significantly below 75%' in low.problems
     assert '8 detections neither recorded nor rejected' in summary.problems
     seen = detections_seen([('crack', 'crack', False)])
     next(iter(seen.detections.values())).image_sha256 = ['0' * 64, '1' * 64]
@@ -95,3 +100,10 @@ def test_a_run_cut_short_reports_counts_without_claiming_losses():
                        {'crack': 50}, reconciled=False)
     assert summary.all_ok
     assert 'counts not reconciled' in summary.rows[0][1]
+
+
+def test_wilson_upper_bound():
+    assert wilson_upper(0, 0) == 1.0
+    assert abs(wilson_upper(24, 30) - 0.905) < 0.005      # 80 % of 30
+    assert abs(wilson_upper(800, 1000) - 0.824) < 0.005   # 80 % of 1,000
+    assert wilson_upper(30, 30) == 1.0

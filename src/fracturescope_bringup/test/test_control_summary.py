@@ -38,3 +38,13 @@ def test_rows_and_problems():
     summary = Summary('run')
     add_control_rows(summary, ControlObservations(), observed(plc_writes=0, plc_connected=False), 10.0, (0.0, 1.0))
     assert summary.problems == ['no line ground truth received', 'no setpoint reached the PLC']
+
+
+def test_late_truth_in_a_short_run_is_still_scored():
+    """The line's truth began 5 s into an 8 s run (a loaded machine): half of what arrived is scored."""
+    truth = ControlObservations([(5.0 + t * 0.2, 252.0, 1752.0) for t in range(17)])
+    summary = Summary('run')
+    add_control_rows(summary, truth, observed(controller='msnf', plc_writes=15, plc_connected=True), 8.4,
+                     (250.0, 1750.0))
+    assert summary.all_ok, summary.problems
+    assert 'mean 2.0 mm' in summary.rows[0][1] and 'after the first 2 s' in summary.rows[0][1]

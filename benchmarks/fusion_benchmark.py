@@ -32,7 +32,7 @@ GOALS = {'int8_speedup_vs_fp32': 3.0, 'int8_macro_f1_drop_pt': 0.5,
 def test_split(card: dict, per_class: int) -> tuple[np.ndarray, np.ndarray]:
     """The card's test split (its first `per_class` pairs of each class) as network inputs and labels."""
     synthesis = card['training']['synthesis']
-    config = SynthesisConfig(size=synthesis['size'], thermal_native=synthesis['thermal_native'])
+    config = SynthesisConfig(**synthesis)
     seed = split_seed(card['training']['data_seed'], 'test')
     rgb, thermal, labels = [], [], []
     for label, kind in enumerate(CLASSES):

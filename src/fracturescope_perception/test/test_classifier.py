@@ -28,7 +28,7 @@ def classifier() -> FusionClassifier:
 
 def _config(card: dict) -> SynthesisConfig:
     synthesis = card['training']['synthesis']
-    return SynthesisConfig(size=synthesis['size'], thermal_native=synthesis['thermal_native'])
+    return SynthesisConfig(**synthesis)
 
 
 def test_check_pair_refuses_what_cannot_be_one_view() -> None:

@@ -40,7 +40,6 @@ from fracturescope_perception.fusion.train import TrainConfig, load_checkpoint, 
 
 CARD_FILE = 'fusion.card.json'
 REFERENCE_FILE = 'fusion_fp32_reference.npz'
-REFERENCE_PAIRS = 400
 VARIANTS = ('fp32', 'int8', 'pruned_int8')
 
 
@@ -96,6 +95,15 @@ def _onnx_report(path: Path, splits: dict[str, np.ndarray], labels: dict[str, np
     }
     anomaly = {'reference_distance': calibration.reference_distance, 'threshold': calibration.threshold}
     return metrics, {'predicted': predicted, **anomaly}
+
+
+def write_fp32_reference(path: Path, fp32_model: Path, test_inputs: np.ndarray, manifest: dict, threads: int) -> None:
+    """FP32 predictions on every test pair, named by the seeds the synthesizer regenerates them from: a test can
+    check the shipped INT8 files against FP32 without the 45 MB FP32 file in git."""
+    logits, distance = run_onnx(onnx_session(fp32_model, threads), test_inputs)
+    entries = manifest['samples']['test']
+    np.savez(path, kinds=np.array([k for k, _, _ in entries]), ids=np.array([int(i) for _, i, _ in entries]),
+             split_seed=manifest['split_seeds']['test'], fp32_predicted=logits.argmax(1), fp32_ood_distance=distance)
 
 
 def build(work: Path, models: Path, config: BuildConfig, threads: int) -> dict:
@@ -166,13 +174,7 @@ def build(work: Path, models: Path, config: BuildConfig, threads: int) -> dict:
         shutil.copyfile(work / f'{name}.onnx', models / file_name)
         variants[name] = {'file': file_name, 'anomaly_reference_distance': extra['reference_distance'],
                           'anomaly_threshold': extra['threshold'], 'metrics_test': metrics}
-    # FP32 predictions on test pairs the synthesizer can regenerate from their seeds: lets a test check the
-    # shipped INT8 files against FP32 without shipping the 45 MB FP32 file
-    fp32_logits, fp32_distance = run_onnx(onnx_session(work / 'fp32.onnx', threads), splits['test'][:REFERENCE_PAIRS])
-    np.savez(models / REFERENCE_FILE, kinds=np.array([k for k, _, _ in manifest['samples']['test']][:REFERENCE_PAIRS]),
-             ids=np.array([int(i) for _, i, _ in manifest['samples']['test']][:REFERENCE_PAIRS]),
-             split_seed=manifest['split_seeds']['test'], fp32_predicted=fp32_logits.argmax(1),
-             fp32_ood_distance=fp32_distance)
+    write_fp32_reference(models / REFERENCE_FILE, work / 'fp32.onnx', splits['test'], manifest, threads)
     card = {
         'format': 'fracturescope-model-card/1',
         'name': 'fusion-resnet18',

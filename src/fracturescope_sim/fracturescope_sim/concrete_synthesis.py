@@ -9,11 +9,13 @@ across the frame, and the frame is upsampled to the RGB size.
 Every sample is a pure function of (seed triple, kind, size): the same seeds give the same pixels whatever the
 number of worker processes, which is what makes the data set reproducible and the split by generator seed exact.
 
-Hard cases make one modality alone misleading, so an ablation can show fusion earning its keep.
+Hard cases make one modality alone misleading, so an ablation can show fusion earning its keep. Each stays
+decidable from both together: a case that neither modality can tell from its confuser (a hairline crack invisible
+in RGB beside a cold conduit line) teaches a fused network only to fit noise.
 RGB misleads (or shows too little):
-  crack_hairline     crack barely visible in RGB, clear thermal discontinuity (a deep, moist crack)
+  crack_hairline     thin, faint crack in RGB (easily lost in texture), clear thermal discontinuity (deep, moist)
   corrosion_faint    faint rust, clear warm delamination patch
-  leak_faint         wet darkening barely visible in RGB, clear evaporative cooling
+  leak_faint         wet darkening faint in RGB, clear evaporative cooling
   none_rust_stain    rust-coloured stain (iron-rich aggregate / paint) with no thermal signature
   none_joint_line    formwork joint: a dark line like a crack in RGB, no thermal signature
   none_dry_stain     old, dried water marks: dark blotch and runs like a leak in RGB, no evaporative cooling
@@ -167,8 +169,9 @@ def _crack_mask(rng: np.random.Generator, n: int, width_scale: float) -> np.ndar
 
 def _add_crack(scene: _Scene, hairline: bool) -> None:
     n, rng = scene.n, scene.rng
-    mask = _crack_mask(rng, n, rng.uniform(0.25, 0.4) if hairline else rng.uniform(0.8, 1.6))
-    depth = rng.uniform(0.15, 0.3) if hairline else rng.uniform(0.6, 0.85)
+    # a hairline crack is faint in RGB but there: what tells it from a cold conduit line, which thermal alone cannot
+    mask = _crack_mask(rng, n, rng.uniform(0.35, 0.5) if hairline else rng.uniform(0.8, 1.6))
+    depth = rng.uniform(0.35, 0.5) if hairline else rng.uniform(0.6, 0.85)
     scene.albedo *= (1.0 - depth * mask)[..., None]
     # air gap breaks conduction: the crack line reads cooler (moisture, cavity radiating to sky); how much
     # depends on depth and moisture, not on the visible width
@@ -235,7 +238,9 @@ def _add_leak(scene: _Scene, faint: bool) -> None:
         cv2.polylines(trails, [np.round(path).astype(np.int32)], False, 1.0,
                       int(rng.integers(1, max(2, n // 32) + 1)), lineType=cv2.LINE_AA)
     wet = np.clip(wet + cv2.GaussianBlur(trails, (0, 0), 0.8), 0, 1)
-    darkening = rng.uniform(0.08, 0.15) if faint else rng.uniform(0.35, 0.55)
+    # a faint leak is mostly thermal, but its wet trails still darken the surface a little: what tells it from a
+    # thermal shadow (a cool patch or stripe with nothing to see)
+    darkening = rng.uniform(0.12, 0.2) if faint else rng.uniform(0.35, 0.55)
     scene.albedo *= (1 - darkening * wet)[..., None] * np.array([1.0, 1.0, 1.03], np.float32)
     if not faint:
         # efflorescence: white salt crust where the water front dries

@@ -60,7 +60,7 @@ class BuildConfig:
     l1_amount: float = 0.3          # share of weights zeroed by L1 unstructured pruning (the seed's 30 %)
     keep_ratio: float = 0.5         # share of each block's inner channels kept by structured pruning
     false_alarm_rate: float = 0.05  # calibrated share of known-class validation pairs flagged as anomalies
-    calibration_pairs: int = 800    # real fused pairs (validation split) for INT8 calibration: all of them (256 lost 0.5 pt)
+    calibration_pairs: int = 800    # real fused validation pairs for INT8 calibration: all (256 lost 0.5 pt)
     ablation: bool = True           # also train RGB-only and thermal-only with the same budget
     workers: int = 2
     progress: bool = True

@@ -8,10 +8,11 @@ from pathlib import Path
 from fracturescope_bringup.detection_summary import answer_expected
 from fracturescope_bringup.graph_monitor import watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import isolated_ros_env, launched
+from fracturescope_bringup.testing import launched
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import to_ns
 from fracturescope_perception.fusion.classifier import FusionClassifier
 from fracturescope_sim.concrete_synthesis import CLASSES
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig
@@ -36,17 +37,6 @@ def simulated_camera() -> SurfaceCamera:
                                              p['unseen_fraction'], p['fault_fraction']))
 
 
-def stamp_key(msg):
-    return msg.header.stamp.sec, msg.header.stamp.nanosec
-
-
-@pytest.fixture
-def graph_env(monkeypatch):
-    env = isolated_ros_env()
-    monkeypatch.setenv('ROS_AUTOMATIC_DISCOVERY_RANGE', env['ROS_AUTOMATIC_DISCOVERY_RANGE'])
-    return env
-
-
 def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, graph_env):
     with launched(REPO_ROOT / 'launch' / 'sim.launch.xml',
                   {'ledger_dir': str(tmp_path / 'ledger'), 'edge_eye': 'false', 'camera_frames': str(PAIRS)},
@@ -65,8 +55,8 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
                     sum(b.record_type == 'defect' for b in blocks) == len(detections)
             assert probe.spin_until(settled, 90.0), \
                 f'{len(truth)} truths, {len(detections)} detections, {len(blocks)} blocks'
-            by_stamp = {stamp_key(t): t for t in truth}
-            pairs = [(d, by_stamp[stamp_key(d)]) for d in detections]
+            by_stamp = {to_ns(t.header.stamp): t for t in truth}
+            pairs = [(d, by_stamp[to_ns(d.header.stamp)]) for d in detections]
             for d, t in pairs:
                 assert list(d.image_sha256) == list(t.image_sha256) and len(d.image_sha256) == 2
                 assert list(d.image_topics) == ['camera/rgb/image_raw', 'camera/thermal/image_raw']
@@ -76,13 +66,13 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
             # on the same frame, and mostly as the ground truth says.
             library = FusionClassifier(MODEL_CARD)
             camera = simulated_camera()
-            ordered = sorted(truth, key=stamp_key)
-            detected = {stamp_key(d): d for d in detections}
+            ordered = sorted(truth, key=lambda m: to_ns(m.header.stamp))
+            detected = {to_ns(d.header.stamp): d for d in detections}
             for index, t in enumerate(ordered):
                 frame = camera.frame(index)
                 assert (frame.label, frame.fault or frame.variant) == (t.label, t.variant)
-                if stamp_key(t) in detected:
-                    assert detected[stamp_key(t)].label == library.classify(frame.rgb, frame.thermal).label
+                if to_ns(t.header.stamp) in detected:
+                    assert detected[to_ns(t.header.stamp)].label == library.classify(frame.rgb, frame.thermal).label
             known = [(d, t) for d, t in pairs if not t.unseen]
             accuracy = np.mean([d.label == answer_expected(t) for d, t in known])
             assert accuracy >= 0.6, [(d.label, t.label, t.variant) for d, t in known]

@@ -8,9 +8,10 @@ import sys
 
 from fracturescope_bringup.graph_monitor import watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import isolated_ros_env, launched
+from fracturescope_bringup.testing import launched
 from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import to_ns
 import pytest
 from sensor_msgs.msg import Image
 
@@ -19,17 +20,6 @@ from fracturescope_msgs.msg import EdgeMeasurement
 REPO_ROOT = Path(__file__).resolve().parents[3]
 LAUNCH = REPO_ROOT / 'launch' / 'edge_eye.launch.xml'
 pytestmark = pytest.mark.integration
-
-
-def stamp_key(msg):
-    return msg.header.stamp.sec, msg.header.stamp.nanosec
-
-
-@pytest.fixture
-def graph_env(monkeypatch):
-    env = isolated_ros_env()
-    monkeypatch.setenv('ROS_AUTOMATIC_DISCOVERY_RANGE', env['ROS_AUTOMATIC_DISCOVERY_RANGE'])
-    return env
 
 
 def test_measurements_follow_the_ground_truth(tmp_path, graph_env):
@@ -41,8 +31,8 @@ def test_measurements_follow_the_ground_truth(tmp_path, graph_env):
             observed = watch_graph(probe)
 
             def measured():
-                by_stamp = {stamp_key(t): t for t in truth}
-                return [(e, by_stamp[stamp_key(e)]) for e in edges if stamp_key(e) in by_stamp]
+                by_stamp = {to_ns(t.header.stamp): t for t in truth}
+                return [(e, by_stamp[to_ns(e.header.stamp)]) for e in edges if to_ns(e.header.stamp) in by_stamp]
             assert probe.spin_until(
                 lambda: sum(e.status == EdgeMeasurement.STATUS_OK for e, _ in measured()) >= 60, 60.0), \
                 f'{len(edges)} measurements, {len(truth)} truths'

@@ -9,11 +9,12 @@ import sys
 
 from fracturescope_bringup.graph_monitor import watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import isolated_ros_env, launched
+from fracturescope_bringup.testing import launched
 from fracturescope_common.health import Level
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import to_ns
 from fracturescope_perception.thermal_monitor.frame_input import model_id
 from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
 from fracturescope_sim.equipment_frames import HEIGHT, STATES, WIDTH, synthesize_frame
@@ -34,17 +35,6 @@ REJECTED_AS = {'nan_pixels': 'nan_temperature', 'wrong_encoding': 'bad_encoding'
 pytestmark = pytest.mark.integration
 
 
-def stamp_key(msg):
-    return msg.header.stamp.sec, msg.header.stamp.nanosec
-
-
-@pytest.fixture
-def graph_env(monkeypatch):
-    env = isolated_ros_env()
-    monkeypatch.setenv('ROS_AUTOMATIC_DISCOVERY_RANGE', env['ROS_AUTOMATIC_DISCOVERY_RANGE'])
-    return env
-
-
 def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path, graph_env):
     with launched(LAUNCH, CAMERA, env=graph_env, log_dir=tmp_path / 'logs') as graph:
         probe = GraphProbe(graph_env, 'thermal_probe')
@@ -57,14 +47,14 @@ def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path
                 return observed.counter('thermal_monitor', key)
             assert probe.spin_until(lambda: observed.counter('equipment_thermal_camera', 'published') == FRAMES and
                                     counter('frames') == FRAMES, 90.0), observed.diagnostics
-            truth = {stamp_key(t): t for t in truths}
+            truth = {to_ns(t.header.stamp): t for t in truths}
             bad = [t for t in truths if t.variant in REJECTED_AS]
             assert len(truths) > 0.9 * FRAMES and len(bad) >= 5, Counter(t.variant for t in truths)
             assert {t.label for t in truths} == set(STATES)
-            pairs = [(a, truth[stamp_key(a)]) for a in assessments if stamp_key(a) in truth]
+            pairs = [(a, truth[to_ns(a.header.stamp)]) for a in assessments if to_ns(a.header.stamp) in truth]
             # every good frame assessed, no bad one (from the first assessment on: the probe may match late)
-            first = min(stamp_key(a) for a in assessments)
-            good_since = [t for t in truths if t.variant not in REJECTED_AS and stamp_key(t) >= first]
+            first = min(to_ns(a.header.stamp) for a in assessments)
+            good_since = [t for t in truths if t.variant not in REJECTED_AS and to_ns(t.header.stamp) >= first]
             assert len(pairs) == len(good_since) > 0.8 * FRAMES
             ident = model_id(CARD)
             for a, t in pairs:

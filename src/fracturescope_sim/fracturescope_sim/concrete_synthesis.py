@@ -227,17 +227,22 @@ def _add_corrosion(scene: _Scene, faint: bool) -> None:
     scene.heat += rng.uniform(2.0, 4.0) * cv2.GaussianBlur(delam, (0, 0), n / 48)
 
 
-def _add_leak(scene: _Scene, faint: bool) -> None:
-    n, rng = scene.n, scene.rng
+def _water_marks(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A wet (or once wet) patch below its source and the drip trails running down from it, 0..1."""
     source = (rng.uniform(0.2, 0.8) * n, rng.uniform(0.05, 0.4) * n)
-    wet = _blob_mask(rng, n, source, rng.uniform(n / 8, n / 4), 0.6)
+    patch = _blob_mask(rng, n, source, rng.uniform(n / 8, n / 4), 0.6)
     trails = np.zeros((n, n), np.float32)
     for _ in range(int(rng.integers(2, 6))):
         x0 = source[0] + rng.normal(0, n / 12)
         path = _random_walk(rng, n, np.array([x0, source[1]]), np.pi / 2, 20, n / 24, 0.08)
         cv2.polylines(trails, [np.round(path).astype(np.int32)], False, 1.0,
                       int(rng.integers(1, max(2, n // 32) + 1)), lineType=cv2.LINE_AA)
-    wet = np.clip(wet + cv2.GaussianBlur(trails, (0, 0), 0.8), 0, 1)
+    return np.clip(patch + cv2.GaussianBlur(trails, (0, 0), 0.8), 0, 1)
+
+
+def _add_leak(scene: _Scene, faint: bool) -> None:
+    n, rng = scene.n, scene.rng
+    wet = _water_marks(rng, n)
     # a faint leak is mostly thermal, but its wet trails still darken the surface a little: what tells it from a
     # thermal shadow (a cool patch or stripe with nothing to see)
     darkening = rng.uniform(0.12, 0.2) if faint else rng.uniform(0.35, 0.55)
@@ -314,15 +319,7 @@ def _add_cold_line(scene: _Scene) -> None:
 
 def _add_dry_stain(scene: _Scene) -> None:
     n, rng = scene.n, scene.rng
-    source = (rng.uniform(0.2, 0.8) * n, rng.uniform(0.05, 0.4) * n)
-    stain = _blob_mask(rng, n, source, rng.uniform(n / 8, n / 4), 0.6)
-    runs = np.zeros((n, n), np.float32)
-    for _ in range(int(rng.integers(2, 6))):
-        x0 = source[0] + rng.normal(0, n / 12)
-        path = _random_walk(rng, n, np.array([x0, source[1]]), np.pi / 2, 20, n / 24, 0.08)
-        cv2.polylines(runs, [np.round(path).astype(np.int32)], False, 1.0,
-                      int(rng.integers(1, max(2, n // 32) + 1)), lineType=cv2.LINE_AA)
-    stain = np.clip(stain + cv2.GaussianBlur(runs, (0, 0), 0.8), 0, 1)
+    stain = _water_marks(rng, n)
     scene.albedo *= (1 - rng.uniform(0.3, 0.5) * stain)[..., None]
     # dry: no evaporation, so no thermal term
 

@@ -105,12 +105,19 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
                                     thermal_out.get_subscription_count(), 30.0), 'detector never subscribed'
             t0 = probe.node.get_clock().now().nanoseconds
 
+            sent = {'rgb_received': 0, 'thermal_received': 0}
+
             def send(rgb, thermal):
-                rgb_out.publish(rgb)
-                probe.spin_until(lambda: False, 0.05)
-                if thermal is not None:
-                    thermal_out.publish(thermal)
-                probe.spin_until(lambda: False, 0.15)
+                # one frame at a time, each taken by the node before the next: camera QoS keeps only the newest
+                # two frames for a reader, and a loaded machine must not turn that into a lost test frame
+                for publisher, image, counter in ((rgb_out, rgb, 'rgb_received'),
+                                                  (thermal_out, thermal, 'thermal_received')):
+                    if image is None:
+                        continue
+                    publisher.publish(image)
+                    sent[counter] += 1
+                    assert probe.spin_until(
+                        lambda c=counter: observed.counter('defect_detector', c) >= sent[c], 20.0), sent
 
             stamp = iter(range(t0, t0 + 10**10, 10**8))
             rgb, thermal = _pair_images(next(stamp))

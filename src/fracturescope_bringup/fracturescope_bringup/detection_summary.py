@@ -67,13 +67,12 @@ class PairAccount:
         return self.classified + sum(self.refused.values()) + self.unpaired_rgb
 
 
-def detections_accounted_for(observed: GraphObservations, expected: int, size_before: int) -> bool:
+def detections_accounted_for(observed: GraphObservations, expected: int) -> bool:
     """Every pair the simulator published is classified, refused or unpaired, and every detection is a block or a
     ledger rejection (counters only grow, so equality with the totals means they are final)."""
     account = PairAccount.of(observed)
-    written = observed.ledger_size() - size_before - observed.non_defect_blocks
     return account.published == expected and account.accounted == expected and \
-        written + observed.counter('ledger', 'rejected') == account.classified
+        observed.defect_blocks + observed.counter('ledger', 'rejected') == account.classified
 
 
 def wilson_upper(successes: int, n: int, z: float = 1.96) -> float:

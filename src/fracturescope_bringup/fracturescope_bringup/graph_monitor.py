@@ -9,7 +9,7 @@ from fracturescope_common.diagnostics import DIAGNOSTICS_TOPIC
 from fracturescope_common.qos import LATCHED_STATE, RELIABLE_EVENTS
 
 from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_msgs.msg import EdgeMeasurement, LedgerBlock, LedgerCheckpoint
+from fracturescope_msgs.msg import EdgeMeasurement, LedgerCheckpoint
 
 
 @dataclass
@@ -18,15 +18,12 @@ class GraphObservations:
     diagnostics: dict[str, dict[str, str]] = field(default_factory=dict)  # node name -> key -> value
     diagnostic_levels: dict[str, int] = field(default_factory=dict)
     diagnostic_messages: dict[str, str] = field(default_factory=dict)
-    block_types: Counter[str] = field(default_factory=Counter)  # blocks seen on ledger/blocks by record type
 
     @property
-    def non_defect_blocks(self) -> int:
-        """Blocks of other records (edge measurements) among those written, not to be counted as detections."""
-        return sum(n for kind, n in self.block_types.items() if kind != 'defect')
-
-    def on_block(self, block: LedgerBlock) -> None:
-        self.block_types[block.record_type] += 1
+    def defect_blocks(self) -> int:
+        """Defect blocks the ledger node has written since it started (its cumulative per-type counter: exact even
+        for blocks written before this observer matched, unlike counting ledger/blocks messages)."""
+        return self.counter('ledger', 'blocks_defect')
 
     def counter(self, node: str, key: str) -> int:
         return int(self.diagnostics.get(node, {}).get(key, 0))
@@ -49,7 +46,6 @@ def watch_graph(probe: GraphProbe) -> GraphObservations:
     observed = GraphObservations()
     probe.node.create_subscription(LedgerCheckpoint, 'ledger/checkpoint', observed.on_checkpoint, LATCHED_STATE)
     probe.node.create_subscription(DiagnosticArray, DIAGNOSTICS_TOPIC, observed.on_diagnostics, 50)
-    probe.node.create_subscription(LedgerBlock, 'ledger/blocks', observed.on_block, RELIABLE_EVENTS)
     return observed
 
 

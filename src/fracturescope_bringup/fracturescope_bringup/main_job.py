@@ -9,6 +9,7 @@ import sys
 import time
 
 from fracturescope_common.keys import load_or_create_private_key
+from fracturescope_ledger.block import LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.store import LedgerStore
 
@@ -51,10 +52,10 @@ def ledger_checkpoint(database: Path) -> Checkpoint | None:
         return store.latest_checkpoint()
 
 
-def label_counts(database: Path, start: int) -> Counter[str]:
-    """Labels of the blocks from `start` on, read back from the ledger file itself."""
+def records_since(database: Path, start: int) -> list[LedgerRecord]:
+    """The records of the blocks from `start` on, read back from the ledger file itself."""
     with LedgerStore(database, None) as store:
-        return Counter(block.record.label for block in store.iter_blocks(start) if block.record.record_type == 'defect')
+        return [block.record for block in store.iter_blocks(start)]
 
 
 def stop_text(returncode: int | None) -> str:
@@ -95,9 +96,9 @@ def run(args: argparse.Namespace) -> int:
             while (elapsed := time.monotonic() - started) < args.duration + SETTLE_S and not graph.dead_nodes():
                 probe.executor.spin_once(timeout_sec=0.05)
                 if time.monotonic() >= next_line:
-                    print(progress_line(elapsed, args.duration, observed, size_before), flush=True)
+                    print(progress_line(elapsed, args.duration, observed), flush=True)
                     next_line += 1.0
-                if detections_accounted_for(observed, expected, size_before) and edges_measured(edges):
+                if detections_accounted_for(observed, expected) and edges_measured(edges):
                     reconciled = True
                     break
         except KeyboardInterrupt:
@@ -115,10 +116,12 @@ def run(args: argparse.Namespace) -> int:
     stopped = ', '.join(f'{name} {stop_text(code)}' for name, code in codes.items())
     summary.add('graph', f'{len(codes)} nodes as separate processes, ran {run_s:.1f} s; stopped: {stopped}',
                 '; '.join(failures) or None)
-    add_detection_rows(summary, observed, detections, label_counts(database, size_before), reconciled)
+    records = records_since(database, size_before)
+    defect_labels = Counter(r.label for r in records if r.record_type == 'defect')
+    add_detection_rows(summary, observed, detections, defect_labels, reconciled)
     if not reconciled and not summary.problems:
         summary.problems.append(f'the {expected} camera pairs were not all accounted for within {SETTLE_S:.0f} s')
-    add_thermal_rows(summary, observed, thermal)
+    add_thermal_rows(summary, observed, thermal, {r.source_stamp_ns for r in records if r.record_type == 'thermal'})
     add_edge_rows(summary, edges)
     add_ledger_rows(summary, observed, run_s, before, verification, consistency)
     add_control_rows(summary, control, observed, run_s, standard_edges(args.launch_file.parent.parent / 'config'

@@ -34,12 +34,12 @@ class Summary:
         return '\n'.join([*lines, '', verdict])
 
 
-def progress_line(elapsed_s: float, duration_s: float, observed: GraphObservations, size_before: int) -> str:
-    written = max(observed.ledger_size() - size_before - observed.non_defect_blocks, 0)
+def progress_line(elapsed_s: float, duration_s: float, observed: GraphObservations) -> str:
+    written = observed.defect_blocks
     rate = written / elapsed_s if elapsed_s > 0 else 0.0
     checkpoint = observed.checkpoint
     head = f'{checkpoint.root_hash[:12]}@{checkpoint.tree_size}' if checkpoint and checkpoint.tree_size else '-'
-    return (f'[{elapsed_s:5.1f}/{duration_s:.0f} s] blocks written {written} ({rate:.1f}/s)  '
+    return (f'[{elapsed_s:5.1f}/{duration_s:.0f} s] defect blocks {written} ({rate:.1f}/s)  '
             f'rejected {observed.counter("ledger", "rejected")}  signed checkpoint {head}')
 
 

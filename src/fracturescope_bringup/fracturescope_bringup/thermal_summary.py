@@ -1,9 +1,11 @@
 """What the main job reports about the equipment thermal monitor (seed 001): its states and alerts against the
-simulated camera's ground truth of the same frame, and its refusals of the bad frames sent on purpose."""
+simulated camera's ground truth of the same frame, its refusals of the bad frames sent on purpose, and whether
+its assessments reached the ledger."""
 
 from dataclasses import dataclass, field
 
 from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import to_ns
 
 from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.graph_probe import GraphProbe
@@ -25,6 +27,15 @@ class ThermalObservations:
     def on_truth(self, msg: GroundTruthLabel) -> None:
         self.truth[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = msg
 
+    def unrecorded(self, recorded_stamps_ns: set[int]) -> int:
+        """Assessments missing from the ledger, among those stamped up to its newest thermal block (later ones may
+        still have been in flight when the graph stopped)."""
+        if not recorded_stamps_ns:
+            return len(self.assessments)
+        newest = max(recorded_stamps_ns)
+        stamps = (to_ns(a.header.stamp) for a in self.assessments.values())
+        return sum(stamp <= newest and stamp not in recorded_stamps_ns for stamp in stamps)
+
     def matched(self) -> list[tuple[ThermalAssessment, GroundTruthLabel]]:
         return [(a, self.truth[stamp]) for stamp, a in self.assessments.items() if stamp in self.truth]
 
@@ -39,8 +50,9 @@ def watch_thermal(probe: GraphProbe) -> ThermalObservations:
 
 
 def add_thermal_rows(summary: Summary, observed: GraphObservations, thermal: ThermalObservations,
-                     min_accuracy: float = 0.8) -> None:
-    """Skipped when the graph has no thermal monitor (sim.launch.xml thermal_monitor:=false)."""
+                     recorded_stamps_ns: set[int], min_accuracy: float = 0.8) -> None:
+    """`recorded_stamps_ns`: source stamps of this run's thermal blocks, read back from the ledger file.
+    Skipped when the graph has no thermal monitor (sim.launch.xml thermal_monitor:=false)."""
     if MONITOR not in observed.diagnostics:
         return
     camera, monitor = observed.diagnostics.get(CAMERA, {}), observed.diagnostics[MONITOR]
@@ -62,3 +74,7 @@ def add_thermal_rows(summary: Summary, observed: GraphObservations, thermal: The
                 f'{refused} refused): state '
                 f'accuracy {accuracy:.1%} on {len(pairs)} frames, alerts on {alerts_on_anomalies}/{len(anomalies)} '
                 f'anomaly frames, {false_alerts} false alerts', low)
+    unrecorded = thermal.unrecorded(recorded_stamps_ns)
+    summary.add('thermal ledger', f'{len(recorded_stamps_ns)} assessments recorded as thermal blocks'
+                + (f', {unrecorded} missing' if unrecorded else ''),
+                f'{unrecorded} thermal assessments missing from the ledger' if unrecorded else None)

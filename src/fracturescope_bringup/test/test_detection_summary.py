@@ -10,22 +10,20 @@ from fracturescope_bringup.detection_summary import (
 from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.summary import Summary
 
-from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel, LedgerBlock, LedgerCheckpoint
+from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel, LedgerCheckpoint
 
 
-def observations(published=60, faults=2, labels=58, refused=1, unpaired=1, ledger_rejected=0, ledger_size=158,
-                 edge_blocks=0):
-    observed = GraphObservations(checkpoint=LedgerCheckpoint(tree_size=ledger_size, root_hash='ab' * 32))
+def observations(published=60, faults=2, labels=58, refused=1, unpaired=1, ledger_rejected=0, defect_blocks=58):
+    observed = GraphObservations(checkpoint=LedgerCheckpoint(tree_size=1158, root_hash='ab' * 32))
     observed.diagnostics = {
         'surface_camera': {'published': str(published), 'fault_nan_temperature': str(faults - 1),
                            'fault_missing_thermal': '1', 'truth_none': str(published - faults)},
         'defect_detector': {'label_none': str(labels - 3), 'label_crack': '3',
                             'rejected_nan_temperature': str(refused), 'unpaired_rgb_no_partner': str(unpaired),
                             'unpaired_thermal_no_partner': '7', 'waiting_rgb': '0'},
-        'ledger': {'rejected': str(ledger_rejected)},
+        'ledger': {'rejected': str(ledger_rejected), 'blocks_defect': str(defect_blocks), 'blocks_edge': '900',
+                   'blocks_thermal': '120'},
     }
-    for _ in range(edge_blocks):
-        observed.on_block(LedgerBlock(record_type='edge'))
     return observed
 
 
@@ -37,11 +35,11 @@ def test_a_pair_is_classified_refused_or_unpaired():
 
 
 def test_accounted_for_only_when_every_pair_and_every_detection_is_final():
-    assert detections_accounted_for(observations(), expected=60, size_before=100)
-    assert detections_accounted_for(observations(ledger_size=168, edge_blocks=10), expected=60, size_before=100)
-    assert not detections_accounted_for(observations(ledger_size=157), expected=60, size_before=100)
-    assert not detections_accounted_for(observations(labels=57), expected=60, size_before=100)
-    assert not detections_accounted_for(observations(published=59), expected=60, size_before=100)
+    assert detections_accounted_for(observations(), expected=60)
+    assert detections_accounted_for(observations(defect_blocks=57, ledger_rejected=1), expected=60)
+    assert not detections_accounted_for(observations(defect_blocks=57), expected=60)   # one still in flight
+    assert not detections_accounted_for(observations(labels=57), expected=60)
+    assert not detections_accounted_for(observations(published=59), expected=60)
 
 
 def _stamped(msg, sec):
@@ -96,7 +94,7 @@ def test_bad_pairs_must_all_be_refused_or_unpaired():
 
 def test_a_run_cut_short_reports_counts_without_claiming_losses():
     summary = Summary('run')
-    add_detection_rows(summary, observations(ledger_size=150), detections_seen([('crack', 'crack', False)]),
+    add_detection_rows(summary, observations(defect_blocks=50), detections_seen([('crack', 'crack', False)]),
                        {'crack': 50}, reconciled=False)
     assert summary.all_ok
     assert 'counts not reconciled' in summary.rows[0][1]

@@ -6,9 +6,9 @@ from fracturescope_msgs.msg import LedgerCheckpoint
 
 def test_progress_line():
     observed = GraphObservations(checkpoint=LedgerCheckpoint(tree_size=139, root_hash='ab' * 32))
-    observed.diagnostics = {'ledger': {'rejected': '1'}}
-    line = progress_line(2.0, 30.0, observed, size_before=100)
-    assert line.startswith('[  2.0/30 s] blocks written 39 (19.5/s)  rejected 1  signed checkpoint abab')
+    observed.diagnostics = {'ledger': {'rejected': '1', 'blocks_defect': '39', 'blocks_edge': '120'}}
+    line = progress_line(2.0, 30.0, observed)
+    assert line.startswith('[  2.0/30 s] defect blocks 39 (19.5/s)  rejected 1  signed checkpoint abababababab@139')
 
 
 def test_problems_make_the_verdict():

@@ -17,6 +17,9 @@ def seen(cases):
     return observed
 
 
+RECORDED = {sec * 10**9 for sec in range(5)}   # the stamps of seen()'s five assessments
+
+
 def graph(published=10, bad=1, refused=1):
     observed = GraphObservations()
     observed.diagnostics = {'equipment_thermal_camera': {'published': str(published), 'variant_nan_pixels': str(bad)},
@@ -28,19 +31,33 @@ def test_states_alerts_and_false_alerts_against_the_truth():
     summary = Summary('run')
     add_thermal_rows(summary, graph(), seen([('cold', False, 'cold'), ('anomaly', True, 'anomaly'),
                                              ('hot', False, 'anomaly'), ('anomaly', True, 'warm'),
-                                             ('warm', False, 'warm')]), min_accuracy=0.5)
+                                             ('warm', False, 'warm')]), RECORDED, min_accuracy=0.5)
     text = summary.render()
     assert '10 frames published (1 bad on purpose, 1 refused): state accuracy 60.0% on 5 frames' in text
     assert 'alerts on 1/2 anomaly frames, 1 false alerts' in text and summary.all_ok
+    assert '5 assessments recorded as thermal blocks' in text
 
 
 def test_low_accuracy_or_no_assessment_is_a_problem_and_no_monitor_no_row():
     summary = Summary('run')
-    add_thermal_rows(summary, graph(), seen([('hot', False, 'cold')]))
+    add_thermal_rows(summary, graph(), seen([('hot', False, 'cold')]), {0})
     assert summary.problems == ['thermal monitor accuracy 0.0% below 80%']
     empty = Summary('run')
-    add_thermal_rows(empty, graph(), ThermalObservations())
+    add_thermal_rows(empty, graph(), ThermalObservations(), set())
     assert empty.problems == ['the thermal monitor assessed nothing']
     absent = Summary('run')
-    add_thermal_rows(absent, GraphObservations(), ThermalObservations())
+    add_thermal_rows(absent, GraphObservations(), ThermalObservations(), set())
     assert absent.rows == []
+
+
+def test_assessments_missing_from_the_ledger_are_a_problem_but_not_those_still_in_flight():
+    observed = seen([('cold', False, 'cold')] * 5)   # stamped at 0..4 s
+    in_flight = Summary('run')
+    add_thermal_rows(in_flight, graph(), observed, {0, 10**9, 2 * 10**9})   # the last two may be in flight
+    assert in_flight.all_ok and '3 assessments recorded as thermal blocks' in in_flight.render()
+    gap = Summary('run')
+    add_thermal_rows(gap, graph(), observed, {0, 2 * 10**9})
+    assert gap.problems == ['1 thermal assessments missing from the ledger']
+    none = Summary('run')
+    add_thermal_rows(none, graph(), observed, set())
+    assert none.problems == ['5 thermal assessments missing from the ledger']

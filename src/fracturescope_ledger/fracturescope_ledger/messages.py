@@ -12,6 +12,7 @@ from fracturescope_msgs.msg import (
     EdgeMeasurement,
     LedgerBlock,
     LedgerCheckpoint,
+    ThermalAssessment,
 )
 
 EDGE_STATUS_LABELS = {
@@ -84,6 +85,32 @@ def record_from_edge_measurement(msg: EdgeMeasurement, location: str, model_id: 
         confidence=EDGE_STATUS_CONFIDENCE[label],
         model_id=model_id,
         values=values,
+    )
+
+
+def record_from_thermal_assessment(msg: ThermalAssessment, location: str) -> LedgerRecord:
+    """The ledger record of one equipment thermal assessment: state, probabilities, alert, hottest pixel."""
+    if len(msg.class_names) != len(msg.probabilities):
+        raise InvalidRecord(f'{len(msg.class_names)} class_names but {len(msg.probabilities)} probabilities')
+    if msg.label not in msg.class_names:
+        raise InvalidRecord(f'label {msg.label!r} is not one of the assessment\'s classes {list(msg.class_names)}')
+    values = [(f'probability_{name}', float(p)) for name, p in zip(msg.class_names, msg.probabilities, strict=True)]
+    values += [
+        ('anomaly_probability', float(msg.anomaly_probability)),
+        ('alert_threshold', float(msg.alert_threshold)),
+        ('alert', 1.0 if msg.alert else 0.0),
+        ('max_temperature_c', float(msg.max_temperature_c)),
+        ('inference_ms', float(msg.inference_ms)),
+    ]
+    return LedgerRecord(
+        record_type='thermal',
+        source_stamp_ns=to_ns(msg.header.stamp),
+        location=location,
+        image_sha256=sha256_from_hex([msg.image_sha256]),
+        label=msg.label,
+        confidence=float(msg.probabilities[list(msg.class_names).index(msg.label)]),
+        model_id=msg.model_id,
+        values=tuple(values),
     )
 
 

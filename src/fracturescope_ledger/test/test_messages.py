@@ -8,10 +8,11 @@ from fracturescope_ledger.messages import (
     checkpoint_message,
     record_from_detection,
     record_from_edge_measurement,
+    record_from_thermal_assessment,
 )
 import pytest
 
-from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement
+from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement, ThermalAssessment
 
 DIGEST = hashlib.sha256(b'frame').hexdigest()
 
@@ -65,6 +66,40 @@ def test_edge_measurement_record():
         record_from_edge_measurement(EdgeMeasurement(left_mm=math.nan, image_sha256=DIGEST), 'l', 'm')
     with pytest.raises(InvalidRecord, match='status 9'):
         record_from_edge_measurement(EdgeMeasurement(status=9, image_sha256=DIGEST), 'l', 'm')
+
+
+def assessment(**changes):
+    msg = ThermalAssessment(label='anomaly', class_names=['cold', 'warm', 'hot', 'anomaly'],
+                            probabilities=[0.05, 0.05, 0.1, 0.8], anomaly_probability=0.8, alert_threshold=0.7,
+                            alert=True, max_temperature_c=88.5, image_sha256=DIGEST, model_id='monitor@1',
+                            inference_ms=0.4)
+    msg.header.stamp.sec = 7
+    for key, value in changes.items():
+        setattr(msg, key, value)
+    return msg
+
+
+def test_thermal_assessment_record_carries_state_probabilities_alert_and_hottest_pixel():
+    record = record_from_thermal_assessment(assessment(), 'line-1/drive-cabinet')
+    assert (record.record_type, record.label, record.location, record.model_id) == \
+        ('thermal', 'anomaly', 'line-1/drive-cabinet', 'monitor@1')
+    assert record.source_stamp_ns == 7_000_000_000 and record.image_sha256 == (bytes.fromhex(DIGEST),)
+    assert math.isclose(record.confidence, 0.8, rel_tol=1e-6)   # the probability of the stated label
+    values = dict(record.values)
+    assert values['alert'] == 1.0 and math.isclose(values['max_temperature_c'], 88.5)
+    assert [n for n, _ in record.values][:4] == ['probability_cold', 'probability_warm', 'probability_hot',
+                                                 'probability_anomaly']
+    record.validate()
+
+
+@pytest.mark.parametrize('changes, message', [
+    ({'probabilities': [1.0]}, '4 class_names but 1 probabilities'),
+    ({'label': 'molten'}, "label 'molten' is not one of"),
+    ({'image_sha256': ''}, 'has 0 characters'),
+])
+def test_malformed_assessments_are_rejected_with_the_reason(changes, message):
+    with pytest.raises(InvalidRecord, match=message):
+        record_from_thermal_assessment(assessment(**changes), 'cabinet')
 
 
 def test_block_message_holds_the_hashed_bytes(tmp_path):

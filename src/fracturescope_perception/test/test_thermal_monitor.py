@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
-from fracturescope_perception.thermal_monitor.train import CARD_FILE, MonitorTrainConfig, train_monitor
+from fracturescope_perception.thermal_monitor.train import CARD_FILE, MonitorTrainConfig, data_sha256, train_monitor
 from fracturescope_sim.equipment_frames import (
     HEIGHT,
     STATES,
@@ -78,6 +78,8 @@ def test_training_exports_a_model_its_card_describes(tmp_path):
     finally:
         torch.set_num_threads(threads)
     assert card['classes'] == list(STATES)
+    frames, labels = synthesize_set(12, 11 * 3 + 1)   # the training set of seed 11
+    assert card['version'] == card['training']['data_sha256'][:8] == data_sha256(frames, labels)[:8]
     monitor = ThermalMonitor(tmp_path / CARD_FILE, 0.7)
     result = monitor.assess(synthesize_frame('cold', (1,)))
     assert set(result.probabilities) == set(STATES)

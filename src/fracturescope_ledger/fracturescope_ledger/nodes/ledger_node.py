@@ -1,4 +1,4 @@
-"""Ledger node: every accepted detection / measurement becomes a durable, signed ledger block."""
+"""Ledger node: every accepted detection / measurement / thermal assessment becomes a durable, signed ledger block."""
 
 from collections.abc import Callable
 from functools import partial
@@ -21,10 +21,11 @@ from fracturescope_ledger.messages import (
     checkpoint_message,
     record_from_detection,
     record_from_edge_measurement,
+    record_from_thermal_assessment,
 )
 from fracturescope_ledger.services import LedgerServices
 from fracturescope_ledger.store import LedgerStore
-from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement, LedgerBlock, LedgerCheckpoint
+from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement, LedgerBlock, LedgerCheckpoint, ThermalAssessment
 from fracturescope_msgs.srv import GetCheckpoint, GetConsistencyProof, GetInclusionProof, VerifyLedger
 
 PARAMETERS = (
@@ -33,9 +34,12 @@ PARAMETERS = (
                   'Ed25519 private key (PEM) signing checkpoints; created mode 0600 on first run (path)'),
     ParameterSpec('defect_topics', Parameter.Type.STRING_ARRAY, 'DefectDetection topics recorded (names)'),
     ParameterSpec('edge_topics', Parameter.Type.STRING_ARRAY, 'EdgeMeasurement topics recorded (names)'),
+    ParameterSpec('thermal_topics', Parameter.Type.STRING_ARRAY, 'ThermalAssessment topics recorded (names)'),
     ParameterSpec('allowed_labels', Parameter.Type.STRING_ARRAY,
                   'labels a defect block may carry; others are rejected (names)'),
     ParameterSpec('edge_location', Parameter.Type.STRING, 'location written in edge blocks (asset id)'),
+    ParameterSpec('thermal_location', Parameter.Type.STRING,
+                  'location written in thermal blocks: the monitored equipment (asset id)'),
     ParameterSpec('edge_tracker_id', Parameter.Type.STRING, 'model id written in edge blocks (name@version)'),
     ParameterSpec('max_batch', Parameter.Type.INTEGER, 'most appends committed in one transaction (blocks)'),
     ParameterSpec('milestone_every', Parameter.Type.INTEGER,
@@ -63,6 +67,9 @@ class LedgerNode(Node):
                                      event_callbacks=self._transport_events(topic))
         for topic in self._params.edge_topics:
             self.create_subscription(EdgeMeasurement, topic, partial(self._on_edge, topic), RELIABLE_EVENTS,
+                                     event_callbacks=self._transport_events(topic))
+        for topic in self._params.thermal_topics:
+            self.create_subscription(ThermalAssessment, topic, partial(self._on_thermal, topic), RELIABLE_EVENTS,
                                      event_callbacks=self._transport_events(topic))
         # Own group: while a verification awaits its thread, detections keep flowing in the default group.
         verifying = MutuallyExclusiveCallbackGroup()
@@ -98,6 +105,9 @@ class LedgerNode(Node):
         self._append(topic, lambda: record_from_edge_measurement(
             msg, self._params.edge_location, self._params.edge_tracker_id), None)
 
+    def _on_thermal(self, topic: str, msg: ThermalAssessment) -> None:
+        self._append(topic, lambda: record_from_thermal_assessment(msg, self._params.thermal_location), None)
+
     def _append(self, topic: str, make_record: Callable[[], LedgerRecord], allowed_labels: list[str] | None) -> None:
         try:
             record = make_record()
@@ -115,6 +125,7 @@ class LedgerNode(Node):
     def _on_commit(self, blocks: list[Block], checkpoint: Checkpoint) -> None:
         self._health.count('blocks_written', len(blocks))
         for block in blocks:
+            self._health.count(f'blocks_{block.record.record_type}')  # per record type: observers reconcile counts
             self._block_pub.publish(block_message(block))
         self._checkpoint_pub.publish(checkpoint_message(checkpoint))
         self._checkpoint = checkpoint

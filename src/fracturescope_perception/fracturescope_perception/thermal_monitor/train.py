@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+import hashlib
 import json
 from pathlib import Path
 
@@ -40,6 +41,13 @@ class MonitorTrainConfig:
 
 def normalise(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(((frames - OFFSET_C) / SCALE_K).astype(np.float32)[:, None])
+
+
+def data_sha256(frames: np.ndarray, labels: np.ndarray) -> str:
+    """SHA-256 of the training frames and labels: the card's version names the data the model learnt from."""
+    digest = hashlib.sha256(np.ascontiguousarray(frames, np.float32).tobytes())
+    digest.update(np.ascontiguousarray(labels, np.int64).tobytes())
+    return digest.hexdigest()
 
 
 def predict(model: nn.Module, x: torch.Tensor) -> np.ndarray:
@@ -77,8 +85,11 @@ def train_monitor(out: Path, config: MonitorTrainConfig) -> dict:
     torch.onnx.export(WithSoftmax(model).eval(), torch.zeros(1, 1, HEIGHT, WIDTH), str(out / MODEL_FILE),
                       input_names=['thermal'], output_names=['probabilities'],
                       dynamic_axes={'thermal': {0: 'batch'}, 'probabilities': {0: 'batch'}}, dynamo=False)
+    data_hash = data_sha256(x_train, y_train)
     card = {
+        'format': 'fracturescope-model-card/1',
         'name': 'thermal-monitor-cnn',
+        'version': data_hash[:8],
         'model_file': MODEL_FILE,
         'classes': list(STATES),
         'alert_class': 'anomaly',
@@ -87,7 +98,7 @@ def train_monitor(out: Path, config: MonitorTrainConfig) -> dict:
         'normalisation': {'offset_c': OFFSET_C, 'scale_k': SCALE_K, 'formula': '(T - offset_c) / scale_k'},
         'output': {'name': 'probabilities', 'meaning': 'softmax per class'},
         'training': {'frames_per_state': config.train_per_state, 'seed': config.seed, 'epochs': config.epochs,
-                     'best_val_loss': best_loss},
+                     'data_sha256': data_hash, 'best_val_loss': best_loss},
         'metrics_test': {'accuracy': report['accuracy'], 'macro_f1': report['macro']['f1'],
                          'anomaly_recall_at_0.7': float(np.mean(probabilities[y_test == 3, 3] > 0.7)),
                          'false_alerts_at_0.7': float(np.mean(probabilities[y_test != 3, 3] > 0.7))},

@@ -26,6 +26,8 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     assert re.search(r'detections +\d+ published by the defect detector: \d+ became blocks, 0 rejected by the '
                      r'ledger, 0 lost', first.stdout), first.stdout
     assert re.search(r'verification +OK: ', first.stdout), first.stdout
+    recorded = re.search(r'thermal ledger +(\d+) assessments recorded as thermal blocks\n', first.stdout)
+    assert recorded and int(recorded.group(1)) > 0, first.stdout   # and none missing: no ', N missing'
     assert 'new ledger' in first.stdout
 
     # A second run extends the same chain and proves the first ledger is a prefix of the new one.

@@ -30,7 +30,7 @@ CARD = Path(__file__).resolve().parents[1] / 'models' / 'thermal_monitor' / 'the
 FRAMES = 400
 # seed 2030 at 20 Hz: its first 400 frames (20 s) hold all four states
 CAMERA = {'thermal_camera_fps': '20.0', 'thermal_camera_frames': str(FRAMES), 'thermal_camera_seed': '2030',
-          'thermal_bad_frame_share': '0.1'}
+          'thermal_bad_frame_share': '0.1', 'thermal_camera_waits_for': '[thermal_monitor]'}   # no ledger here
 REJECTED_AS = {'nan_pixels': 'nan_temperature', 'wrong_encoding': 'bad_encoding', 'wrong_size': 'bad_size'}
 pytestmark = pytest.mark.integration
 

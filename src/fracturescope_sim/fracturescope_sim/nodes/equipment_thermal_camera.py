@@ -18,6 +18,7 @@ from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import GroundTruthLabel
 from fracturescope_sim.equipment_thermal_camera import EquipmentCameraConfig, EquipmentThermalCamera
+from fracturescope_sim.start_gate import StartGate
 
 D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
 IMAGE_TOPIC = 'equipment_thermal/image_raw'
@@ -32,6 +33,9 @@ PARAMETERS = (
     ParameterSpec('frame_id', S, 'optical frame of the thermal camera (tf frame)'),
     ParameterSpec('max_frames', INT, 'stop after this many frames; 0 = until shut down (count)'),
     ParameterSpec('wait_for_subscriber', B, 'start the recording (frame 0) once a subscriber is connected (flag)'),
+    ParameterSpec('wait_for_nodes', Parameter.Type.STRING_ARRAY,
+                  'with wait_for_subscriber: also wait until these nodes are in the graph, e.g. the ledger (names)'),
+    ParameterSpec('start_delay_s', D, 'after the wait: time for the late nodes to match their topics (s)'),
     ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
 )
 
@@ -47,6 +51,7 @@ class EquipmentThermalCameraNode(Node):
         self._images = self.create_publisher(Image, IMAGE_TOPIC, IMAGE_STREAM)
         self._truth = self.create_publisher(GroundTruthLabel, 'equipment_thermal/ground_truth', RELIABLE_EVENTS)
         self._index = 0
+        self._gate = StartGate(p.wait_for_subscriber, p.wait_for_nodes, p.start_delay_s)
         self._render_ms = 0.0
         self._timer = self.create_timer(1.0 / p.fps, self._publish_next)
         self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
@@ -60,7 +65,8 @@ class EquipmentThermalCameraNode(Node):
         return f'equipment {self._camera.sequence.state(self._index)}' if self._index else 'waiting for a subscriber'
 
     def _publish_next(self) -> None:
-        if self._index == 0 and self._params.wait_for_subscriber and self._images.get_subscription_count() == 0:
+        if self._index == 0 and not self._gate.is_open(lambda: self._images.get_subscription_count() > 0,
+                                                        self.get_node_names):
             return
         started = time.perf_counter()
         frame = self._camera.frame(self._index)

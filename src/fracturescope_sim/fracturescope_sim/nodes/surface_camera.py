@@ -1,7 +1,6 @@
 """Simulated RGB + thermal surface cameras: paired frames of concrete, and the ground truth of each pair."""
 
 import hashlib
-import time
 
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
@@ -19,6 +18,7 @@ from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import GroundTruthLabel
 from fracturescope_sim.concrete_synthesis import CLASSES
+from fracturescope_sim.start_gate import StartGate
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig, SurfaceFrame
 
 D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
@@ -58,7 +58,7 @@ class SurfaceCameraNode(Node):
         self._thermal = self.create_publisher(Image, TOPICS[1], IMAGE_STREAM)
         self._truth = self.create_publisher(GroundTruthLabel, 'camera/ground_truth', RELIABLE_EVENTS)
         self._index = 0
-        self._ready_at: float | None = None
+        self._gate = StartGate(p.wait_for_subscriber, p.wait_for_nodes, p.start_delay_s)
         self._timer = self.create_timer(1.0 / p.rate_hz, self._publish_next)
         self._diagnostics = DiagnosticsReporter(self, self._health, lambda: {'published': self._index},
                                                 self._state, p.diagnostics_period_s)
@@ -68,19 +68,11 @@ class SurfaceCameraNode(Node):
             return f'done: {self._index} pairs'
         return 'publishing' if self._index else 'waiting for subscribers'
 
-    def _ready(self) -> bool:
-        """A counted run must not start before the whole chain listens: detections published before the ledger
-        has matched the detector's topic would be lost to it."""
-        p = self._params
-        if not p.wait_for_subscriber or self._ready_at is not None:
-            return self._ready_at is None or time.monotonic() >= self._ready_at
-        listening = min(self._rgb.get_subscription_count(), self._thermal.get_subscription_count()) > 0
-        if listening and set(p.wait_for_nodes) <= set(self.get_node_names()):
-            self._ready_at = time.monotonic() + p.start_delay_s
-        return False
+    def _listening(self) -> bool:
+        return min(self._rgb.get_subscription_count(), self._thermal.get_subscription_count()) > 0
 
     def _publish_next(self) -> None:
-        if self._index == 0 and not self._ready():
+        if self._index == 0 and not self._gate.is_open(self._listening, self.get_node_names):
             return
         frame = self._camera.frame(self._index)
         now_ns = self.get_clock().now().nanoseconds

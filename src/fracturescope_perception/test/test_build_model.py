@@ -2,7 +2,7 @@
 
 import json
 
-from fracturescope_perception.fusion.build_model import CARD_FILE, REFERENCE_FILE, VARIANTS, main
+from fracturescope_perception.fusion.build_model import CARD_FILE, REFERENCE_FILE, VARIANTS, main, model_version
 import numpy as np
 import onnxruntime as ort
 import torch
@@ -21,6 +21,8 @@ def test_build_writes_three_models_a_card_and_a_reference(tmp_path, capsys):
     assert set(card['variants']) == set(VARIANTS) and card['default_variant'] in VARIANTS
     manifest = json.loads((tmp_path / 'work' / 'data' / 'manifest.json').read_text())
     assert card['training']['data_sha256'] == manifest['data_sha256']
+    files = [card['variants'][name]['file'] for name in VARIANTS]
+    assert card['version'] == model_version(tmp_path / 'models', files) != model_version(tmp_path / 'models', files[1:])
     assert card['input']['size'] == 32 and card['classes'] == manifest['classes']
     sizes = {}
     for name, variant in card['variants'].items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import copy
 from dataclasses import asdict, dataclass
+import hashlib
 import json
 from pathlib import Path
 import shutil
@@ -48,7 +49,7 @@ class BuildConfig:
     size: int = 64
     thermal_native: int = 16
     hard_fraction: float = 0.5      # share of each class drawn as a hard case: they decide whether fusion pays
-    modality_dropout: float = 0.0   # fused training: share of samples with one modality blanked (see train.py)
+    rgb_dropout: float = 0.5        # fused training: share of samples with RGB blanked (see dataset.augment)
     train_per_class: int = 1250
     val_per_class: int = 200
     test_per_class: int = 300
@@ -97,6 +98,15 @@ def _onnx_report(path: Path, splits: dict[str, np.ndarray], labels: dict[str, np
     return metrics, {'predicted': predicted, **anomaly}
 
 
+def model_version(models: Path, files: list[str]) -> str:
+    """The card's version: a SHA-256 prefix over the variant files, so a retrained model never shares the id of
+    another (the ledger's blocks name it) while a bit-identical rebuild keeps it."""
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(hashlib.sha256((models / name).read_bytes()).digest())
+    return digest.hexdigest()[:8]
+
+
 def write_fp32_reference(path: Path, fp32_model: Path, test_inputs: np.ndarray, manifest: dict, threads: int) -> None:
     """FP32 predictions on every test pair, named by the seeds the synthesizer regenerates them from: a test can
     check the shipped INT8 files against FP32 without the 45 MB FP32 file in git."""
@@ -121,7 +131,7 @@ def build(work: Path, models: Path, config: BuildConfig, threads: int) -> dict:
 
     # training (and the ablation, same budget)
     train_config = TrainConfig(epochs=config.epochs, patience=config.patience, progress=config.progress,
-                               modality_dropout=config.modality_dropout)
+                               rgb_dropout=config.rgb_dropout)
     ablation = {}
     for modality in ('fused', 'rgb', 'thermal') if config.ablation else ('fused',):
         run = work / modality
@@ -150,7 +160,7 @@ def build(work: Path, models: Path, config: BuildConfig, threads: int) -> dict:
     # structured pruning + fine-tuning
     pruned = structured_prune(model, config.keep_ratio)
     train(data, work / 'pruned', TrainConfig(epochs=config.finetune_epochs, patience=config.patience,
-                                             progress=config.progress), model=pruned)
+                                             rgb_dropout=config.rgb_dropout, progress=config.progress), model=pruned)
     pruned, _ = load_checkpoint(work / 'pruned' / 'best_loss.pt')
 
     # export, quantize, measure each file
@@ -178,7 +188,7 @@ def build(work: Path, models: Path, config: BuildConfig, threads: int) -> dict:
     card = {
         'format': 'fracturescope-model-card/1',
         'name': 'fusion-resnet18',
-        'version': manifest['data_sha256'][:8],
+        'version': model_version(models, [variants[name]['file'] for name in VARIANTS]),
         'task': 'classify a fused RGB + thermal pair of a concrete surface; flag defect types never seen',
         'classes': classes,
         'anomaly_label': 'anomaly',
@@ -199,7 +209,7 @@ def build(work: Path, models: Path, config: BuildConfig, threads: int) -> dict:
                      'data_seed': config.data_seed, 'synthesis': manifest['config'],
                      'optimiser': 'Adam', 'lr': train_config.lr, 'batch_size': train_config.batch_size,
                      'max_epochs': config.epochs, 'early_stopping_patience': config.patience,
-                     'modality_dropout': train_config.modality_dropout,
+                     'rgb_dropout': train_config.rgb_dropout,
                      'structured_keep_ratio': config.keep_ratio, 'pruned_inner_widths': pruned.inner_widths,
                      'finetune_epochs': config.finetune_epochs,
                      'int8': 'static QDQ, per-channel int8 weights, uint8 activations, min-max calibration on '

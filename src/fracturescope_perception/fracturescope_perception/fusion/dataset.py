@@ -44,15 +44,14 @@ def as_tensors(split: RawSplit, norm: Normalisation, modality: str) -> tuple[tor
     return torch.from_numpy(x), torch.from_numpy(split.labels)
 
 
-def augment(batch: torch.Tensor, modality: str, generator: torch.Generator,
-            modality_dropout: float = 0.0) -> torch.Tensor:
+def augment(batch: torch.Tensor, modality: str, generator: torch.Generator, rgb_dropout: float = 0.0) -> torch.Tensor:
     """Training augmentation: horizontal flips (never vertical: drips and rust runs go down) and, on the RGB
     channels only, brightness / contrast jitter; the thermal channel keeps its physical values.
 
-    Fused input only: with probability `modality_dropout` a sample loses one modality (set to 0), half the time
-    RGB, half thermal. Off in the shipped build: 0 thermal contrast is itself a reading ("no thermal signature"),
-    so a blanked leak teaches the network that a dark stain without cooling is a leak, the very rule the dry-stain
-    hard case contradicts (measured: with 0.2 the fused model fell behind thermal-only on the hard cases)."""
+    Fused input only: with probability `rgb_dropout` a sample's RGB is blanked (set to 0, the mean), so the
+    network must also learn the thermal evidence instead of leaning on the colour cues RGB learns faster.
+    Thermal is never blanked: 0 thermal contrast is itself a reading ("no thermal signature"), so a blanked leak
+    would teach that a dark stain without cooling is a leak, the very rule the dry-stain hard case contradicts."""
     n = batch.shape[0]
     flip = torch.rand(n, generator=generator) < 0.5
     batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
@@ -60,13 +59,8 @@ def augment(batch: torch.Tensor, modality: str, generator: torch.Generator,
         gain = 1.0 + 0.2 * (torch.rand(n, 1, 1, 1, generator=generator) - 0.5)
         shift = 0.2 * (torch.rand(n, 1, 1, 1, generator=generator) - 0.5)
         rgb = batch[:, :3] * gain + shift
+        if modality == 'fused' and rgb_dropout > 0:
+            keep_rgb = torch.rand(n, generator=generator) >= rgb_dropout
+            rgb = rgb * keep_rgb[:, None, None, None]
         batch = torch.cat([rgb, batch[:, 3:]], dim=1)
-    if modality == 'fused' and modality_dropout > 0:
-        drop = torch.rand(n, generator=generator) < modality_dropout
-        drop_rgb = drop & (torch.rand(n, generator=generator) < 0.5)
-        drop_thermal = drop & ~drop_rgb
-        keep = torch.ones_like(batch[:, :, :1, :1])
-        keep[drop_rgb, :3] = 0.0
-        keep[drop_thermal, 3:] = 0.0
-        batch = batch * keep
     return batch

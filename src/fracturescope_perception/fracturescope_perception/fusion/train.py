@@ -37,7 +37,7 @@ class TrainConfig:
     lr: float = 1e-4
     patience: int = 3                 # epochs without a better validation loss before stopping
     thermal_scale_k: float = 1.0      # thermal contrast scale [K]: the thermal channel then spreads like RGB's
-    modality_dropout: float = 0.0     # fused only: share of training samples with one modality blanked [0..1]
+    rgb_dropout: float = 0.0          # fused only: share of training samples with RGB blanked [0..1]
     seed: int = 0
     progress: bool = True
 
@@ -134,7 +134,7 @@ def train(data: Path, out: Path, config: TrainConfig, model: EarlyFusionCNN | No
                    unit='batch', disable=not config.progress, leave=False)
         for i in bar:
             idx = order[i:i + config.batch_size]
-            xb, yb = augment(x_train[idx], config.modality, generator, config.modality_dropout), y_train[idx]
+            xb, yb = augment(x_train[idx], config.modality, generator, config.rgb_dropout), y_train[idx]
             logits = model(xb)
             loss = nn.functional.cross_entropy(logits, yb)
             optimiser.zero_grad(set_to_none=True)
@@ -192,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--lr', type=float, default=1e-4)
     parser.add_argument('--patience', type=int, default=3)
     parser.add_argument('--thermal-scale', type=float, default=1.0, help='thermal contrast scale [K]')
-    parser.add_argument('--modality-dropout', type=float, default=0.0,
-                        help='fused only: share of training samples with one modality blanked')
+    parser.add_argument('--rgb-dropout', type=float, default=0.0,
+                        help='fused only: share of training samples with RGB blanked')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
     parser.add_argument('--no-progress', action='store_true', help='no progress bars (logs, CI)')
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     torch.set_num_threads(args.threads)
     config = TrainConfig(args.modality, args.epochs, args.batch_size, args.lr, args.patience, args.thermal_scale,
-                         args.modality_dropout, args.seed, not args.no_progress)
+                         args.rgb_dropout, args.seed, not args.no_progress)
     history = train(args.data, args.out, config)
     print(f'{len(history.val_loss)} epochs, best val loss {min(history.val_loss):.4f}, best val accuracy '
           f'{max(history.val_accuracy):.3f}, {sum(history.epoch_seconds):.0f} s; checkpoints in {args.out}')

@@ -28,9 +28,6 @@ class GraphObservations:
     def counter(self, node: str, key: str) -> int:
         return int(self.diagnostics.get(node, {}).get(key, 0))
 
-    def ledger_size(self) -> int:
-        return self.checkpoint.tree_size if self.checkpoint else 0
-
     def on_checkpoint(self, checkpoint: LedgerCheckpoint) -> None:
         self.checkpoint = checkpoint
 

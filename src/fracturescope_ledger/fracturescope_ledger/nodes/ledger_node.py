@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from fracturescope_common.background import in_background
 from fracturescope_common.diagnostics import DiagnosticsReporter
@@ -62,15 +63,18 @@ class LedgerNode(Node):
         self._block_pub = self.create_publisher(LedgerBlock, 'ledger/blocks', OBSERVER_STREAM)
         self._checkpoint_pub = self.create_publisher(LedgerCheckpoint, 'ledger/checkpoint', LATCHED_STATE)
         self._store.add_commit_listener(self._on_commit)
-        for topic in self._params.defect_topics:
-            self.create_subscription(DefectDetection, topic, partial(self._on_detection, topic), RELIABLE_EVENTS,
-                                     event_callbacks=self._transport_events(topic))
-        for topic in self._params.edge_topics:
-            self.create_subscription(EdgeMeasurement, topic, partial(self._on_edge, topic), RELIABLE_EVENTS,
-                                     event_callbacks=self._transport_events(topic))
-        for topic in self._params.thermal_topics:
-            self.create_subscription(ThermalAssessment, topic, partial(self._on_thermal, topic), RELIABLE_EVENTS,
-                                     event_callbacks=self._transport_events(topic))
+        p = self._params
+        recorded = (  # message type, its topics, message -> record, labels a block may carry (None: any)
+            (DefectDetection, p.defect_topics, record_from_detection, p.allowed_labels),
+            (EdgeMeasurement, p.edge_topics,
+             partial(record_from_edge_measurement, location=p.edge_location, model_id=p.edge_tracker_id), None),
+            (ThermalAssessment, p.thermal_topics, partial(record_from_thermal_assessment, location=p.thermal_location),
+             None),
+        )
+        for message_type, topics, to_record, allowed_labels in recorded:
+            for topic in topics:
+                self.create_subscription(message_type, topic, partial(self._append, topic, to_record, allowed_labels),
+                                         RELIABLE_EVENTS, event_callbacks=self._transport_events(topic))
         # Own group: while a verification awaits its thread, detections keep flowing in the default group.
         verifying = MutuallyExclusiveCallbackGroup()
         self.create_service(VerifyLedger, 'ledger/verify', self._verify, callback_group=verifying)
@@ -98,19 +102,10 @@ class LedgerNode(Node):
                                     '(publisher faster than the ledger)', throttle_duration_sec=1.0)
         return SubscriptionEventCallbacks(message_lost=on_lost)
 
-    def _on_detection(self, topic: str, msg: DefectDetection) -> None:
-        self._append(topic, lambda: record_from_detection(msg), self._params.allowed_labels)
-
-    def _on_edge(self, topic: str, msg: EdgeMeasurement) -> None:
-        self._append(topic, lambda: record_from_edge_measurement(
-            msg, self._params.edge_location, self._params.edge_tracker_id), None)
-
-    def _on_thermal(self, topic: str, msg: ThermalAssessment) -> None:
-        self._append(topic, lambda: record_from_thermal_assessment(msg, self._params.thermal_location), None)
-
-    def _append(self, topic: str, make_record: Callable[[], LedgerRecord], allowed_labels: list[str] | None) -> None:
+    def _append(self, topic: str, to_record: Callable[[Any], LedgerRecord], allowed_labels: list[str] | None,
+                msg: Any) -> None:
         try:
-            record = make_record()
+            record = to_record(msg)
             record.validate(allowed_labels)
             self._store.append(record).add_done_callback(self._on_append_done)
         except InvalidRecord as error:

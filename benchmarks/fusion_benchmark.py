@@ -48,16 +48,17 @@ def regenerated(card: dict, group: str, kinds: tuple[str, ...], per_kind: int) -
     return to_input(np.stack(rgb), np.stack(thermal), norm, 'fused')
 
 
-def latency_ms(sessions: dict[str, ort.InferenceSession], x: np.ndarray, repeats: int, rounds: int) -> dict:
-    """Latency of one pair per session: `rounds` rounds of `repeats` timed runs, the sessions interleaved within
-    each round, so that a burst of interference on this shared machine slows one round of every session rather
-    than all rounds of one. Reported: the best round's p50 and p95 (as timeit takes the best: the slower rounds
-    measure the interference), and every round's p50."""
+def latency_ms(sessions: dict[tuple[str, int], ort.InferenceSession], x: np.ndarray, repeats: int,
+               rounds: int) -> dict[tuple[str, int], dict]:
+    """Latency of one pair per (model, threads) session: `rounds` rounds of `repeats` timed runs, the sessions
+    interleaved within each round, so that a burst of interference on this shared machine slows one round of every
+    session rather than all rounds of one. Reported: the best round's p50 and p95 (as timeit takes the best: the
+    slower rounds measure the interference), and every round's p50."""
     one = x[:1]
     for session in sessions.values():
         for _ in range(20):
             session.run(list(OUTPUT_NAMES), {INPUT_NAME: one})
-    per_round: dict[str, list[tuple[float, float]]] = {key: [] for key in sessions}
+    per_round: dict[tuple[str, int], list[tuple[float, float]]] = {key: [] for key in sessions}
     for _ in range(rounds):
         for key, session in sessions.items():
             times = []
@@ -135,7 +136,8 @@ def main() -> None:
         for other in ('thermal', 'rgb'):
             lead = (ablation['fused'][key] - ablation[other][key]) * 100
             figures[f'fused_lead_over_{other}_{key}_pt'] = lead
-            print_figure(f'fused - {other}-only macro-F1, {subset} (pt, make model)', lead, '> 0', lead > 0)
+            print_figure(f'fused - {other}-only macro-F1, {subset} (pt, make model)', lead,
+                         f'> {GOALS["fused_lead_pt"]}', lead > GOALS['fused_lead_pt'])
     save_results('fusion', figures, GOALS, model=f'{card["name"]}@{card["version"]}', test_pairs=len(y))
 
 

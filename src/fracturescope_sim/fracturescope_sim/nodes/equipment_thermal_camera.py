@@ -62,7 +62,7 @@ class EquipmentThermalCameraNode(Node):
     def _state(self) -> str:
         if self._timer.is_canceled():
             return f'done: {self._index} frames'
-        return f'equipment {self._camera.sequence.state(self._index)}' if self._index else 'waiting for a subscriber'
+        return f'equipment {self._camera.sequence.state(self._index)}' if self._index else 'waiting to start'
 
     def _publish_next(self) -> None:
         if self._index == 0 and not self._gate.is_open(lambda: self._images.get_subscription_count() > 0,

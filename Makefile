@@ -21,6 +21,6 @@ clean:
 
 # Rebuild the fusion model from nothing: data -> training (+ ablation) -> compression -> ONNX + card (long: see README).
 model: setup
-	bash -c 'source scripts/env.sh && nice -n 10 python -m fracturescope_perception.fusion.build_model --work var/fusion \
+	bash -c 'source scripts/env.sh && nice -n 10 python -m fracturescope_perception_training.fusion.build_model --work var/fusion \
 	  --models src/fracturescope_perception/models/fusion && \
-	  python -m fracturescope_perception.thermal_monitor.train --out src/fracturescope_perception/models/thermal_monitor'
+	  python -m fracturescope_perception_training.thermal_monitor.train --out src/fracturescope_perception/models/thermal_monitor'

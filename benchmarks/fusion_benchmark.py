@@ -19,10 +19,10 @@ import time
 from bench_report import print_figure, save_results
 from fracturescope_common.image_conversion import celsius_to_centikelvin, centikelvin_to_celsius
 from fracturescope_perception.fusion.classifier import INPUT_NAME, OUTPUT_NAMES, onnx_session, run_onnx
-from fracturescope_perception.fusion.evaluate import classification_report
 from fracturescope_perception.fusion.ood_metrics import auroc
 from fracturescope_perception.fusion.preprocessing import Normalisation, to_input
-from fracturescope_perception.fusion.synthesize_dataset import ALL_KINDS, split_seed
+from fracturescope_perception_training.fusion.evaluate import classification_report
+from fracturescope_perception_training.fusion.synthesize_dataset import ALL_KINDS, split_seed
 from fracturescope_sim.concrete_synthesis import CLASSES, UNSEEN_TYPES, SynthesisConfig, synthesize
 import numpy as np
 import onnxruntime as ort

@@ -24,16 +24,9 @@ setup(
     entry_points={
         'console_scripts': [
             'fracturescope-edge-eye-calibrate = fracturescope_perception.edge_eye.calibration:main',
-            'fracturescope-edge-eye-train-espcn = fracturescope_perception.edge_eye.espcn_training:main',
             'edge_tracker = fracturescope_perception.nodes.edge_tracker:main',
             'defect_detector = fracturescope_perception.nodes.defect_detector:main',
             'thermal_monitor = fracturescope_perception.nodes.thermal_monitor:main',
-            'fracturescope-synthesize-concrete = fracturescope_perception.fusion.synthesize_dataset:main',
-            'fracturescope-train-fusion = fracturescope_perception.fusion.train:main',
-            'fracturescope-evaluate-fusion = fracturescope_perception.fusion.evaluate:main',
-            'fracturescope-calibrate-anomaly = fracturescope_perception.fusion.anomaly:main',
-            'fracturescope-train-thermal-monitor = fracturescope_perception.thermal_monitor.train:main',
-            'fracturescope-build-fusion-model = fracturescope_perception.fusion.build_model:main',
         ],
     },
 )

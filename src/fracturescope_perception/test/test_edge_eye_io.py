@@ -6,7 +6,6 @@ from fracturescope_common.image_conversion import ImageConversionError
 from fracturescope_perception.edge_eye import settings
 from fracturescope_perception.edge_eye.debug_view import debug_image
 from fracturescope_perception.edge_eye.distortion_correction import DistortionCorrection
-from fracturescope_perception.edge_eye.espcn_training import build_model, render_pairs
 from fracturescope_perception.edge_eye.image_input import is_blank, tracker_frame
 from fracturescope_perception.edge_eye.subpixel import refine_vertical
 from fracturescope_perception.edge_eye.super_resolution import EspcnUpsampler
@@ -93,14 +92,6 @@ def test_shipped_fast_espcn_doubles_the_mroi_and_keeps_the_edge():
     assert sr.shape == (60, 96) and sr.dtype == np.uint8
     x = (refine_vertical(sr, 40.6, (4, 56), 4) + 0.5) / 2 - 0.5
     assert x == pytest.approx(20.3, abs=0.25)
-
-
-def test_training_data_and_network_shapes():
-    lows, highs = render_pairs(3, seed=1)
-    assert lows.shape == (3, 1, 48, 48) and highs.shape == (3, 1, 96, 96)
-    assert 0.0 <= lows.min() and highs.max() <= 1.0
-    import torch
-    assert tuple(build_model()(torch.from_numpy(lows)).shape) == (3, 1, 96, 96)
 
 
 def test_debug_image_is_half_size_with_the_measurement_drawn():

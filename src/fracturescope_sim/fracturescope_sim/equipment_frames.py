@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cv2
+from fracturescope_perception.thermal_monitor.sensor import HEIGHT, WIDTH
 import numpy as np
 
 STATES = ('cold', 'warm', 'hot', 'anomaly')
-WIDTH, HEIGHT = 32, 24
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Offline tools for the perception models: synthesized data sets, training, evaluation, compression, model builds."""

@@ -1,0 +1,1 @@
+"""edge_eye models: training and evaluation (offline, torch)."""

@@ -1,0 +1,1 @@
+"""fusion models: training and evaluation (offline, torch)."""

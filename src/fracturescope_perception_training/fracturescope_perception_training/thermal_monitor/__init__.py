@@ -1,0 +1,1 @@
+"""thermal_monitor models: training and evaluation (offline, torch)."""

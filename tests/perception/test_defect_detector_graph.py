@@ -1,0 +1,152 @@
+"""Integration over real DDS, separate processes: simulated RGB + thermal pairs -> defect detector -> ledger, from
+launch/sim.launch.xml (what a robot's simulation runs); and bad input straight at the detector, from
+launch/perception.launch.xml with the cameras off (as on the robot)."""
+
+import hashlib
+from pathlib import Path
+
+from fracturescope_bringup.detection_summary import answer_expected
+from fracturescope_bringup.graph_monitor import watch_graph
+from fracturescope_bringup.graph_probe import GraphProbe
+from fracturescope_bringup.testing import launched
+from fracturescope_common.image_conversion import numpy_to_image
+from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import to_ns
+from fracturescope_perception.fusion.classifier import FusionClassifier
+from fracturescope_sim.concrete_synthesis import CLASSES
+from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig
+import numpy as np
+import pytest
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+import yaml
+
+from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel, LedgerBlock
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODEL_CARD = REPO_ROOT / 'src' / 'fracturescope_perception' / 'models' / 'fusion' / 'fusion.card.json'
+pytestmark = pytest.mark.integration
+PAIRS = 40
+
+
+def simulated_camera() -> SurfaceCamera:
+    """The surface camera as config/sim.yaml sets it up."""
+    p = yaml.safe_load((REPO_ROOT / 'config' / 'sim.yaml').read_text())['surface_camera']['ros__parameters']
+    return SurfaceCamera(SurfaceCameraConfig(p['seed'], dict(zip(CLASSES, p['class_weights'], strict=True)),
+                                             p['unseen_fraction'], p['fault_fraction']))
+
+
+def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, graph_env):
+    with launched(REPO_ROOT / 'launch' / 'sim.launch.xml',
+                  {'ledger_dir': str(tmp_path / 'ledger'), 'edge_eye': 'false', 'camera_frames': str(PAIRS)},
+                  env=graph_env, log_dir=tmp_path / 'logs') as graph:
+        probe = GraphProbe(graph_env, 'perception_probe')
+        try:
+            detections = probe.collect(DefectDetection, 'defects', RELIABLE_EVENTS)
+            truth = probe.collect(GroundTruthLabel, 'camera/ground_truth', RELIABLE_EVENTS)
+            blocks = probe.collect(LedgerBlock, 'ledger/blocks', RELIABLE_EVENTS)
+            observed = watch_graph(probe)
+
+            def settled():
+                camera = observed.diagnostics.get('surface_camera', {})
+                faults = sum(int(v) for k, v in camera.items() if k.startswith('fault_'))
+                return len(truth) == PAIRS and len(detections) == PAIRS - faults and \
+                    sum(b.record_type == 'defect' for b in blocks) == len(detections)
+            assert probe.spin_until(settled, 90.0), \
+                f'{len(truth)} truths, {len(detections)} detections, {len(blocks)} blocks'
+            by_stamp = {to_ns(t.header.stamp): t for t in truth}
+            pairs = [(d, by_stamp[to_ns(d.header.stamp)]) for d in detections]
+            for d, t in pairs:
+                assert list(d.image_sha256) == list(t.image_sha256) and len(d.image_sha256) == 2
+                assert list(d.image_topics) == ['camera/rgb/image_raw', 'camera/thermal/image_raw']
+                assert 0 < (d.image_stamps[1].nanosec - d.image_stamps[0].nanosec) % 10**9 < 20_000_000
+                assert np.isclose(sum(d.scores), 1.0, atol=1e-4) and d.model_id.startswith('fusion-resnet18-')
+            # The scenes are a function of (seed, index): the node must label each pair exactly as the library does
+            # on the same frame, and mostly as the ground truth says.
+            library = FusionClassifier(MODEL_CARD)
+            camera = simulated_camera()
+            ordered = sorted(truth, key=lambda m: to_ns(m.header.stamp))
+            detected = {to_ns(d.header.stamp): d for d in detections}
+            for index, t in enumerate(ordered):
+                frame = camera.frame(index)
+                assert (frame.label, frame.fault or frame.variant) == (t.label, t.variant)
+                if to_ns(t.header.stamp) in detected:
+                    assert detected[to_ns(t.header.stamp)].label == library.classify(frame.rgb, frame.thermal).label
+            known = [(d, t) for d, t in pairs if not t.unseen]
+            accuracy = np.mean([d.label == answer_expected(t) for d, t in known])
+            assert accuracy >= 0.6, [(d.label, t.label, t.variant) for d, t in known]
+            recorded = {tuple(b.image_sha256) for b in blocks if b.record_type == 'defect'}
+            assert recorded == {tuple(d.image_sha256) for d in detections}
+            assert all(graph.alive().values())
+        finally:
+            probe.close()
+
+
+def _pair_images(stamp_ns: int, rgb_shape=(64, 64), thermal_shape=(64, 64)) -> tuple[Image, Image]:
+    header = Header(frame_id='camera')
+    header.stamp.sec, header.stamp.nanosec = divmod(stamp_ns, 10**9)
+    rng = np.random.default_rng(stamp_ns % 1000)
+    rgb = numpy_to_image(rng.integers(90, 160, (*rgb_shape, 3), dtype=np.uint8), 'rgb8', header)
+    thermal = numpy_to_image((20 + rng.normal(0, 0.1, thermal_shape)).astype(np.float32), '32FC1', header)
+    return rgb, thermal
+
+
+def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_path, graph_env):
+    with launched(REPO_ROOT / 'launch' / 'perception.launch.xml', {'simulate_cameras': 'false'}, env=graph_env,
+                  log_dir=tmp_path / 'logs') as graph:
+        probe = GraphProbe(graph_env, 'bad_input_probe')
+        try:
+            detections = probe.collect(DefectDetection, 'defects', RELIABLE_EVENTS)
+            observed = watch_graph(probe)
+            rgb_out = probe.node.create_publisher(Image, 'camera/rgb/image_raw', IMAGE_STREAM)
+            thermal_out = probe.node.create_publisher(Image, 'camera/thermal/image_raw', IMAGE_STREAM)
+            assert probe.spin_until(lambda: rgb_out.get_subscription_count() and
+                                    thermal_out.get_subscription_count(), 30.0), 'detector never subscribed'
+            t0 = probe.node.get_clock().now().nanoseconds
+
+            sent = {'rgb_received': 0, 'thermal_received': 0}
+
+            def send(rgb, thermal):
+                # one frame at a time, each taken by the node before the next: camera QoS keeps only the newest
+                # two frames for a reader, and a loaded machine must not turn that into a lost test frame
+                for publisher, image, counter in ((rgb_out, rgb, 'rgb_received'),
+                                                  (thermal_out, thermal, 'thermal_received')):
+                    if image is None:
+                        continue
+                    publisher.publish(image)
+                    sent[counter] += 1
+                    assert probe.spin_until(
+                        lambda c=counter: observed.counter('defect_detector', c) >= sent[c], 20.0), sent
+
+            stamp = iter(range(t0, t0 + 10**10, 10**8))
+            rgb, thermal = _pair_images(next(stamp))
+            send(rgb, thermal)                                      # a good pair
+            rgb, thermal = _pair_images(next(stamp))
+            thermal.encoding = 'mono16'
+            send(rgb, thermal)                                      # wrong encoding
+            rgb, thermal = _pair_images(next(stamp), thermal_shape=(64, 40))
+            send(rgb, thermal)                                      # another view: size mismatch
+            rgb, thermal = _pair_images(next(stamp))
+            nan = np.frombuffer(thermal.data, np.float32).copy()
+            nan[100] = np.nan
+            thermal.data = nan.tobytes()
+            send(rgb, thermal)                                      # NaN temperature
+            rgb, thermal = _pair_images(next(stamp))
+            thermal.data = b''
+            send(rgb, thermal)                                      # empty data
+            rgb, _ = _pair_images(next(stamp))
+            send(rgb, None)                                         # missing partner
+            last_rgb, last_thermal = _pair_images(next(stamp))
+            send(last_rgb, last_thermal)                            # and a good pair after all that
+            assert probe.spin_until(lambda: len(detections) >= 2 and
+                                    observed.counter('defect_detector', 'unpaired_rgb_no_partner') >= 1, 20.0), \
+                observed.diagnostics.get('defect_detector')
+            assert [d.image_sha256[0] for d in detections] == [
+                hashlib.sha256(_pair_images(t0)[0].data).hexdigest(), hashlib.sha256(last_rgb.data).hexdigest()]
+            counters = observed.diagnostics['defect_detector']
+            assert {k: int(v) for k, v in counters.items() if k.startswith('rejected_')} == {
+                'rejected_bad_thermal_image': 2, 'rejected_size_mismatch': 1, 'rejected_nan_temperature': 1}
+            assert all(graph.alive().values())
+        finally:
+            probe.close()

@@ -1,0 +1,136 @@
+"""Integration: the simulated equipment thermal camera and the thermal monitor as separate processes over DDS,
+started from launch/thermal_monitor.launch.xml (the file sim.launch.xml and robot.launch.xml include)."""
+
+from collections import Counter
+import hashlib
+from pathlib import Path
+import subprocess
+import sys
+
+from fracturescope_bringup.graph_monitor import watch_graph
+from fracturescope_bringup.graph_probe import GraphProbe
+from fracturescope_bringup.testing import launched
+from fracturescope_common.health import Level
+from fracturescope_common.image_conversion import numpy_to_image
+from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.stamps import to_ns
+from fracturescope_perception.thermal_monitor.frame_input import model_id
+from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
+from fracturescope_sim.equipment_frames import HEIGHT, STATES, WIDTH, synthesize_frame
+import numpy as np
+import pytest
+from sensor_msgs.msg import Image
+
+from fracturescope_msgs.msg import GroundTruthLabel, ThermalAssessment
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LAUNCH = REPO_ROOT / 'launch' / 'thermal_monitor.launch.xml'
+MODELS = Path(__file__).resolve().parents[2] / 'src' / 'fracturescope_perception' / 'models'
+CARD = MODELS / 'thermal_monitor' / 'thermal_monitor.card.json'
+FRAMES = 400
+# seed 2030 at 20 Hz: its first 400 frames (20 s) hold all four states
+CAMERA = {'thermal_camera_fps': '20.0', 'thermal_camera_frames': str(FRAMES), 'thermal_camera_seed': '2030',
+          'thermal_bad_frame_share': '0.1', 'thermal_camera_waits_for': '[thermal_monitor]'}   # no ledger here
+REJECTED_AS = {'nan_pixels': 'nan_temperature', 'wrong_encoding': 'bad_encoding', 'wrong_size': 'bad_size'}
+pytestmark = pytest.mark.integration
+
+
+def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path, graph_env):
+    with launched(LAUNCH, CAMERA, env=graph_env, log_dir=tmp_path / 'logs') as graph:
+        probe = GraphProbe(graph_env, 'thermal_probe')
+        try:
+            assessments = probe.collect(ThermalAssessment, 'thermal_monitor/assessment', RELIABLE_EVENTS)
+            truths = probe.collect(GroundTruthLabel, 'equipment_thermal/ground_truth', RELIABLE_EVENTS)
+            observed = watch_graph(probe)
+
+            def counter(key):
+                return observed.counter('thermal_monitor', key)
+            assert probe.spin_until(lambda: observed.counter('equipment_thermal_camera', 'published') == FRAMES and
+                                    counter('frames') == FRAMES, 90.0), observed.diagnostics
+            truth = {to_ns(t.header.stamp): t for t in truths}
+            bad = [t for t in truths if t.variant in REJECTED_AS]
+            assert len(truths) > 0.9 * FRAMES and len(bad) >= 5, Counter(t.variant for t in truths)
+            assert {t.label for t in truths} == set(STATES)
+            pairs = [(a, truth[to_ns(a.header.stamp)]) for a in assessments if to_ns(a.header.stamp) in truth]
+            # every good frame assessed, no bad one (from the first assessment on: the probe may match late)
+            first = min(to_ns(a.header.stamp) for a in assessments)
+            good_since = [t for t in truths if t.variant not in REJECTED_AS and to_ns(t.header.stamp) >= first]
+            assert len(pairs) == len(good_since) > 0.8 * FRAMES
+            ident = model_id(CARD)
+            for a, t in pairs:
+                assert t.variant in ('normal', 'centikelvin')
+                assert a.image_sha256 == t.image_sha256[0] and len(a.image_sha256) == 64
+                assert a.model_id == ident and list(a.class_names) == list(STATES)
+                assert sum(a.probabilities) == pytest.approx(1.0, abs=1e-4)
+                assert a.alert == (a.anomaly_probability > 0.7) and a.alert_threshold == pytest.approx(0.7)
+                assert a.image_topic == '/equipment_thermal/image_raw' and np.isfinite(a.max_temperature_c)
+                assert 0.0 < a.inference_ms < 100.0
+            assert any(t.variant == 'centikelvin' for _, t in pairs)  # 16UC1 frames are assessed too
+            accuracy = np.mean([a.label == t.label for a, t in pairs])
+            anomalies = [a.alert for a, t in pairs if t.label == 'anomaly']
+            false_alerts = [a.alert for a, t in pairs if t.label != 'anomaly']
+            print(f'thermal monitor over DDS: accuracy {accuracy:.3f} on {len(pairs)} frames, alerts on '
+                  f'{np.mean(anomalies):.3f} of {len(anomalies)} anomalies, false alerts '
+                  f'{np.mean(false_alerts):.3f} of {len(false_alerts)}; '
+                  f'{ {s: sum(t.label == s for _, t in pairs) for s in STATES} }')
+            # the card: 0.979 test accuracy, anomaly recall 0.90 and no false alerts at 0.7
+            assert accuracy >= 0.9 and np.mean(anomalies) >= 0.75 and np.mean(false_alerts) <= 0.03
+            # the counters of both nodes agree frame for frame (the camera's variants are its own diagnostics)
+            camera = observed.diagnostics['equipment_thermal_camera']
+            bad_published = sum(int(camera.get(f'variant_{v}', 0)) for v in REJECTED_AS)
+            assert bad_published >= len(bad)
+            assert probe.spin_until(lambda: counter('assessed') == FRAMES - bad_published, 5.0), observed.diagnostics
+            for variant, reason in REJECTED_AS.items():
+                assert counter(f'rejected_{reason}') == int(camera.get(f'variant_{variant}', 0)), variant
+            assessed = FRAMES - bad_published
+            assert sum(counter(f'state_{s}') for s in STATES) == assessed
+            missed = assessed - len(pairs)  # assessments published before the probe matched (at most a few)
+            assert sum(a.alert for a, _ in pairs) <= counter('alerts') <= sum(a.alert for a, _ in pairs) + missed
+            monitor = observed.diagnostics['thermal_monitor']
+            assert 0.0 < float(monitor['inference_ms_p50']) <= float(monitor['inference_ms_p95']) < 100.0
+            print(f"inference ms p50 {monitor['inference_ms_p50']}, p95 {monitor['inference_ms_p95']}, "
+                  f"rate {monitor['rate_hz']} Hz")
+            assert float(monitor['rate_hz']) == pytest.approx(20.0, rel=0.3)
+
+            # Frames the camera never sends: empty data, a truncated one; then a hot spot, which raises an alert.
+            publisher = probe.node.create_publisher(Image, 'equipment_thermal/image_raw', IMAGE_STREAM)
+            assert probe.spin_until(lambda: publisher.get_subscription_count() > 0, 10.0)
+            empty = Image(height=HEIGHT, width=WIDTH, encoding='32FC1', step=WIDTH * 4, data=b'')
+            cold = numpy_to_image(synthesize_frame('cold', (1, 1)), '32FC1')
+            truncated = Image(height=HEIGHT, width=WIDTH, encoding='32FC1', step=WIDTH * 4, data=bytes(cold.data)[:100])
+            hot_spot = next(f for f in (synthesize_frame('anomaly', (31, i)) for i in range(50))
+                            if ThermalMonitor(CARD, 0.7).assess(f).anomaly_probability > 0.95)
+            ours = [empty, truncated, numpy_to_image(hot_spot, '32FC1')]
+            for i, image in enumerate(ours):
+                image.header.stamp.sec = 7 + i
+                publisher.publish(image)
+                probe.spin_until(lambda: False, 0.2)
+            assert probe.spin_until(lambda: any(a.header.stamp.sec == 9 for a in assessments), 10.0)
+            alert = next(a for a in assessments if a.header.stamp.sec == 9)
+            assert alert.alert and alert.label == 'anomaly'
+            assert alert.image_sha256 == hashlib.sha256(bytes(ours[2].data)).hexdigest()
+            assert not any(a.header.stamp.sec in (7, 8) for a in assessments)
+            assert probe.spin_until(lambda: counter('rejected_empty_image') == 1 and
+                                    counter('rejected_malformed') == 1 and counter('frames') == FRAMES + 3 and
+                                    observed.diagnostic_messages['thermal_monitor'].startswith('alerts:'), 5.0), \
+                observed.diagnostics['thermal_monitor']
+            assert observed.diagnostic_levels['thermal_monitor'] == Level.WARN
+            # one log line per kind of bad frame at least (throttled per reason)
+            for line in (r'WARN.*ALERT: thermal anomaly, probability', r'ERROR.*\(empty_image\): no pixel data',
+                         r'\(malformed\): data has 100 B', r'\(nan_temperature\): \d+ of 768 temperatures are NaN',
+                         r'\(bad_encoding\): encoding .mono8. is not', r'\(bad_size\): frame is 16 x 12'):
+                assert graph.wait_for_output('thermal_monitor', line, 5.0), line
+            assert all(graph.alive().values())
+        finally:
+            probe.close()
+
+
+@pytest.mark.parametrize('module, node', [('fracturescope_perception.nodes.thermal_monitor', 'thermal_monitor'),
+                                          ('fracturescope_sim.nodes.equipment_thermal_camera',
+                                           'equipment_thermal_camera')])
+def test_nodes_without_their_config_say_what_is_missing(graph_env, module, node):
+    result = subprocess.run([sys.executable, '-m', module], env=graph_env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"cannot start: node '{node}' started without parameter(s)" in result.stderr
+    assert 'Traceback' not in result.stderr

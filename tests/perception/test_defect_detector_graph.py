@@ -4,6 +4,7 @@ launch/perception.launch.xml with the cameras off (as on the robot)."""
 
 import hashlib
 from pathlib import Path
+import shutil
 
 from fracturescope_bringup.detection_summary import answer_expected
 from fracturescope_bringup.graph_monitor import watch_graph
@@ -14,6 +15,7 @@ from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_perception.fusion.classifier import FusionClassifier
+from fracturescope_perception.fusion.registration import Registration
 from fracturescope_sim.concrete_synthesis import CLASSES
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig
 import numpy as np
@@ -72,7 +74,7 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
                 frame = camera.frame(index)
                 assert (frame.label, frame.fault or frame.variant) == (t.label, t.variant)
                 if to_ns(t.header.stamp) in detected:
-                    assert detected[to_ns(t.header.stamp)].label == library.classify(frame.rgb, frame.thermal).label
+                    assert detected[to_ns(t.header.stamp)].label == library.detect(frame.rgb, frame.thermal).label
             known = [(d, t) for d, t in pairs if not t.unseen]
             accuracy = np.mean([d.label == answer_expected(t) for d, t in known])
             assert accuracy >= 0.6, [(d.label, t.label, t.variant) for d, t in known]
@@ -123,7 +125,7 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
             rgb, thermal = _pair_images(next(stamp))
             send(rgb, thermal)                                      # a good pair
             rgb, thermal = _pair_images(next(stamp))
-            thermal.encoding = 'mono16'
+            thermal.encoding = 'bgr8'
             send(rgb, thermal)                                      # wrong encoding
             rgb, thermal = _pair_images(next(stamp), thermal_shape=(64, 40))
             send(rgb, thermal)                                      # another view: size mismatch
@@ -147,6 +149,56 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
             counters = observed.diagnostics['defect_detector']
             assert {k: int(v) for k, v in counters.items() if k.startswith('rejected_')} == {
                 'rejected_bad_thermal_image': 2, 'rejected_size_mismatch': 1, 'rejected_nan_temperature': 1}
+            assert all(graph.alive().values())
+        finally:
+            probe.close()
+
+
+@pytest.mark.parametrize('rgb_size, thermal_size, encoding', [((1280, 720), (160, 120), '32FC1'),
+                                                              ((1920, 1080), (640, 512), 'mono16')])
+def test_cameras_of_other_resolution_and_view_are_registered_and_tiled(tmp_path, graph_env, rgb_size, thermal_size,
+                                                                       encoding):
+    """A 4:3 or 5:4 thermal camera beside a 16:9 RGB one (as robots carry them), registered by a calibration file,
+    16-bit frames at 0.04 K per count: the detector looks where both see and reports regions in RGB pixels."""
+    scale = rgb_size[1] / thermal_size[1]            # the thermal view spans the RGB view's height, centred
+    offset = (rgb_size[0] - thermal_size[0] * scale) / 2
+    registration = Registration(np.array([[scale, 0, offset + 0.5 * scale - 0.5], [0, scale, 0.5 * scale - 0.5],
+                                          [0, 0, 1.0]]), rgb_size, thermal_size)
+    config = tmp_path / 'config'
+    shutil.copytree(REPO_ROOT / 'config', config)
+    registration.save(config / 'camera_registration.yaml')
+    settings = yaml.safe_load((config / 'perception.yaml').read_text())
+    settings['defect_detector']['ros__parameters'].update(
+        registration_file=str(config / 'camera_registration.yaml'), tile_size_px=rgb_size[1] // 4,
+        thermal_kelvin_per_count=0.04, thermal_count_offset_c=-273.15)
+    (config / 'perception.yaml').write_text(yaml.safe_dump(settings))
+    with launched(REPO_ROOT / 'launch' / 'perception.launch.xml', {'simulate_cameras': 'false',
+                                                                   'config_dir': str(config)},
+                  env=graph_env, log_dir=tmp_path / 'logs') as graph:
+        probe = GraphProbe(graph_env, 'geometry_probe')
+        try:
+            detections = probe.collect(DefectDetection, 'defects', RELIABLE_EVENTS)
+            rgb_out = probe.node.create_publisher(Image, 'camera/rgb/image_raw', IMAGE_STREAM)
+            thermal_out = probe.node.create_publisher(Image, 'camera/thermal/image_raw', IMAGE_STREAM)
+            assert probe.spin_until(lambda: rgb_out.get_subscription_count() and
+                                    thermal_out.get_subscription_count(), 30.0), 'detector never subscribed'
+            header = Header(frame_id='camera')
+            header.stamp = probe.node.get_clock().now().to_msg()
+            rng = np.random.default_rng(5)
+            rgb = rng.integers(90, 160, (rgb_size[1], rgb_size[0], 3), dtype=np.uint8)
+            celsius = 21.0 + rng.normal(0, 0.05, (thermal_size[1], thermal_size[0]))
+            counts = np.round((celsius + 273.15) / 0.04).astype(np.uint16)
+            thermal = celsius.astype(np.float32) if encoding == '32FC1' else counts
+            rgb_out.publish(numpy_to_image(rgb, 'rgb8', header))
+            thermal_out.publish(numpy_to_image(thermal, encoding, header))
+            assert probe.spin_until(lambda: len(detections) == 1, 60.0), 'no detection for the pair'
+            d = detections[0]
+            seen = d.inspected_roi
+            assert abs(seen.x_offset - offset) <= 2 and seen.y_offset == 0 and seen.height == rgb_size[1]
+            assert abs(seen.width - thermal_size[0] * scale) <= 4
+            for region in d.regions:
+                assert seen.x_offset - 1 <= region.roi.x_offset and \
+                    region.roi.x_offset + region.roi.width <= seen.x_offset + seen.width + 1
             assert all(graph.alive().values())
         finally:
             probe.close()

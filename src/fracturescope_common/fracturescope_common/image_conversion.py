@@ -3,11 +3,13 @@
 Reading honours `step` (rows may be padded) and `is_bigendian`, returns arrays that do not alias the message, and
 refuses what it cannot interpret with an ImageConversionError that says why. Writing fills `data` with
 `tobytes()` (assigning an ndarray to the field is ~100x slower, see ../shared/ros2-on-pypi.md).
-Thermal images: 32FC1 carries degrees Celsius; 16UC1 carries centikelvin (the radiometric camera convention).
+Thermal images: 32FC1 carries degrees Celsius; 16UC1 / mono16 carry counts on a linear scale, centikelvin by default
+(the radiometric camera convention; others, such as 0.04 K per count, through a CountScale from the node's parameters).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import sys
 
 import numpy as np
@@ -20,11 +22,28 @@ ENCODINGS: dict[str, tuple[np.dtype, int]] = {
     'bgr8': (np.dtype(np.uint8), 3),
     'mono8': (np.dtype(np.uint8), 1),
     '16UC1': (np.dtype(np.uint16), 1),
+    'mono16': (np.dtype(np.uint16), 1),
     '32FC1': (np.dtype(np.float32), 1),
 }
-TEMPERATURE_ENCODINGS = ('32FC1', '16UC1')  # degC, centikelvin
+TEMPERATURE_ENCODINGS = ('32FC1', '16UC1', 'mono16')  # degC, counts (centikelvin unless configured)
 CENTIKELVIN_PER_KELVIN = 100.0
 KELVIN_OFFSET = 273.15
+
+
+@dataclass(frozen=True)
+class CountScale:
+    """Linear map of a 16-bit radiometric image: T [degC] = count * kelvin_per_count + offset_c."""
+
+    kelvin_per_count: float = 1.0 / CENTIKELVIN_PER_KELVIN
+    offset_c: float = -KELVIN_OFFSET
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.kelvin_per_count) and self.kelvin_per_count > 0 and np.isfinite(self.offset_c)):
+            raise ValueError(f'thermal count scale must be a positive finite K per count and a finite offset, '
+                             f'got {self.kelvin_per_count} K/count, {self.offset_c} degC')
+
+
+CENTIKELVIN = CountScale()
 
 
 class ImageConversionError(ValueError):
@@ -105,11 +124,13 @@ def centikelvin_to_celsius(thermal_ck: np.ndarray) -> np.ndarray:
     return (np.asarray(thermal_ck, np.float32) / np.float32(CENTIKELVIN_PER_KELVIN) - np.float32(KELVIN_OFFSET))
 
 
-def as_celsius(msg: Image) -> np.ndarray:
-    """H x W float32 degrees Celsius from 32FC1 (degC) or 16UC1 (centikelvin)."""
+def as_celsius(msg: Image, counts: CountScale = CENTIKELVIN) -> np.ndarray:
+    """H x W float32 degrees Celsius from 32FC1 (degC) or 16UC1 / mono16 (counts on the linear scale `counts`)."""
     array = image_to_numpy(msg)
     if msg.encoding == '32FC1':
         return array
-    if msg.encoding == '16UC1':
-        return centikelvin_to_celsius(array)
-    raise ImageConversionError(f'{msg.encoding} is not a temperature encoding (32FC1 degC, 16UC1 centikelvin)')
+    if msg.encoding in ('16UC1', 'mono16'):
+        if counts == CENTIKELVIN:
+            return centikelvin_to_celsius(array)
+        return (array.astype(np.float64) * counts.kelvin_per_count + counts.offset_c).astype(np.float32)
+    raise ImageConversionError(f'{msg.encoding} is not a temperature encoding (32FC1 degC, 16UC1 / mono16 counts)')

@@ -3,6 +3,7 @@ import sys
 
 from fracturescope_common.image_conversion import (
     ENCODINGS,
+    CountScale,
     ImageConversionError,
     as_celsius,
     as_rgb,
@@ -20,6 +21,7 @@ SAMPLES = {
     'bgr8': RNG.integers(0, 256, (5, 7, 3), dtype=np.uint8),
     'mono8': RNG.integers(0, 256, (5, 7), dtype=np.uint8),
     '16UC1': RNG.integers(0, 65536, (5, 7), dtype=np.uint16),
+    'mono16': RNG.integers(0, 65536, (5, 7), dtype=np.uint16),
     '32FC1': RNG.normal(20, 5, (5, 7)).astype(np.float32),
 }
 
@@ -66,6 +68,19 @@ def test_colour_and_temperature_views():
         as_rgb(numpy_to_image(SAMPLES['32FC1'], '32FC1'))
     with pytest.raises(ImageConversionError, match='not a temperature'):
         as_celsius(numpy_to_image(SAMPLES['rgb8'], 'rgb8'))
+
+
+def test_radiometric_counts_follow_the_configured_linear_scale():
+    counts = np.array([[7000, 7500]], np.uint16)
+    tlinear = CountScale(kelvin_per_count=0.04, offset_c=-273.15)   # 0.04 K per count, as some cores report
+    for encoding in ('16UC1', 'mono16'):
+        t = as_celsius(numpy_to_image(counts, encoding), tlinear)
+        assert t.dtype == np.float32 and t[0].tolist() == pytest.approx([6.85, 26.85], abs=1e-4)
+    raw = as_celsius(numpy_to_image(counts, 'mono16'), CountScale(kelvin_per_count=0.01, offset_c=-40.0))
+    assert raw[0].tolist() == pytest.approx([30.0, 35.0], abs=1e-4)
+    for bad in ((0.0, 0.0), (-0.01, 0.0), (float('nan'), 0.0), (0.01, float('inf'))):
+        with pytest.raises(ValueError, match='count scale'):
+            CountScale(*bad)
 
 
 @pytest.mark.parametrize('mutate,message', [

@@ -51,6 +51,7 @@ def record_from_detection(msg: DefectDetection) -> LedgerRecord:
     if msg.position.header.frame_id:
         point = msg.position.point
         values += [('position_x_m', point.x), ('position_y_m', point.y), ('position_z_m', point.z)]
+    values += region_values(msg)
     return LedgerRecord(
         record_type='defect',
         source_stamp_ns=to_ns(msg.header.stamp),
@@ -61,6 +62,25 @@ def record_from_detection(msg: DefectDetection) -> LedgerRecord:
         model_id=msg.model_id,
         values=tuple(values),
     )
+
+
+def region_values(msg: DefectDetection) -> list[tuple[str, float]]:
+    """Defect regions as named values: `regions` (count), then per region i its pixel box, class (index into
+    class_names; -1 for an anomaly), confidence and anomaly score."""
+    values: list[tuple[str, float]] = [('regions', float(len(msg.regions)))]
+    for i, region in enumerate(msg.regions):
+        if region.is_anomaly:
+            label_index = -1
+        elif region.label in msg.class_names:
+            label_index = list(msg.class_names).index(region.label)
+        else:
+            raise InvalidRecord(f'region {i} label {region.label!r} is not one of class_names nor an anomaly')
+        roi = region.roi
+        values += [(f'region{i}_x_px', float(roi.x_offset)), (f'region{i}_y_px', float(roi.y_offset)),
+                   (f'region{i}_width_px', float(roi.width)), (f'region{i}_height_px', float(roi.height)),
+                   (f'region{i}_class', float(label_index)), (f'region{i}_confidence', float(region.confidence)),
+                   (f'region{i}_anomaly_score', float(region.anomaly_score))]
+    return values
 
 
 def record_from_edge_measurement(msg: EdgeMeasurement, location: str, model_id: str) -> LedgerRecord:

@@ -11,8 +11,9 @@ from fracturescope_ledger.messages import (
     record_from_thermal_assessment,
 )
 import pytest
+from sensor_msgs.msg import RegionOfInterest
 
-from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement, ThermalAssessment
+from fracturescope_msgs.msg import DefectDetection, DefectRegion, EdgeMeasurement, ThermalAssessment
 
 DIGEST = hashlib.sha256(b'frame').hexdigest()
 
@@ -35,7 +36,21 @@ def test_detection_record_carries_prediction_scores_inputs_and_place():
     assert (record.label, record.location, record.model_id) == ('leak', 'pier-3', 'm@1')
     assert math.isclose(record.confidence, 0.8, rel_tol=1e-6)
     names = [name for name, _ in record.values]
-    assert names == ['score_crack', 'score_leak', 'anomaly_score', 'anomaly_threshold', 'inference_ms']
+    assert names == ['score_crack', 'score_leak', 'anomaly_score', 'anomaly_threshold', 'inference_ms', 'regions']
+
+
+def test_regions_are_recorded_box_class_and_scores():
+    crack = DefectRegion(roi=RegionOfInterest(x_offset=10, y_offset=20, width=160, height=80), label='leak',
+                         confidence=0.9, anomaly_score=0.2)
+    unknown = DefectRegion(roi=RegionOfInterest(x_offset=400, y_offset=0, width=160, height=160), label='anomaly',
+                           confidence=0.95, anomaly_score=0.95, is_anomaly=True)
+    values = dict(record_from_detection(detection(regions=[crack, unknown])).values)
+    assert values['regions'] == 2.0
+    assert [values[f'region0_{k}'] for k in ('x_px', 'y_px', 'width_px', 'height_px', 'class')] == [10, 20, 160, 80, 1]
+    assert values['region1_class'] == -1.0 and math.isclose(values['region1_anomaly_score'], 0.95, rel_tol=1e-6)
+    stray = DefectRegion(roi=RegionOfInterest(), label='graffiti', confidence=0.5)
+    with pytest.raises(InvalidRecord, match='region 0 label'):
+        record_from_detection(detection(regions=[stray]))
 
 
 def test_position_recorded_when_it_has_a_frame():

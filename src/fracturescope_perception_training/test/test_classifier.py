@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from fracturescope_common.image_conversion import celsius_to_centikelvin, centikelvin_to_celsius
-from fracturescope_perception.fusion.classifier import FusionClassifier, PairError, check_pair, softmax
+from fracturescope_perception.fusion.classifier import FusionClassifier
 from fracturescope_perception_training.fusion.evaluate import classification_report
 from fracturescope_perception_training.fusion.synthesize_dataset import ALL_KINDS
 from fracturescope_sim.concrete_synthesis import CLASSES, UNSEEN_TYPES, SynthesisConfig, synthesize
@@ -31,27 +31,6 @@ def _config(card: dict) -> SynthesisConfig:
     return SynthesisConfig(**synthesis)
 
 
-def test_check_pair_refuses_what_cannot_be_one_view() -> None:
-    rgb = np.zeros((48, 64, 3), np.uint8)
-    check_pair(rgb, np.zeros((12, 16), np.float32))          # low-resolution thermal, same view: fine
-    cases = {'nan_temperature': (rgb, np.full((12, 16), np.nan, np.float32)),
-             'size_mismatch': (rgb, np.zeros((16, 16), np.float32)),
-             'empty_image': (np.zeros((0, 64, 3), np.uint8), np.zeros((12, 16), np.float32))}
-    for reason, (r, t) in cases.items():
-        with pytest.raises(PairError) as caught:
-            check_pair(r, t)
-        assert caught.value.reason == reason
-    one_bad = np.zeros((12, 16), np.float32)
-    one_bad[3, 4] = np.inf
-    with pytest.raises(PairError, match='1 NaN or infinite'):
-        check_pair(rgb, one_bad)
-
-
-def test_softmax_is_a_distribution() -> None:
-    p = softmax(np.array([[1000.0, 0.0, -5.0, 2.0]]))
-    assert np.isclose(p.sum(), 1.0) and p[0, 0] > 0.999
-
-
 def test_everything_comes_from_the_card(classifier, card) -> None:
     assert classifier.classes == card['classes']
     assert classifier.size == card['input']['size']
@@ -64,7 +43,7 @@ def test_everything_comes_from_the_card(classifier, card) -> None:
 
 def test_classification_is_consistent(classifier, card) -> None:
     sample = synthesize('crack', (99, 0, 1), _config(card))
-    result = classifier.classify(sample.rgb, sample.thermal)
+    result = classifier.detect(sample.rgb, sample.thermal)
     assert np.isclose(result.probabilities.sum(), 1.0, atol=1e-5)
     assert 0.0 <= result.anomaly_score <= 1.0 and result.inference_ms > 0
     assert result.is_anomaly == (result.anomaly_score > classifier.anomaly_threshold)
@@ -75,7 +54,7 @@ def test_classification_is_consistent(classifier, card) -> None:
     # a camera at another resolution (same view) gets the same preprocessing result up to resampling
     native = card['training']['synthesis']['thermal_native']
     coarse = sample.thermal.reshape(native, sample.thermal.shape[0] // native, native, -1).mean(axis=(1, 3))
-    assert classifier.classify(sample.rgb, coarse).label in classifier.classes + [card['anomaly_label']]
+    assert classifier.detect(sample.rgb, coarse).label in classifier.classes + [card['anomaly_label']]
 
 
 @pytest.mark.parametrize('variant', ['int8', 'pruned_int8'])
@@ -92,7 +71,7 @@ def test_int8_agrees_with_fp32_on_test_pairs(card, variant) -> None:
     for kind, index in zip(kinds, ids, strict=True):
         sample = synthesize(str(kind), (seed, ALL_KINDS.index(str(kind)), int(index)), config)
         thermal = centikelvin_to_celsius(celsius_to_centikelvin(sample.thermal))   # as the data set stores it
-        predicted.append(int(np.argmax(classifier.classify(sample.rgb, thermal).probabilities)))
+        predicted.append(int(np.argmax(classifier.detect(sample.rgb, thermal).probabilities)))
     agreement = float(np.mean(np.array(predicted) == fp32))
     expected = 0.98 if variant == 'int8' else card['variants'][variant]['metrics_test']['agreement_with_fp32'] - 0.03
     assert agreement >= expected, f'{variant} agrees with FP32 on {agreement:.1%} of {len(fp32)} test pairs'
@@ -105,13 +84,13 @@ def test_fresh_pairs_are_classified_about_as_well_as_the_card_says(classifier, c
     for kind in CLASSES:
         for i in range(40):
             sample = synthesize(kind, (424242, CLASSES.index(kind), i), config)
-            result = classifier.classify(sample.rgb, sample.thermal)
+            result = classifier.detect(sample.rgb, sample.thermal)
             truth.append(CLASSES.index(kind))
             predicted.append(int(np.argmax(result.probabilities)))
     report = classification_report(np.array(truth), np.array(predicted), list(CLASSES))
     expected = card['variants'][card['default_variant']]['metrics_test']['macro_f1']
     assert report['macro']['f1'] >= expected - 0.08, (report['macro']['f1'], expected)
-    unseen = [classifier.classify(*_pair(synthesize(kind, (424243, 0, i), config))).is_anomaly
+    unseen = [classifier.detect(*_pair(synthesize(kind, (424243, 0, i), config))).is_anomaly
               for kind in UNSEEN_TYPES for i in range(10)]
     assert np.mean(unseen) >= 0.5, f'only {np.mean(unseen):.0%} of unseen defect types flagged as anomalies'
 

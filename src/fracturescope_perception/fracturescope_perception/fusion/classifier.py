@@ -1,8 +1,9 @@
-"""The fusion classifier at run time: an RGB + thermal pair -> class probabilities, anomaly score and the label to
-publish (onnxruntime and numpy only: no torch on the robot).
+"""The fusion detector at run time: a whole RGB + thermal pair -> defect regions and the frame's verdict
+(onnxruntime and numpy only: no torch on the robot).
 
 Everything about the model comes from its card (fusion.card.json beside the ONNX files): classes, input size,
-normalisation, the variant to run and its calibrated anomaly threshold. Nothing about the model is written here.
+normalisation, thermal background, the variant to run and its calibrated anomaly threshold. The frame is cut into
+tiles (frame_tiles), every tile classified in one batch, and tiles that agree on a defect merged into regions.
 """
 
 from __future__ import annotations
@@ -15,29 +16,26 @@ import time
 import numpy as np
 import onnxruntime as ort
 
+from fracturescope_perception.fusion.frame_tiles import FrameTiler, PairError, ThermalBackground, TileBatch, Tiling
 from fracturescope_perception.fusion.ood_metrics import anomaly_score
-from fracturescope_perception.fusion.preprocessing import Normalisation, to_input
+from fracturescope_perception.fusion.preprocessing import Normalisation, network_input
+from fracturescope_perception.fusion.registration import Registration
+from fracturescope_perception.fusion.tiling import Region, merge_regions
 
 INPUT_NAME, OUTPUT_NAMES = 'pair', ('logits', 'ood_distance')
-# Thermal and RGB views must show the same scene: aspect ratios further apart than this cannot be one field of view.
-MAX_ASPECT_MISMATCH = 0.02
-
-
-class PairError(ValueError):
-    """A pair the classifier refuses; `reason` is a short counter name (nan_temperature, size_mismatch, ...)."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+__all__ = ['Detection', 'FusionClassifier', 'PairError', 'onnx_session', 'run_onnx', 'softmax']
 
 
 @dataclass(frozen=True)
-class Classification:
-    label: str                  # a class name, or the card's anomaly label
+class Detection:
+    label: str                  # the frame's verdict: a class name, or the card's anomaly label
     confidence: float           # probability of `label` (for an anomaly: the anomaly score), 0..1
-    probabilities: np.ndarray   # softmax per class, in the card's class order
-    anomaly_score: float        # 0 = like the training data, 1 = far from it
+    probabilities: np.ndarray   # softmax per class of the deciding tile, in the card's class order
+    anomaly_score: float        # highest of the tiles: 0 = like the training data, 1 = far from it
     is_anomaly: bool
+    regions: tuple[Region, ...]  # every defect region, most confident first (boxes in RGB pixels)
+    seen_box: tuple[int, int, int, int]  # the part of the RGB view both cameras see, RGB pixels
+    tiles: int                  # tiles classified
     inference_ms: float         # preprocessing + inference
 
 
@@ -64,22 +62,9 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=-1, keepdims=True)
 
 
-def check_pair(rgb: np.ndarray, thermal_c: np.ndarray) -> None:
-    """Raise PairError for a pair no preprocessing can make sense of."""
-    if rgb.size == 0 or thermal_c.size == 0:
-        raise PairError('empty_image', 'an image of the pair has no pixels')
-    if not np.isfinite(thermal_c).all():
-        bad = int(np.size(thermal_c) - np.count_nonzero(np.isfinite(thermal_c)))
-        raise PairError('nan_temperature', f'thermal frame has {bad} NaN or infinite temperatures')
-    rgb_aspect = rgb.shape[1] / rgb.shape[0]
-    thermal_aspect = thermal_c.shape[1] / thermal_c.shape[0]
-    if abs(rgb_aspect / thermal_aspect - 1.0) > MAX_ASPECT_MISMATCH:
-        raise PairError('size_mismatch', f'RGB {rgb.shape[1]}x{rgb.shape[0]} and thermal '
-                                         f'{thermal_c.shape[1]}x{thermal_c.shape[0]} do not show the same view')
-
-
 class FusionClassifier:
-    def __init__(self, card_path: Path, variant: str = '', threads: int = 1) -> None:
+    def __init__(self, card_path: Path, variant: str = '', threads: int = 1, tiling: Tiling | None = None,
+                 registration: Registration | None = None) -> None:
         card_path = Path(card_path)
         self.card = json.loads(card_path.read_text())
         self.variant = variant or self.card['default_variant']
@@ -92,22 +77,36 @@ class FusionClassifier:
         self.anomaly_threshold = float(spec['anomaly_threshold'])
         self._reference_distance = float(spec['anomaly_reference_distance'])
         self._norm = Normalisation.from_dict(self.card['normalisation'])
+        self.tiler = FrameTiler(self.size, ThermalBackground.from_card(self.card['normalisation']),
+                                tiling or Tiling(), registration)
         self.model_id = f'{self.card["name"]}-{self.variant}@{self.card["version"]}'
         self._session = onnx_session(card_path.parent / spec['file'], threads)
 
-    def classify(self, rgb: np.ndarray, thermal_c: np.ndarray) -> Classification:
-        """One pair: H x W x 3 uint8 RGB, H' x W' float32 degC thermal (sizes may differ, the view may not)."""
+    def scores(self, batch: TileBatch) -> tuple[np.ndarray, np.ndarray]:
+        """(class probabilities N x classes, anomaly scores N) of a batch of tiles."""
+        if not len(batch.boxes):
+            return np.zeros((0, len(self.classes))), np.zeros(0)
+        logits, distance = run_onnx(self._session, network_input(batch.rgb, batch.thermal_contrast_k, self._norm))
+        return softmax(logits), anomaly_score(distance, self._reference_distance)
+
+    def detect(self, rgb: np.ndarray, thermal_c: np.ndarray) -> Detection:
+        """One pair: H x W x 3 uint8 RGB, H' x W' float32 degC thermal (sizes and views may differ as registered)."""
         start = time.perf_counter()
-        check_pair(rgb, thermal_c)
-        x = to_input(rgb, thermal_c, self._norm, 'fused', self.size)
-        logits, distance = self._session.run(list(OUTPUT_NAMES), {INPUT_NAME: x})
-        return self._decide(softmax(logits[0]), float(distance[0]), (time.perf_counter() - start) * 1e3)
-
-    def _decide(self, probabilities: np.ndarray, distance: float, inference_ms: float) -> Classification:
-        score = float(anomaly_score(np.array([distance]), self._reference_distance)[0])
-        if score > self.anomaly_threshold:
-            return Classification(self.anomaly_label, score, probabilities, score, True, inference_ms)
-        best = int(np.argmax(probabilities))
-        return Classification(self.classes[best], float(probabilities[best]), probabilities, score, False,
-                              inference_ms)
-
+        batch = self.tiler.tiles(rgb, thermal_c)
+        if not len(batch.boxes):
+            raise PairError('no_overlap', 'no tile of the RGB view is seen well enough by the thermal camera')
+        probabilities, anomaly = self.scores(batch)
+        is_anomaly = anomaly > self.anomaly_threshold
+        best = probabilities.argmax(1)
+        labels = [self.anomaly_label if a else self.classes[b] for a, b in zip(is_anomaly, best, strict=True)]
+        confidence = np.where(is_anomaly, anomaly, probabilities[np.arange(len(best)), best])
+        none = self.classes.index('none')
+        regions = tuple(merge_regions(batch.boxes, labels, confidence, probabilities, anomaly, 'none'))
+        elapsed_ms = (time.perf_counter() - start) * 1e3
+        if regions:
+            top = regions[0]
+            return Detection(top.label, top.confidence, top.scores, float(anomaly.max()),
+                             top.label == self.anomaly_label, regions, batch.seen_box, len(batch.boxes), elapsed_ms)
+        least_clean = int(probabilities[:, none].argmin())
+        return Detection('none', float(probabilities[least_clean, none]), probabilities[least_clean],
+                         float(anomaly.max()), False, (), batch.seen_box, len(batch.boxes), elapsed_ms)

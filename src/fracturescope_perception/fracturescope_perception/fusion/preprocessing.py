@@ -44,6 +44,15 @@ def thermal_contrast(thermal_c: np.ndarray, scale_k: float) -> np.ndarray:
     return (t - median) / np.float32(scale_k)
 
 
+def network_input(rgb: np.ndarray, thermal_contrast_k: np.ndarray, norm: Normalisation) -> np.ndarray:
+    """Fused batch N x 4 x S x S float32 from tiles: N x S x S x 3 uint8 RGB and N x S x S thermal contrast [K]
+    (temperature over its background, see frame_tiles)."""
+    x = np.asarray(rgb, np.float32) / np.float32(255.0)
+    x = (x - np.asarray(norm.rgb_mean, np.float32)) / np.asarray(norm.rgb_std, np.float32)
+    t = np.asarray(thermal_contrast_k, np.float32)[:, None] / np.float32(norm.thermal_scale_k)
+    return np.ascontiguousarray(np.concatenate([np.transpose(x, (0, 3, 1, 2)), t], axis=1), dtype=np.float32)
+
+
 def to_input(rgb: np.ndarray, thermal_c: np.ndarray, norm: Normalisation, modality: str,
              size: int | None = None) -> np.ndarray:
     """Batch N x C x H x W float32 from N x H x W x 3 uint8 RGB and N x H x W degC thermal (single pairs too).

@@ -1,5 +1,6 @@
-"""Defect detector node: RGB + thermal frames in, paired by stamp, classified by the fused model (onnxruntime),
-DefectDetection out with the SHA-256 of each input image, an annotated view for RViz, /diagnostics."""
+"""Defect detector node: RGB + thermal frames in, paired by stamp, registered, cut into tiles and classified by the
+fused model (onnxruntime); DefectDetection out with every defect region, the frame's verdict and the SHA-256 of each
+input image; an annotated view for RViz, /diagnostics."""
 
 from collections import deque
 from collections.abc import Callable
@@ -10,7 +11,13 @@ import time
 from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
-from fracturescope_common.image_conversion import ImageConversionError, as_celsius, as_rgb, numpy_to_image
+from fracturescope_common.image_conversion import (
+    CountScale,
+    ImageConversionError,
+    as_celsius,
+    as_rgb,
+    numpy_to_image,
+)
 from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
@@ -19,11 +26,13 @@ from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 import numpy as np
 from rclpy.node import Node
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import Image, RegionOfInterest
 
-from fracturescope_msgs.msg import DefectDetection
+from fracturescope_msgs.msg import DefectDetection, DefectRegion
 from fracturescope_perception.fusion.annotation import annotate
-from fracturescope_perception.fusion.classifier import Classification, FusionClassifier, PairError
+from fracturescope_perception.fusion.classifier import Detection, FusionClassifier, PairError
+from fracturescope_perception.fusion.frame_tiles import Tiling
+from fracturescope_perception.fusion.registration import Registration
 from fracturescope_perception.fusion.synchronizer import PairSynchronizer
 from fracturescope_perception.nodes.defect_detector_parameters import PARAMETERS
 
@@ -37,7 +46,11 @@ class DefectDetectorNode(Node):
         card = Path(p.model_card)
         if not card.is_absolute():
             card = Path(get_package_share_directory('fracturescope_perception')) / card
-        self._classifier = FusionClassifier(card, p.model_variant, p.inference_threads)
+        registration = Registration.load(Path(p.registration_file)) if p.registration_file else None
+        self._classifier = FusionClassifier(card, p.model_variant, p.inference_threads,
+                                            Tiling(p.tile_size_px, p.tile_overlap, p.min_tile_seen, p.min_view_seen),
+                                            registration)
+        self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
         self._sync: PairSynchronizer[Image, Image] = PairSynchronizer(p.sync_slop_s, p.sync_queue_size)
         self._health = Health()
         self._latency_ms: deque[float] = deque(maxlen=300)
@@ -74,9 +87,9 @@ class DefectDetectorNode(Node):
 
     def _classify(self, rgb_msg: Image, thermal_msg: Image) -> None:
         try:
-            rgb, thermal = self._convert(rgb_msg, 'bad_rgb_image', as_rgb), \
-                self._convert(thermal_msg, 'bad_thermal_image', as_celsius)
-            result = self._classifier.classify(rgb, thermal)
+            rgb = self._convert(rgb_msg, 'bad_rgb_image', as_rgb)
+            thermal = self._convert(thermal_msg, 'bad_thermal_image', lambda m: as_celsius(m, self._counts))
+            result = self._classifier.detect(rgb, thermal)
         except PairError as error:
             self._health.problem(f'rejected_{error.reason}', str(error), Level.WARN)
             self.get_logger().error(f'pair at {to_ns(rgb_msg.header.stamp)} ns not classified: {error}',
@@ -101,7 +114,7 @@ class DefectDetectorNode(Node):
         except ImageConversionError as error:
             raise PairError(reason, f'{msg.encoding} {msg.width}x{msg.height}: {error}') from error
 
-    def _detection(self, rgb: Image, thermal: Image, result: Classification) -> DefectDetection:
+    def _detection(self, rgb: Image, thermal: Image, result: Detection) -> DefectDetection:
         return DefectDetection(
             header=rgb.header, label=result.label, confidence=float(result.confidence),
             class_names=self._classifier.classes, scores=[float(v) for v in result.probabilities],
@@ -109,7 +122,10 @@ class DefectDetectorNode(Node):
             is_anomaly=result.is_anomaly, image_topics=list(TOPICS), image_stamps=[rgb.header.stamp,
                                                                                    thermal.header.stamp],
             image_sha256=[hashlib.sha256(rgb.data).hexdigest(), hashlib.sha256(thermal.data).hexdigest()],
-            location=self._params.location, model_id=self._classifier.model_id,
+            regions=[DefectRegion(roi=_roi(r.box), label=r.label, confidence=float(r.confidence),
+                                  scores=[float(v) for v in r.scores], anomaly_score=float(r.anomaly_score),
+                                  is_anomaly=r.label == self._classifier.anomaly_label) for r in result.regions],
+            inspected_roi=_roi(result.seen_box), location=self._params.location, model_id=self._classifier.model_id,
             inference_ms=float(result.inference_ms))
 
     def _values(self) -> dict[str, object]:
@@ -127,6 +143,11 @@ class DefectDetectorNode(Node):
         if not self._sync.paired:
             return f'waiting for pairs on {TOPICS[0]} and {TOPICS[1]}'
         return f'classifying with {self._classifier.model_id}'
+
+
+def _roi(box: tuple[int, int, int, int]) -> RegionOfInterest:
+    x0, y0, x1, y1 = box
+    return RegionOfInterest(x_offset=x0, y_offset=y0, width=x1 - x0, height=y1 - y0)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -7,6 +7,14 @@ D, INT, S = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING
 PARAMETERS = (
     ParameterSpec('model_card', S, 'fusion model card, absolute or relative to the package share folder (path)'),
     ParameterSpec('model_variant', S, "variant of the card to run; '' runs the card's default (name)"),
+    ParameterSpec('registration_file', S, "thermal -> RGB registration written by fracturescope-register-cameras; "
+                  "'' when both cameras show the same view (path)"),
+    ParameterSpec('tile_size_px', INT, 'side of the tiles the RGB frame is cut into; 0 = whole frame as one (px)'),
+    ParameterSpec('tile_overlap', D, 'share of a tile side shared with the neighbouring tile (0..0.9)'),
+    ParameterSpec('min_tile_seen', D, 'tiles the thermal camera sees less of are not classified (0..1)'),
+    ParameterSpec('min_view_seen', D, 'pairs whose thermal camera sees less of the RGB view are refused (0..1)'),
+    ParameterSpec('thermal_kelvin_per_count', D, '16UC1 / mono16 thermal frames: temperature step of one count (K)'),
+    ParameterSpec('thermal_count_offset_c', D, '16UC1 / mono16 thermal frames: temperature of count 0 (degC)'),
     ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
     ParameterSpec('sync_slop_s', D, 'largest stamp difference of an RGB and a thermal frame paired together (s)'),
     ParameterSpec('sync_queue_size', INT, 'frames kept per camera while waiting for a partner (count)'),

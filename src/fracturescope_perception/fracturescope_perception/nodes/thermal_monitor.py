@@ -9,6 +9,7 @@ import time
 from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
+from fracturescope_common.image_conversion import CountScale
 from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
@@ -32,6 +33,8 @@ D, INT, S = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING
 PARAMETERS = (
     ParameterSpec('model_card', S, 'model card JSON (its ONNX file beside it); relative to the package share folder '
                   '(path)'),
+    ParameterSpec('thermal_kelvin_per_count', D, '16UC1 / mono16 frames: temperature step of one count (K)'),
+    ParameterSpec('thermal_count_offset_c', D, '16UC1 / mono16 frames: temperature of count 0 (degC)'),
     ParameterSpec('alert_threshold', D, 'alert when the anomaly probability exceeds this (0..1)'),
     ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
     ParameterSpec('stats_window', INT, 'frames over which rate and latency percentiles are computed (frames)'),
@@ -48,6 +51,7 @@ class ThermalMonitorNode(Node):
         if not card.is_absolute():
             card = Path(get_package_share_directory('fracturescope_perception')) / card
         self._monitor = ThermalMonitor(card, p.alert_threshold, p.inference_threads)
+        self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
         self._model_id = model_id(card)
         self._health = Health()
         self._stats = RateAndLatency(p.stats_window)
@@ -66,7 +70,7 @@ class ThermalMonitorNode(Node):
         self._frames += 1
         started = time.perf_counter()
         try:
-            frame = celsius_frame(msg, self._monitor.height, self._monitor.width)
+            frame = celsius_frame(msg, self._monitor.height, self._monitor.width, self._counts)
         except FrameRejectedError as rejected:
             self._health.problem(f'rejected_{rejected.reason}', str(rejected), Level.WARN)
             # throttled per reason (rclpy throttles per call site): a new kind of bad frame is always logged

@@ -8,7 +8,13 @@ import hashlib
 import json
 from pathlib import Path
 
-from fracturescope_common.image_conversion import TEMPERATURE_ENCODINGS, ImageConversionError, as_celsius
+from fracturescope_common.image_conversion import (
+    CENTIKELVIN,
+    TEMPERATURE_ENCODINGS,
+    CountScale,
+    ImageConversionError,
+    as_celsius,
+)
 import numpy as np
 from sensor_msgs.msg import Image
 
@@ -24,7 +30,7 @@ class FrameRejectedError(ValueError):
         self.reason = reason
 
 
-def celsius_frame(msg: Image, height: int, width: int) -> np.ndarray:
+def celsius_frame(msg: Image, height: int, width: int, counts: CountScale = CENTIKELVIN) -> np.ndarray:
     """The frame in degC (height x width float32, all finite), or FrameRejectedError saying why not."""
     if msg.encoding not in TEMPERATURE_ENCODINGS:
         raise FrameRejectedError('bad_encoding', f'encoding {msg.encoding!r} is not a temperature encoding '
@@ -34,7 +40,7 @@ def celsius_frame(msg: Image, height: int, width: int) -> np.ndarray:
     if (msg.height, msg.width) != (height, width):
         raise FrameRejectedError('bad_size', f'frame is {msg.width} x {msg.height}, the model takes {width} x {height}')
     try:
-        frame = as_celsius(msg)
+        frame = as_celsius(msg, counts)
     except ImageConversionError as error:  # step or data length inconsistent with the header
         raise FrameRejectedError('malformed', str(error)) from error
     bad = ~np.isfinite(frame)

@@ -75,12 +75,21 @@ class FusionClassifier:
         self.anomaly_label: str = self.card['anomaly_label']
         self.size: int = int(self.card['input']['size'])
         self.anomaly_threshold = float(spec['anomaly_threshold'])
+        # a tile is a defect when P(none) falls below 1 - defect_threshold (site calibration may raise it)
+        self.defect_threshold = float(spec.get('defect_threshold', 0.5))
         self._reference_distance = float(spec['anomaly_reference_distance'])
         self._norm = Normalisation.from_dict(self.card['normalisation'])
         self.tiler = FrameTiler(self.size, ThermalBackground.from_card(self.card['normalisation']),
                                 tiling or Tiling(), registration)
         self.model_id = f'{self.card["name"]}-{self.variant}@{self.card["version"]}'
         self._session = onnx_session(card_path.parent / spec['file'], threads)
+
+    def set_thresholds(self, anomaly_threshold: float, defect_threshold: float) -> None:
+        """Per-site thresholds (site_calibration), both 0..1."""
+        for name, value in (('anomaly', anomaly_threshold), ('defect', defect_threshold)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f'{name} threshold must be in 0..1, got {value}')
+        self.anomaly_threshold, self.defect_threshold = float(anomaly_threshold), float(defect_threshold)
 
     def scores(self, batch: TileBatch) -> tuple[np.ndarray, np.ndarray]:
         """(class probabilities N x classes, anomaly scores N) of a batch of tiles."""
@@ -97,10 +106,12 @@ class FusionClassifier:
             raise PairError('no_overlap', 'no tile of the RGB view is seen well enough by the thermal camera')
         probabilities, anomaly = self.scores(batch)
         is_anomaly = anomaly > self.anomaly_threshold
-        best = probabilities.argmax(1)
+        none = self.classes.index('none')
+        defects = probabilities.copy()
+        defects[:, none] = -1.0
+        best = np.where(1.0 - probabilities[:, none] > self.defect_threshold, defects.argmax(1), none)
         labels = [self.anomaly_label if a else self.classes[b] for a, b in zip(is_anomaly, best, strict=True)]
         confidence = np.where(is_anomaly, anomaly, probabilities[np.arange(len(best)), best])
-        none = self.classes.index('none')
         regions = tuple(merge_regions(batch.boxes, labels, confidence, probabilities, anomaly, 'none'))
         elapsed_ms = (time.perf_counter() - start) * 1e3
         if regions:

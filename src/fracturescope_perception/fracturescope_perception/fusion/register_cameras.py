@@ -17,9 +17,9 @@ from pathlib import Path
 import sys
 
 import cv2
-from fracturescope_common.image_conversion import centikelvin_to_celsius
 import numpy as np
 
+from fracturescope_perception.fusion.pair_folder import read_thermal
 from fracturescope_perception.fusion.registration import Registration, fit_homography
 
 THERMAL_UPSAMPLING = 4   # blob detection on a 160 x 120 frame is more reliable on a 4x larger image
@@ -41,15 +41,6 @@ def read_points(path: Path) -> tuple[np.ndarray, np.ndarray]:
             raise ValueError(f'{path}:{number}: expected thermal_x, thermal_y, rgb_x, rgb_y, got {line!r}')
     points = np.array(rows, np.float64).reshape(-1, 4)
     return points[:, :2], points[:, 2:]
-
-
-def read_thermal(path: Path) -> np.ndarray:
-    if Path(path).suffix == '.npy':
-        return np.load(path).astype(np.float32)
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None or image.dtype != np.uint16 or image.ndim != 2:
-        raise ValueError(f'{path}: expected a 16-bit single-channel PNG in centikelvin or a .npy in degC')
-    return centikelvin_to_celsius(image)
 
 
 def _warm_blob_detector() -> cv2.SimpleBlobDetector:

@@ -4,7 +4,6 @@ input image; an annotated view for RViz, /diagnostics."""
 
 from collections import deque
 from collections.abc import Callable
-import hashlib
 from pathlib import Path
 import time
 
@@ -26,17 +25,18 @@ from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 import numpy as np
 from rclpy.node import Node
-from sensor_msgs.msg import Image, RegionOfInterest
+from sensor_msgs.msg import Image
 
-from fracturescope_msgs.msg import DefectDetection, DefectRegion
+from fracturescope_msgs.msg import DefectDetection
+from fracturescope_msgs.srv import CalibrateSite
 from fracturescope_perception.fusion.annotation import annotate
-from fracturescope_perception.fusion.classifier import Detection, FusionClassifier, PairError
+from fracturescope_perception.fusion.classifier import FusionClassifier, PairError
 from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
+from fracturescope_perception.fusion.site_calibration import SiteCalibrationRun, SiteThresholds
 from fracturescope_perception.fusion.synchronizer import PairSynchronizer
+from fracturescope_perception.nodes.defect_detector_messages import TOPICS, detection_message
 from fracturescope_perception.nodes.defect_detector_parameters import PARAMETERS
-
-TOPICS = ('camera/rgb/image_raw', 'camera/thermal/image_raw')
 
 
 class DefectDetectorNode(Node):
@@ -50,6 +50,10 @@ class DefectDetectorNode(Node):
         self._classifier = FusionClassifier(card, p.model_variant, p.inference_threads,
                                             Tiling(p.tile_size_px, p.tile_overlap, p.min_tile_seen, p.min_view_seen),
                                             registration)
+        if p.site_calibration_file:
+            SiteThresholds.load(Path(p.site_calibration_file)).apply(self._classifier)
+        self._site_run: SiteCalibrationRun | None = None
+        self.create_service(CalibrateSite, '~/calibrate_site', self._on_calibrate_site)
         self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
         self._sync: PairSynchronizer[Image, Image] = PairSynchronizer(p.sync_slop_s, p.sync_queue_size)
         self._health = Health()
@@ -64,7 +68,30 @@ class DefectDetectorNode(Node):
         self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
         self.get_logger().info(f'running {self._classifier.model_id} ({card}), classes '
                                f'{", ".join(self._classifier.classes)}, anomaly over '
-                               f'{self._classifier.anomaly_threshold:.3f}')
+                               f'{self._classifier.anomaly_threshold:.3f}, defect over '
+                               f'{self._classifier.defect_threshold:.3f}')
+
+    def _on_calibrate_site(self, request: CalibrateSite.Request,
+                           response: CalibrateSite.Response) -> CalibrateSite.Response:
+        try:
+            self._site_run = SiteCalibrationRun(self._classifier, request.frames, request.false_alarm_rate,
+                                                request.save_path)
+        except ValueError as error:
+            response.accepted, response.message = False, str(error)
+            return response
+        response.accepted, response.message = True, f'collecting {request.frames} clean pairs'
+        self.get_logger().info(f'site calibration: {response.message}')
+        return response
+
+    def _calibrate_site(self, rgb: np.ndarray, thermal: np.ndarray) -> None:
+        thresholds = self._site_run.add(rgb, thermal)
+        if thresholds is not None:
+            self._site_run = None
+            self._health.count('site_calibrations')
+            self.get_logger().info(f'site calibrated on {thresholds.frames} clean pairs: frames reported '
+                                   f'{100 * thresholds.measured_before:.1f} % -> {100 * thresholds.measured_after:.1f} '
+                                   f'%, anomaly over {thresholds.anomaly_threshold:.3f}, defect over '
+                                   f'{thresholds.defect_threshold:.3f}')
 
     def _on_rgb(self, msg: Image) -> None:
         self._health.count('rgb_received')
@@ -96,8 +123,10 @@ class DefectDetectorNode(Node):
                                     throttle_duration_sec=1.0)
             return
         self._inference_ms.append(result.inference_ms)
-        if publish_or_report(self._detections, self._detection(rgb_msg, thermal_msg, result), self._health,
-                             self.get_logger()):
+        if self._site_run is not None:
+            self._calibrate_site(rgb, thermal)
+        message = detection_message(rgb_msg, thermal_msg, result, self._classifier, self._params.location)
+        if publish_or_report(self._detections, message, self._health, self.get_logger()):
             self._health.count(f'label_{result.label}')
             self._published_at.append(time.monotonic())
             self._latency_ms.append((self.get_clock().now().nanoseconds - to_ns(rgb_msg.header.stamp)) * 1e-6)
@@ -114,26 +143,15 @@ class DefectDetectorNode(Node):
         except ImageConversionError as error:
             raise PairError(reason, f'{msg.encoding} {msg.width}x{msg.height}: {error}') from error
 
-    def _detection(self, rgb: Image, thermal: Image, result: Detection) -> DefectDetection:
-        return DefectDetection(
-            header=rgb.header, label=result.label, confidence=float(result.confidence),
-            class_names=self._classifier.classes, scores=[float(v) for v in result.probabilities],
-            anomaly_score=float(result.anomaly_score), anomaly_threshold=self._classifier.anomaly_threshold,
-            is_anomaly=result.is_anomaly, image_topics=list(TOPICS), image_stamps=[rgb.header.stamp,
-                                                                                   thermal.header.stamp],
-            image_sha256=[hashlib.sha256(rgb.data).hexdigest(), hashlib.sha256(thermal.data).hexdigest()],
-            regions=[DefectRegion(roi=_roi(r.box), label=r.label, confidence=float(r.confidence),
-                                  scores=[float(v) for v in r.scores], anomaly_score=float(r.anomaly_score),
-                                  is_anomaly=r.label == self._classifier.anomaly_label) for r in result.regions],
-            inspected_roi=_roi(result.seen_box), location=self._params.location, model_id=self._classifier.model_id,
-            inference_ms=float(result.inference_ms))
-
     def _values(self) -> dict[str, object]:
         now = time.monotonic()
         recent = sum(1 for t in self._published_at if now - t <= 10.0)
         latency = np.asarray(self._latency_ms) if self._latency_ms else np.zeros(1)
         inference = np.asarray(self._inference_ms) if self._inference_ms else np.zeros(1)
         return {'model': self._classifier.model_id, 'rate_hz': f'{recent / 10.0:.1f}',
+                'anomaly_threshold': f'{self._classifier.anomaly_threshold:.3f}',
+                'defect_threshold': f'{self._classifier.defect_threshold:.3f}',
+                'site_calibration': f'{self._site_run.collected}/{self._site_run.frames}' if self._site_run else 'idle',
                 'latency_ms_p50': f'{np.median(latency):.1f}', 'latency_ms_p95': f'{np.percentile(latency, 95):.1f}',
                 'inference_ms_p50': f'{np.median(inference):.2f}', 'paired': self._sync.paired,
                 'waiting_rgb': self._sync.pending('rgb'), 'waiting_thermal': self._sync.pending('thermal'),
@@ -143,11 +161,6 @@ class DefectDetectorNode(Node):
         if not self._sync.paired:
             return f'waiting for pairs on {TOPICS[0]} and {TOPICS[1]}'
         return f'classifying with {self._classifier.model_id}'
-
-
-def _roi(box: tuple[int, int, int, int]) -> RegionOfInterest:
-    x0, y0, x1, y1 = box
-    return RegionOfInterest(x_offset=x0, y_offset=y0, width=x1 - x0, height=y1 - y0)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -9,6 +9,8 @@ PARAMETERS = (
     ParameterSpec('model_variant', S, "variant of the card to run; '' runs the card's default (name)"),
     ParameterSpec('registration_file', S, "thermal -> RGB registration written by fracturescope-register-cameras; "
                   "'' when both cameras show the same view (path)"),
+    ParameterSpec('site_calibration_file', S, "per-site thresholds (fracturescope-calibrate-site or the "
+                  "~/calibrate_site service); '' uses the card's (path)"),
     ParameterSpec('tile_size_px', INT, 'side of the tiles the RGB frame is cut into; 0 = whole frame as one (px)'),
     ParameterSpec('tile_overlap', D, 'share of a tile side shared with the neighbouring tile (0..0.9)'),
     ParameterSpec('min_tile_seen', D, 'tiles the thermal camera sees less of are not classified (0..1)'),

@@ -1,5 +1,5 @@
 # The two commands of README.md. Both do all set-up first (scripts/setup.sh, idempotent).
-.PHONY: run test setup benchmark clean model
+.PHONY: run test setup benchmark clean model cross-generator
 
 # Run the simulated line and inspection end to end and print a summary (DURATION in s).
 DURATION ?= 30
@@ -19,8 +19,14 @@ benchmark: setup
 clean:
 	rm -rf build install log var
 
-# Rebuild the fusion model from nothing: data -> training (+ ablation) -> compression -> ONNX + card (long: see README).
+# Rebuild the shipped models from nothing: tiles of the training surface families -> training -> compression ->
+# ONNX + card, then the thermal monitor (long: see src/fracturescope_perception/README.md).
 model: setup
 	bash -c 'source scripts/env.sh && nice -n 10 python -m fracturescope_perception_training.fusion.build_model --work var/fusion \
-	  --models src/fracturescope_perception/models/fusion && \
+	  --models src/fracturescope_perception/models/fusion --no-progress && \
 	  python -m fracturescope_perception_training.thermal_monitor.train --out src/fracturescope_perception/models/thermal_monitor'
+
+# Cross-generator evidence: train on each surface family and on both, evaluate on every family (the held-out one too).
+cross-generator: setup
+	bash -c 'source scripts/env.sh && nice -n 10 python -m fracturescope_perception_training.fusion.cross_generator \
+	  --work var/cross_generator --out benchmarks/results/cross_generator.json --no-progress'

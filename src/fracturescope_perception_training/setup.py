@@ -19,11 +19,9 @@ setup(
     entry_points={
         'console_scripts': [
             'fracturescope-edge-eye-train-espcn = fracturescope_perception_training.edge_eye.espcn_training:main',
-            'fracturescope-synthesize-concrete = fracturescope_perception_training.fusion.synthesize_dataset:main',
-            'fracturescope-train-fusion = fracturescope_perception_training.fusion.train:main',
-            'fracturescope-evaluate-fusion = fracturescope_perception_training.fusion.evaluate:main',
-            'fracturescope-calibrate-anomaly = fracturescope_perception_training.fusion.anomaly:main',
             'fracturescope-train-thermal-monitor = fracturescope_perception_training.thermal_monitor.train:main',
+            'fracturescope-cross-generator = fracturescope_perception_training.fusion.cross_generator:main',
+            'fracturescope-train-fusion = fracturescope_perception_training.fusion.own_data:main',
             'fracturescope-build-fusion-model = fracturescope_perception_training.fusion.build_model:main',
         ],
     },

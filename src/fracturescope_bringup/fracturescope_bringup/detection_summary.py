@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_perception.fusion.region_matching import score_frame, summarise
+from sensor_msgs.msg import RegionOfInterest
 
 from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.graph_probe import GraphProbe
@@ -108,6 +110,7 @@ def add_detection_rows(summary: Summary, observed: GraphObservations, detections
     else:
         summary.add('camera pairs', text + ' (run cut short: counts not reconciled)')
     _add_accuracy_row(summary, detections, min_accuracy)
+    _add_region_row(summary, detections)
     rejected = observed.counter('ledger', 'rejected')
     written = sum(labels.values())   # the ledger file itself, not a counter
     lost = account.classified - written - rejected
@@ -115,6 +118,30 @@ def add_detection_rows(summary: Summary, observed: GraphObservations, detections
                 f'{rejected} rejected by the ledger' + (f', {lost} lost' if reconciled else ''),
                 f'{lost} detections neither recorded nor rejected' if reconciled and lost else None)
     summary.add('labels recorded', ', '.join(f'{label} {n}' for label, n in sorted(labels.items())) or 'none')
+
+
+def _box(roi: RegionOfInterest) -> tuple[int, int, int, int]:
+    return roi.x_offset, roi.y_offset, roi.x_offset + roi.width, roi.y_offset + roi.height
+
+
+def region_figures(pairs: list[tuple[DefectDetection, GroundTruthLabel]]) -> dict:
+    """Frame recall, false frames, region recall / precision of detections against the simulator's regions."""
+    rows = []
+    for detection, truth in pairs:
+        unseen = {r.label for r in truth.regions} if truth.unseen else set()
+        rows.append(score_frame([(r.label, _box(r.roi)) for r in truth.regions],
+                                [(r.label, _box(r.roi)) for r in detection.regions], unseen))
+    return summarise(rows)
+
+
+def _add_region_row(summary: Summary, detections: DetectionObservations) -> None:
+    pairs = detections.matched()
+    if not pairs:
+        return
+    f = region_figures(pairs)
+    summary.add('defect regions', f"frames with defects reported {f['frame_recall']:.1%} of {f['defective_frames']}, "
+                f"clean frames reported {f['false_frames']:.1%} of {f['clean_frames']}; regions found "
+                f"{f['region_recall']:.1%}, reported regions right {f['region_precision']:.1%}")
 
 
 def _add_accuracy_row(summary: Summary, detections: DetectionObservations, min_accuracy: float) -> None:

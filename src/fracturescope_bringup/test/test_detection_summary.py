@@ -105,3 +105,34 @@ def test_wilson_upper_bound():
     assert abs(wilson_upper(24, 30) - 0.905) < 0.005      # 80 % of 30
     assert abs(wilson_upper(800, 1000) - 0.824) < 0.005   # 80 % of 1,000
     assert wilson_upper(30, 30) == 1.0
+
+
+def test_region_figures_against_the_simulators_regions():
+    from fracturescope_bringup.detection_summary import region_figures
+    from sensor_msgs.msg import RegionOfInterest
+
+    from fracturescope_msgs.msg import DefectRegion
+
+    def region(label, x, y, w, h):
+        return DefectRegion(roi=RegionOfInterest(x_offset=x, y_offset=y, width=w, height=h), label=label)
+
+    found = (DefectDetection(label='crack', regions=[region('crack', 0, 0, 100, 40)]),
+             GroundTruthLabel(label='crack', regions=[region('crack', 10, 10, 80, 10)]))
+    missed = (DefectDetection(label='none'), GroundTruthLabel(label='leak', regions=[region('leak', 0, 0, 50, 50)]))
+    clean = (DefectDetection(label='none'), GroundTruthLabel(label='none'))
+    false_alarm = (DefectDetection(label='leak', regions=[region('leak', 0, 0, 9, 9)]), GroundTruthLabel(label='none'))
+    unseen = (DefectDetection(label='anomaly', regions=[region('anomaly', 100, 100, 60, 60)]),
+              GroundTruthLabel(label='hot_spot', unseen=True, regions=[region('hot_spot', 110, 110, 30, 30)]))
+    figures = region_figures([found, missed, clean, false_alarm, unseen])
+    assert figures['frame_recall'] == 2 / 3 and figures['false_frames'] == 0.5
+    assert figures['region_recall'] == 2 / 3 and figures['region_precision'] == 2 / 3
+    assert figures['region_label_accuracy'] == 1.0
+    observed = DetectionObservations()
+    for stamp, (detection, truth) in enumerate([found, missed, clean, false_alarm, unseen]):
+        detection.header.stamp.sec = truth.header.stamp.sec = stamp
+        observed.on_detection(detection)
+        observed.on_truth(truth)
+    summary = Summary('run')
+    add_detection_rows(summary, observations(), observed, {'none': 58}, True)
+    assert dict(summary.rows)['defect regions'].startswith('frames with defects reported 66.7% of 3, clean frames '
+                                                            'reported 50.0% of 2')

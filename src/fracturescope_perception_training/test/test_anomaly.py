@@ -1,21 +1,13 @@
-import json
 
-from fracturescope_perception.fusion.preprocessing import Normalisation
 from fracturescope_perception_training.fusion.anomaly import (
     ScoredClassifier,
     distance_of,
     fit_gaussians,
     fit_multi_layer,
-    load_gaussians,
     min_mahalanobis,
-    run_calibration,
-    save_gaussians,
     tap_features,
 )
 from fracturescope_perception_training.fusion.early_fusion import EarlyFusionCNN
-from fracturescope_perception_training.fusion.synthesize_dataset import write_dataset
-from fracturescope_perception_training.fusion.train import save_checkpoint
-from fracturescope_sim.concrete_synthesis import SynthesisConfig
 import numpy as np
 import pytest
 import torch
@@ -50,22 +42,3 @@ def test_exported_module_computes_the_same_distance_as_the_library():
     assert torch.allclose(logits, model(x[:8]), atol=1e-5)
     expected = distance_of([f[:8] for f in feats], gaussians)
     assert np.allclose(distance.numpy(), expected, rtol=1e-3)
-
-
-def test_calibration_end_to_end_writes_the_report(tmp_path):
-    data = tmp_path / 'data'
-    manifest = write_dataset(data, SynthesisConfig(size=32, thermal_native=8), {'train': 6, 'val': 4, 'test': 4}, 3,
-                             base_seed=5, workers=1, progress=False)
-    torch.manual_seed(0)
-    model = EarlyFusionCNN(4, 'fused').eval()
-    save_checkpoint(tmp_path / 'model.pt', model, Normalisation((0.5,) * 3, (0.2,) * 3, 4.0), manifest, 1, 1.0, 0.5)
-    report = run_calibration(data, tmp_path / 'model.pt', tmp_path / 'anomaly', 0.25, layers=(0, 1))
-    assert 0.0 < report['threshold'] < 1.0
-    assert set(report['auroc_per_type']) == {'graffiti', 'exposed_rebar', 'foreign_object', 'hot_spot'}
-    assert all(0.0 <= v <= 1.0 for v in report['auroc_per_type'].values())
-    assert json.loads((tmp_path / 'anomaly' / 'anomaly.json').read_text()) == report
-    loaded = load_gaussians(tmp_path / 'anomaly' / 'gaussians.npz')
-    assert loaded.layers == (0, 1) and len(loaded.gaussians) == 2
-    save_gaussians(loaded, tmp_path / 'again.npz')
-    again = load_gaussians(tmp_path / 'again.npz')
-    assert np.array_equal(again.gaussians[1].precision, loaded.gaussians[1].precision)

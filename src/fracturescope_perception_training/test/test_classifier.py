@@ -7,11 +7,11 @@ from pathlib import Path
 from fracturescope_common.image_conversion import celsius_to_centikelvin, centikelvin_to_celsius
 from fracturescope_perception.fusion.classifier import FusionClassifier
 from fracturescope_perception_training.fusion.evaluate import classification_report
-from fracturescope_perception_training.fusion.synthesize_dataset import ALL_KINDS
 from fracturescope_sim.concrete_synthesis import CLASSES, UNSEEN_TYPES, SynthesisConfig, synthesize
 import numpy as np
 import pytest
 
+ALL_KINDS = CLASSES + UNSEEN_TYPES   # the kind index of the seed triple the reference names
 MODELS = Path(__file__).resolve().parents[2] / 'fracturescope_perception' / 'models' / 'fusion'
 CARD = MODELS / 'fusion.card.json'
 

@@ -1,57 +1,58 @@
-"""Training end to end for a tiny budget (32 px, a few pairs per class, 1 thread), then evaluation."""
+"""Training for a tiny budget (separable random tensors, 1 thread): checkpoints, history, curves."""
 
 import json
 
-from fracturescope_perception_training.fusion.evaluate import main as evaluate_main
-from fracturescope_perception_training.fusion.synthesize_dataset import write_dataset
-from fracturescope_perception_training.fusion.train import EarlyStopping, TrainConfig, load_checkpoint, train
-from fracturescope_perception_training.fusion.train import main as train_main
-from fracturescope_sim.concrete_synthesis import CLASSES, SynthesisConfig
+from fracturescope_perception.fusion.preprocessing import Normalisation
+from fracturescope_perception_training.fusion.train import DataInfo, EarlyStopping, TrainConfig, fit, load_checkpoint
 import pytest
 import torch
 
-
-@pytest.fixture(scope='module')
-def tiny_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp('fusion_data')
-    write_dataset(root, SynthesisConfig(size=32, thermal_native=8), {'train': 8, 'val': 3, 'test': 3}, 1,
-                  base_seed=1, workers=1, progress=False)
-    return root
+CLASSES = ['crack', 'corrosion', 'leak', 'none']
+NORM = Normalisation((0.5,) * 3, (0.2,) * 3, 1.0)
 
 
-def test_train_then_evaluate_end_to_end(tiny_data, tmp_path, capsys):
-    threads = torch.get_num_threads()
-    try:
-        train_main(['--data', str(tiny_data), '--out', str(tmp_path / 'run'), '--epochs', '2', '--threads', '1',
-                    '--no-progress'])
-    finally:
-        torch.set_num_threads(threads)
-    history = json.loads((tmp_path / 'run' / 'history.json').read_text())
-    assert len(history['val_loss']) == 2 and all(s > 0 for s in history['epoch_seconds'])
-    assert (tmp_path / 'run' / 'curves.png').stat().st_size > 1000
-    model, checkpoint = load_checkpoint(tmp_path / 'run' / 'best_loss.pt')
-    assert checkpoint['classes'] == list(CLASSES) and checkpoint['input_size'] == 32
-    assert checkpoint['val_loss'] == min(history['val_loss'])
-    assert model.conv1.in_channels == 4
-    evaluate_main(['--data', str(tiny_data), '--checkpoint', str(tmp_path / 'run' / 'best_accuracy.pt'),
-                   '--out', str(tmp_path / 'eval'), '--threads', '1'])
-    assert 'macro-F1' in capsys.readouterr().out
-    rows = (tmp_path / 'eval' / 'metrics.csv').read_text().splitlines()
-    assert rows[0] == 'class,precision,recall,f1,support' and len(rows) == 1 + 4 + 2
-    assert (tmp_path / 'eval' / 'confusion.png').exists()
-    report = json.loads((tmp_path / 'eval' / 'metrics.json').read_text())
-    assert sum(map(sum, report['confusion'])) == 12
-
-
-def test_training_lowers_the_training_loss(tiny_data, tmp_path):
+@pytest.fixture
+def one_thread():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    try:
-        history = train(tiny_data, tmp_path, TrainConfig(epochs=4, lr=1e-3, patience=10, progress=False))
-    finally:
-        torch.set_num_threads(threads)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Classes told apart by the mean of the thermal channel: learnable in a few epochs."""
+    generator = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 4
+    x = torch.randn(n, 4, 16, 16, generator=generator) * 0.3
+    x[:, 3] += (y.float() - 1.5)[:, None, None]
+    return x, y
+
+
+def test_fit_writes_checkpoints_history_and_curves(tmp_path, one_thread):
+    info = DataInfo(CLASSES, 16, 'ab' * 32)
+    history = fit(_data(64, 1), _data(16, 2), NORM, info, tmp_path / 'run',
+                  TrainConfig(epochs=2, lr=1e-3, progress=False))
+    saved = json.loads((tmp_path / 'run' / 'history.json').read_text())
+    assert len(saved['val_loss']) == 2 and all(s > 0 for s in saved['epoch_seconds'])
+    assert (tmp_path / 'run' / 'curves.png').stat().st_size > 1000
+    model, checkpoint = load_checkpoint(tmp_path / 'run' / 'best_loss.pt')
+    assert checkpoint['classes'] == CLASSES and checkpoint['input_size'] == 16
+    assert checkpoint['data_sha256'] == 'ab' * 32 and checkpoint['val_loss'] == min(history.val_loss)
+    assert model.conv1.in_channels == 4
+
+
+def test_training_lowers_the_training_loss(tmp_path, one_thread):
+    history = fit(_data(64, 3), _data(16, 4), NORM, DataInfo(CLASSES, 16, ''), tmp_path,
+                  TrainConfig(epochs=4, lr=1e-3, patience=10, progress=False))
     assert history.train_loss[-1] < history.train_loss[0]
     assert not history.stopped_early
+
+
+def test_a_model_of_another_modality_is_refused(tmp_path):
+    from fracturescope_perception_training.fusion.early_fusion import EarlyFusionCNN
+    with pytest.raises(ValueError, match='rgb input'):
+        fit(_data(8, 1), _data(4, 2), NORM, DataInfo(CLASSES, 16, ''), tmp_path, TrainConfig(progress=False),
+            EarlyFusionCNN(4, 'rgb'))
 
 
 def test_early_stopping_waits_patience_epochs_after_the_best():

@@ -10,25 +10,15 @@ things are often small, and an average dilutes them), each layer's distance is d
 and the layers are summed (eq. 4). The sum is mapped to a unitless 0..1 score (eq. 2), and the threshold is the
 score that a chosen share of validation samples (all from the known classes) stays under (eq. 3): the false-alarm
 rate on known data is the calibrated quantity.
-
-    fracturescope-calibrate-anomaly --data data/fusion --checkpoint var/fusion/fused/best_loss.pt --out DIR
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
-import json
-from pathlib import Path
 
-from fracturescope_perception.fusion.ood_metrics import anomaly_score, auroc, calibrate
-from fracturescope_perception.fusion.preprocessing import Normalisation
 import numpy as np
 import torch
 from torch import nn
-
-from fracturescope_perception_training.fusion.dataset import as_tensors, load_split
-from fracturescope_perception_training.fusion.train import load_checkpoint
 
 
 @dataclass
@@ -129,83 +119,3 @@ class ScoredClassifier(nn.Module):
             d2 = (projected.unsqueeze(1) - getattr(self, f'centres_{k}').unsqueeze(0)).pow(2).sum(-1)
             total = total + d2.min(dim=1).values
         return logits, total
-
-
-def run_calibration(data: Path, checkpoint_path: Path, out: Path, false_alarm_rate: float,
-                    layers: tuple[int, ...] = DEFAULT_LAYERS) -> dict:
-    """Fit on train, calibrate on val, measure AUROC of known test samples vs each unseen type.
-
-    Writes gaussians.npz and anomaly.json (calibration and AUROC) to `out`.
-    """
-    model, checkpoint = load_checkpoint(checkpoint_path)
-    norm = Normalisation.from_dict(checkpoint['normalisation'])
-    modality = checkpoint['architecture']['modality']
-    features, splits = {}, {}
-    for group in ('train', 'val', 'test', 'ood'):
-        splits[group] = load_split(data, group)
-        x, _ = as_tensors(splits[group], norm, modality)
-        features[group] = tap_features(model, x, layers)
-    gaussians = fit_multi_layer(features['train'], splits['train'].labels, features['val'],
-                                len(checkpoint['classes']), layers)
-    distance = {group: distance_of(f, gaussians) for group, f in features.items()}
-    calibration = calibrate(distance['val'], false_alarm_rate)
-    scores = {group: anomaly_score(d, calibration.reference_distance) for group, d in distance.items()}
-    kinds = np.array(splits['ood'].kinds)
-    per_type = {kind: auroc(scores['test'], scores['ood'][kinds == kind]) for kind in sorted(set(kinds))}
-    report = {
-        'method': 'sum over layers of the min class-conditional Mahalanobis distance (shared covariance) of '
-                  'mean+max pooled features, each layer over its validation median',
-        'layers': list(layers),
-        'reference_distance': calibration.reference_distance,
-        'threshold': calibration.threshold,
-        'false_alarm_rate_val': calibration.false_alarm_rate,
-        'false_alarm_rate_test': float(np.mean(scores['test'] > calibration.threshold)),
-        'auroc_all_unseen': auroc(scores['test'], scores['ood']),
-        'auroc_per_type': per_type,
-        'detected_per_type': {kind: float(np.mean(scores['ood'][kinds == kind] > calibration.threshold))
-                              for kind in per_type},
-    }
-    out.mkdir(parents=True, exist_ok=True)
-    save_gaussians(gaussians, out / 'gaussians.npz')
-    (out / 'anomaly.json').write_text(json.dumps(report, indent=1))
-    return report
-
-
-def save_gaussians(model: MultiLayerGaussians, path: Path) -> None:
-    arrays = {'layers': np.array(model.layers), 'layer_scales': model.layer_scales}
-    for k, g in enumerate(model.gaussians):
-        arrays[f'means_{k}'], arrays[f'precision_{k}'] = g.means, g.precision
-    np.savez(path, **arrays)
-
-
-def load_gaussians(path: Path) -> MultiLayerGaussians:
-    with np.load(path) as f:
-        layers = tuple(int(v) for v in f['layers'])
-        return MultiLayerGaussians(layers, [GaussianFeatureModel(f[f'means_{k}'], f[f'precision_{k}'])
-                                            for k in range(len(layers))], f['layer_scales'])
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description='Fit and calibrate the out-of-distribution score of a checkpoint')
-    parser.add_argument('--data', type=Path, required=True)
-    parser.add_argument('--checkpoint', type=Path, required=True)
-    parser.add_argument('--out', type=Path, required=True)
-    parser.add_argument('--false-alarm-rate', type=float, default=0.05,
-                        help='share of known-class validation samples allowed over the threshold [0..1]')
-    parser.add_argument('--layers', default=','.join(map(str, DEFAULT_LAYERS)),
-                        help='tapped ResNet stages, comma separated (0 = stem .. 4 = last stage)')
-    parser.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
-    return parser
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    torch.set_num_threads(args.threads)
-    layers = tuple(int(v) for v in args.layers.split(','))
-    report = run_calibration(args.data, args.checkpoint, args.out, args.false_alarm_rate, layers)
-    print(f"threshold {report['threshold']:.3f}, AUROC on unseen types {report['auroc_all_unseen']:.4f} "
-          f"({', '.join(f'{k} {v:.3f}' for k, v in report['auroc_per_type'].items())}); written to {args.out}")
-
-
-if __name__ == '__main__':
-    main()

@@ -1,15 +1,12 @@
-"""Train EarlyFusionCNN (or an ablation: RGB only, thermal only) on the synthesized data set.
+"""Train EarlyFusionCNN (or an ablation: RGB only, thermal only) on network inputs.
 
-    fracturescope-train-fusion --data data/fusion --out var/fusion/fused --modality fused --threads 2
-
-Adam 1e-4, batch 32, up to 30 epochs, early stopping on validation loss (patience 3). Writes
+Adam 1e-4, batch 32, early stopping on validation loss (patience epochs). Writes
 best_accuracy.pt and best_loss.pt (checkpoints with everything needed to rebuild and preprocess),
 history.json (per-epoch loss, accuracy, seconds) and curves.png.
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 import json
 from pathlib import Path
@@ -18,14 +15,13 @@ import time
 import matplotlib
 
 matplotlib.use('Agg')
-from fracturescope_perception.fusion.preprocessing import Normalisation, fit_rgb_statistics
+from fracturescope_perception.fusion.preprocessing import Normalisation
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
 from tqdm import tqdm
 
-from fracturescope_perception_training.fusion.dataset import as_tensors, augment, load_split
-from fracturescope_perception_training.fusion.dataset_files import load_manifest
+from fracturescope_perception_training.fusion.augmentation import augment
 from fracturescope_perception_training.fusion.early_fusion import EarlyFusionCNN
 
 
@@ -40,6 +36,7 @@ class TrainConfig:
     rgb_dropout: float = 0.0          # fused only: share of training samples with RGB blanked [0..1]
     seed: int = 0
     progress: bool = True
+    device: str = 'cpu'               # torch device ('cuda' where one is available: same results, faster)
 
 
 @dataclass
@@ -73,26 +70,38 @@ class EarlyStopping:
         return self.stale >= self.patience
 
 
-def evaluate_loss_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> tuple[float, float]:
+def evaluate_loss_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int,
+                           device: str = 'cpu') -> tuple[float, float]:
     model.eval()
     total_loss, correct = 0.0, 0
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
-            logits = model(x[i:i + batch_size])
-            total_loss += float(nn.functional.cross_entropy(logits, y[i:i + batch_size], reduction='sum'))
-            correct += int((logits.argmax(1) == y[i:i + batch_size]).sum())
+            yb = y[i:i + batch_size].to(device)
+            logits = model(x[i:i + batch_size].to(device))
+            total_loss += float(nn.functional.cross_entropy(logits, yb, reduction='sum'))
+            correct += int((logits.argmax(1) == yb).sum())
     return total_loss / len(x), correct / len(x)
 
 
-def save_checkpoint(path: Path, model: EarlyFusionCNN, norm: Normalisation, manifest: dict, epoch: int,
+@dataclass(frozen=True)
+class DataInfo:
+    """What a checkpoint records of the data that trained it."""
+
+    classes: list[str]
+    input_size: int
+    data_sha256: str
+
+
+
+def save_checkpoint(path: Path, model: EarlyFusionCNN, norm: Normalisation, data: DataInfo, epoch: int,
                     val_loss: float, val_accuracy: float) -> None:
     torch.save({
         'architecture': model.architecture(),
         'state_dict': model.state_dict(),
         'normalisation': norm.to_dict(),
-        'classes': manifest['classes'],
-        'input_size': manifest['config']['size'],
-        'data_sha256': manifest['data_sha256'],
+        'classes': data.classes,
+        'input_size': data.input_size,
+        'data_sha256': data.data_sha256,
         'epoch': epoch,
         'val_loss': val_loss,
         'val_accuracy': val_accuracy,
@@ -107,20 +116,19 @@ def load_checkpoint(path: Path) -> tuple[EarlyFusionCNN, dict]:
     return model.eval(), checkpoint
 
 
-def train(data: Path, out: Path, config: TrainConfig, model: EarlyFusionCNN | None = None) -> History:
-    """Train `model` (a fresh EarlyFusionCNN of config.modality when None; a pruned one to fine-tune it)."""
+def fit(train_data: tuple[torch.Tensor, torch.Tensor], val_data: tuple[torch.Tensor, torch.Tensor],
+        norm: Normalisation, data: DataInfo, out: Path, config: TrainConfig,
+        model: EarlyFusionCNN | None = None) -> History:
+    """Train `model` (a fresh EarlyFusionCNN of config.modality when None; a pruned one to fine-tune it) on
+    (inputs N x C x S x S, labels N) of the configuration's modality; checkpoints and curves go to `out`."""
     torch.manual_seed(config.seed)
     out.mkdir(parents=True, exist_ok=True)
-    manifest = load_manifest(data)
-    train_raw, val_raw = load_split(data, 'train'), load_split(data, 'val')
-    mean, std = fit_rgb_statistics(train_raw.rgb)
-    norm = Normalisation(mean, std, config.thermal_scale_k)
-    x_train, y_train = as_tensors(train_raw, norm, config.modality)
-    x_val, y_val = as_tensors(val_raw, norm, config.modality)
+    (x_train, y_train), (x_val, y_val) = train_data, val_data
     if model is None:
-        model = EarlyFusionCNN(len(manifest['classes']), config.modality)
+        model = EarlyFusionCNN(len(data.classes), config.modality)
     elif model.modality != config.modality:
         raise ValueError(f'the model takes {model.modality} input, the configuration says {config.modality}')
+    model.to(config.device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     generator = torch.Generator().manual_seed(config.seed)
     history = History()
@@ -134,7 +142,8 @@ def train(data: Path, out: Path, config: TrainConfig, model: EarlyFusionCNN | No
                    unit='batch', disable=not config.progress, leave=False)
         for i in bar:
             idx = order[i:i + config.batch_size]
-            xb, yb = augment(x_train[idx], config.modality, generator, config.rgb_dropout), y_train[idx]
+            xb = augment(x_train[idx], config.modality, generator, config.rgb_dropout).to(config.device)
+            yb = y_train[idx].to(config.device)
             logits = model(xb)
             loss = nn.functional.cross_entropy(logits, yb)
             optimiser.zero_grad(set_to_none=True)
@@ -143,7 +152,7 @@ def train(data: Path, out: Path, config: TrainConfig, model: EarlyFusionCNN | No
             total_loss += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
             bar.set_postfix(loss=f'{float(loss.detach()):.3f}')
-        val_loss, val_accuracy = evaluate_loss_accuracy(model, x_val, y_val, 256)
+        val_loss, val_accuracy = evaluate_loss_accuracy(model, x_val, y_val, 256, config.device)
         history.train_loss.append(total_loss / len(order))
         history.train_accuracy.append(correct / len(order))
         history.val_loss.append(val_loss)
@@ -154,12 +163,13 @@ def train(data: Path, out: Path, config: TrainConfig, model: EarlyFusionCNN | No
                    f'| {history.epoch_seconds[-1]:.1f} s')
         if val_accuracy > best_accuracy:
             best_accuracy = val_accuracy
-            save_checkpoint(out / 'best_accuracy.pt', model, norm, manifest, epoch, val_loss, val_accuracy)
+            save_checkpoint(out / 'best_accuracy.pt', model, norm, data, epoch, val_loss, val_accuracy)
         if stopper.update(val_loss):
-            save_checkpoint(out / 'best_loss.pt', model, norm, manifest, epoch, val_loss, val_accuracy)
+            save_checkpoint(out / 'best_loss.pt', model, norm, data, epoch, val_loss, val_accuracy)
         elif stopper.should_stop:
             history.stopped_early = True
             break
+    model.cpu()
     (out / 'history.json').write_text(json.dumps(history.__dict__, indent=1))
     plot_curves(history, out / 'curves.png', config.modality)
     return history
@@ -180,35 +190,3 @@ def plot_curves(history: History, path: Path, title: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--data', type=Path, required=True, help='data set folder (with manifest.json)')
-    parser.add_argument('--out', type=Path, required=True, help='output folder for checkpoints and curves')
-    parser.add_argument('--modality', choices=('fused', 'rgb', 'thermal'), default='fused')
-    parser.add_argument('--epochs', type=int, default=30)
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--lr', type=float, default=1e-4)
-    parser.add_argument('--patience', type=int, default=3)
-    parser.add_argument('--thermal-scale', type=float, default=1.0, help='thermal contrast scale [K]')
-    parser.add_argument('--rgb-dropout', type=float, default=0.0,
-                        help='fused only: share of training samples with RGB blanked')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
-    parser.add_argument('--no-progress', action='store_true', help='no progress bars (logs, CI)')
-    return parser
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    torch.set_num_threads(args.threads)
-    config = TrainConfig(args.modality, args.epochs, args.batch_size, args.lr, args.patience, args.thermal_scale,
-                         args.rgb_dropout, args.seed, not args.no_progress)
-    history = train(args.data, args.out, config)
-    print(f'{len(history.val_loss)} epochs, best val loss {min(history.val_loss):.4f}, best val accuracy '
-          f'{max(history.val_accuracy):.3f}, {sum(history.epoch_seconds):.0f} s; checkpoints in {args.out}')
-
-
-if __name__ == '__main__':
-    main()

@@ -29,3 +29,13 @@ def test_unseen_pixels_are_ignored_and_stay_unseen():
     background = smooth_background(scene, 4, 9)
     assert np.isnan(background[:, :30]).all() and np.isfinite(background[:, 30:]).all()
     assert np.isnan(smooth_background(np.full((8, 8), np.nan, np.float32), 4, 3)).all()
+
+
+def test_nan_median_matches_numpy():
+    from fracturescope_perception.fusion.thermal_background import nan_median
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (50, 7)).astype(np.float32)
+    x[rng.random(x.shape) < 0.3] = np.nan
+    x[3] = np.nan
+    expected = np.array([np.nan if np.isnan(row).all() else np.nanmedian(row) for row in x], np.float32)
+    assert np.allclose(nan_median(x), expected, equal_nan=True)

@@ -22,8 +22,6 @@ import time
 
 from bench_report import print_figure, save_results
 from fracturescope_perception.fusion.classifier import INPUT_NAME, OUTPUT_NAMES, FusionClassifier, onnx_session
-from fracturescope_perception.fusion.frame_tiles import Tiling
-from fracturescope_perception.fusion.registration import Registration, pixel_scale
 from fracturescope_perception_training.fusion.frame_evaluation import (
     FrameSetConfig,
     evaluate_frames,
@@ -38,7 +36,6 @@ STUDY = ROOT / 'benchmarks' / 'results' / 'cross_generator.json'
 GOALS = {'held_out_macro_f1_published': 0.85, 'held_out_known_as_anomaly': 0.10, 'held_out_unseen_auroc': 0.90,
          'fused_lead_pt': 0.0, 'frame_recall': 0.95, 'false_frames': 0.05, 'frame_latency_ms_1_thread': 100.0,
          'int8_speedup_vs_fp32': 3.0, 'pruned_int8_speedup_vs_int8': 1.3}
-TILE_PX = 160      # config/perception.yaml's tile_size_px for a 1280 x 720 camera
 
 
 def tile_latency_ms(path: Path, threads: int, size: int, repeats: int = 200) -> float:
@@ -52,13 +49,6 @@ def tile_latency_ms(path: Path, threads: int, size: int, repeats: int = 200) -> 
         session.run(list(OUTPUT_NAMES), {INPUT_NAME: x})
         times.append((time.perf_counter() - start) * 1e3)
     return float(np.median(times))
-
-
-def side_by_side_registration(frames: FrameSetConfig) -> Registration:
-    """The simulated rig renders thermal and RGB with one field of view; the benchmark's cameras keep that view
-    (a 4:3 thermal image of a 16:9 view is stretched): the registration is the pixel scale between the two."""
-    rgb, thermal = (frames.width, frames.height), (frames.thermal_width, frames.thermal_height)
-    return Registration(pixel_scale(thermal, rgb), rgb, thermal)
 
 
 def main() -> None:
@@ -116,8 +106,8 @@ def main() -> None:
         print(f'{STUDY} missing: run fracturescope-cross-generator for the matrix and the ablation')
 
     frame_set = FrameSetConfig()
-    detector = FusionClassifier(MODELS / 'fusion.card.json', threads=1, tiling=Tiling(TILE_PX),
-                                registration=side_by_side_registration(frame_set))
+    detector = FusionClassifier(MODELS / 'fusion.card.json', threads=1, tiling=frame_set.tiling(),
+                                registration=frame_set.registration())
     frames = evaluate_frames(detector, HELD_OUT, args.frames, args.seed, frame_set)
     figures['frames'] = frames
     print(f"whole frames of {HELD_OUT}: {frames['frames']} ({frames['defective_frames']} with defects), "

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 import shutil
 
-from fracturescope_bringup.detection_summary import answer_expected
+from fracturescope_bringup.detection_summary import region_figures
 from fracturescope_bringup.graph_monitor import watch_graph
 from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.testing import launched
@@ -15,9 +15,10 @@ from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_perception.fusion.classifier import FusionClassifier
+from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
-from fracturescope_sim.concrete_synthesis import CLASSES
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig
+from fracturescope_sim.surfaces.frame import CLASSES
 import numpy as np
 import pytest
 from sensor_msgs.msg import Image
@@ -30,13 +31,23 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_CARD = REPO_ROOT / 'src' / 'fracturescope_perception' / 'models' / 'fusion' / 'fusion.card.json'
 pytestmark = pytest.mark.integration
 PAIRS = 40
+MIN_FRAME_RECALL = 0.5   # held-out family, 40 frames: far below the benchmark's figure, yet not chance
 
 
 def simulated_camera() -> SurfaceCamera:
     """The surface camera as config/sim.yaml sets it up."""
     p = yaml.safe_load((REPO_ROOT / 'config' / 'sim.yaml').read_text())['surface_camera']['ros__parameters']
-    return SurfaceCamera(SurfaceCameraConfig(p['seed'], dict(zip(CLASSES, p['class_weights'], strict=True)),
-                                             p['unseen_fraction'], p['fault_fraction']))
+    return SurfaceCamera(SurfaceCameraConfig(
+        p['seed'], dict(zip(CLASSES, p['class_weights'], strict=True)), p['unseen_fraction'], p['fault_fraction'],
+        p['family'], p['width'], p['height'], p['thermal_width'], p['thermal_height'], p['mm_per_px'],
+        p['max_defects']))
+
+
+def node_detector() -> FusionClassifier:
+    """The detector library as config/perception.yaml sets the node up."""
+    p = yaml.safe_load((REPO_ROOT / 'config' / 'perception.yaml').read_text())['defect_detector']['ros__parameters']
+    return FusionClassifier(MODEL_CARD, tiling=Tiling(p['tile_size_px'], p['tile_overlap'], p['min_tile_seen'],
+                                                      p['min_view_seen'], p['min_region_tiles']))
 
 
 def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, graph_env):
@@ -65,8 +76,8 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
                 assert 0 < (d.image_stamps[1].nanosec - d.image_stamps[0].nanosec) % 10**9 < 20_000_000
                 assert np.isclose(sum(d.scores), 1.0, atol=1e-4) and d.model_id.startswith('fusion-resnet18-')
             # The scenes are a function of (seed, index): the node must label each pair exactly as the library does
-            # on the same frame, and mostly as the ground truth says.
-            library = FusionClassifier(MODEL_CARD)
+            # on the same frame, and find most defects the ground truth names.
+            library = node_detector()
             camera = simulated_camera()
             ordered = sorted(truth, key=lambda m: to_ns(m.header.stamp))
             detected = {to_ns(d.header.stamp): d for d in detections}
@@ -74,10 +85,10 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
                 frame = camera.frame(index)
                 assert (frame.label, frame.fault or frame.variant) == (t.label, t.variant)
                 if to_ns(t.header.stamp) in detected:
-                    assert detected[to_ns(t.header.stamp)].label == library.detect(frame.rgb, frame.thermal).label
-            known = [(d, t) for d, t in pairs if not t.unseen]
-            accuracy = np.mean([d.label == answer_expected(t) for d, t in known])
-            assert accuracy >= 0.6, [(d.label, t.label, t.variant) for d, t in known]
+                    node, own = detected[to_ns(t.header.stamp)], library.detect(frame.rgb, frame.thermal)
+                    assert node.label == own.label and len(node.regions) == len(own.regions)
+            figures = region_figures(pairs)
+            assert figures['frame_recall'] >= MIN_FRAME_RECALL, figures
             recorded = {tuple(b.image_sha256) for b in blocks if b.record_type == 'defect'}
             assert recorded == {tuple(d.image_sha256) for d in detections}
             assert all(graph.alive().values())

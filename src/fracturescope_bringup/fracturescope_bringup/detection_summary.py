@@ -93,7 +93,8 @@ def answer_expected(truth: GroundTruthLabel) -> str:
 
 
 def add_detection_rows(summary: Summary, observed: GraphObservations, detections: DetectionObservations,
-                       labels: Mapping[str, int], reconciled: bool, min_accuracy: float = 0.75) -> None:
+                       labels: Mapping[str, int], reconciled: bool, min_accuracy: float = 0.75,
+                       min_frame_recall: float = 0.0) -> None:
     """`labels`: defect blocks of this run by label, read back from the ledger file. `reconciled`: every pair was
     accounted for, so the counters are final."""
     account = PairAccount.of(observed)
@@ -110,7 +111,7 @@ def add_detection_rows(summary: Summary, observed: GraphObservations, detections
     else:
         summary.add('camera pairs', text + ' (run cut short: counts not reconciled)')
     _add_accuracy_row(summary, detections, min_accuracy)
-    _add_region_row(summary, detections)
+    _add_region_row(summary, detections, min_frame_recall)
     rejected = observed.counter('ledger', 'rejected')
     written = sum(labels.values())   # the ledger file itself, not a counter
     lost = account.classified - written - rejected
@@ -134,14 +135,17 @@ def region_figures(pairs: list[tuple[DefectDetection, GroundTruthLabel]]) -> dic
     return summarise(rows)
 
 
-def _add_region_row(summary: Summary, detections: DetectionObservations) -> None:
+def _add_region_row(summary: Summary, detections: DetectionObservations, min_frame_recall: float) -> None:
     pairs = detections.matched()
     if not pairs:
         return
     f = region_figures(pairs)
+    reported = round(f['frame_recall'] * f['defective_frames']) if f['defective_frames'] else 0
     summary.add('defect regions', f"frames with defects reported {f['frame_recall']:.1%} of {f['defective_frames']}, "
                 f"clean frames reported {f['false_frames']:.1%} of {f['clean_frames']}; regions found "
-                f"{f['region_recall']:.1%}, reported regions right {f['region_precision']:.1%}")
+                f"{f['region_recall']:.1%}, reported regions right {f['region_precision']:.1%}",
+                f"frames with defects reported {f['frame_recall']:.1%}, significantly below {min_frame_recall:.0%}"
+                if f['defective_frames'] and wilson_upper(reported, f['defective_frames']) < min_frame_recall else None)
 
 
 def _add_accuracy_row(summary: Summary, detections: DetectionObservations, min_accuracy: float) -> None:

@@ -33,6 +33,10 @@ from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
 SETTLE_S = 15.0  # s after the planned duration for the last detections and reports to arrive
 
 
+VERDICT_FLOOR = 0.25        # frame verdicts: chance among the four classes
+FRAME_RECALL_FLOOR = 0.9    # frames with a defect must be reported (the card: 1.0 on the held-out family)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog='fracturescope-main', description=__doc__)
     parser.add_argument('--duration', type=float, default=30.0, help='seconds the graph runs (s)')
@@ -40,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument('--ledger-dir', type=Path, default=Path('var/ledger'),
                         help='ledger database and signing key; kept between runs, so the chain grows')
     parser.add_argument('--log-dir', type=Path, default=Path('var/log'))
-    parser.add_argument('--camera-rate', type=float, default=10.0, help='simulated RGB + thermal pairs per s (Hz)')
+    parser.add_argument('--camera-rate', type=float, default=5.0, help='simulated RGB + thermal pairs per s (Hz)')
     return parser.parse_args(argv)
 
 
@@ -118,7 +122,10 @@ def run(args: argparse.Namespace) -> int:
                 '; '.join(failures) or None)
     records = records_since(database, size_before)
     defect_labels = Counter(r.label for r in records if r.record_type == 'defect')
-    add_detection_rows(summary, observed, detections, defect_labels, reconciled)
+    # The simulated cameras render the held-out surface family, which the shipped model never saw and on which it
+    # is measured weak (src/fracturescope_perception/README.md): the floors catch a broken graph, not a weak model.
+    add_detection_rows(summary, observed, detections, defect_labels, reconciled, min_accuracy=VERDICT_FLOOR,
+                       min_frame_recall=FRAME_RECALL_FLOOR)
     if not reconciled and not summary.problems:
         summary.problems.append(f'the {expected} camera pairs were not all accounted for within {SETTLE_S:.0f} s')
     add_thermal_rows(summary, observed, thermal, {r.source_stamp_ns for r in records if r.record_type == 'thermal'})

@@ -136,3 +136,20 @@ def test_region_figures_against_the_simulators_regions():
     add_detection_rows(summary, observations(), observed, {'none': 58}, True)
     assert dict(summary.rows)['defect regions'].startswith('frames with defects reported 66.7% of 3, clean frames '
                                                             'reported 50.0% of 2')
+
+
+def test_frames_with_defects_left_unreported_are_a_problem():
+    from sensor_msgs.msg import RegionOfInterest
+
+    from fracturescope_msgs.msg import DefectRegion
+    observed = DetectionObservations()
+    for stamp in range(10):
+        truth = GroundTruthLabel(label='leak', regions=[DefectRegion(roi=RegionOfInterest(width=50, height=50),
+                                                                     label='leak')])
+        detection = DefectDetection(label='none')
+        detection.header.stamp.sec = truth.header.stamp.sec = stamp
+        observed.on_detection(detection)
+        observed.on_truth(truth)
+    summary = Summary('run')
+    add_detection_rows(summary, observations(), observed, {'none': 58}, True, min_accuracy=0.0, min_frame_recall=0.9)
+    assert 'frames with defects reported 0.0%, significantly below 90%' in summary.problems

@@ -21,7 +21,7 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     first = run()
     assert first.returncode == 0, first.stdout + first.stderr
     assert 'ALL OK' in first.stdout
-    assert re.search(r'30 published by the simulated cameras \(\d+ bad on purpose\): \d+ classified, \d+ refused .*'
+    assert re.search(r'15 published by the simulated cameras \(\d+ bad on purpose\): \d+ classified, \d+ refused .*'
                      r'0 lost', first.stdout), first.stdout
     assert re.search(r'detections +\d+ published by the defect detector: \d+ became blocks, 0 rejected by the '
                      r'ledger, 0 lost', first.stdout), first.stdout

@@ -33,3 +33,13 @@ def test_a_frame_gets_a_verdict_and_regions_inside_the_seen_view(tile_px):
         assert 0 <= x0 < x1 <= 480 and 0 <= y0 < y1 <= 360 and region.label != 'none'
     with pytest.raises(PairError):
         classifier.detect(rgb, np.full((90, 120), np.nan, np.float32))
+
+
+def test_regions_of_too_few_tiles_are_not_reported():
+    classifier = FusionClassifier(CARD, threads=1, tiling=Tiling(tile_px=96, min_region_tiles=3))
+    boxes = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [100, 100, 110, 110]])
+    crack = np.array([0.97, 0.01, 0.01, 0.01])
+    probabilities = np.stack([crack, crack, crack])
+    assert classifier.regions(boxes, probabilities, np.zeros(3)) == []          # 2 and 1 tiles
+    classifier.tiler.tiling = Tiling(tile_px=96, min_region_tiles=2)
+    assert [(r.label, r.tiles) for r in classifier.regions(boxes, probabilities, np.zeros(3))] == [('crack', 2)]

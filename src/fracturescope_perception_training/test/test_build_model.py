@@ -18,7 +18,7 @@ import torch
 
 TINY = ['--train-frames', '8', '--val-frames', '4', '--test-frames', '4', '--ood-frames', '2', '--epochs', '1',
         '--finetune-epochs', '1', '--workers', '1', '--no-progress', '--calibration-tiles', '16', '--threads', '1',
-        '--reference-frames', '2']
+        '--reference-frames', '2', '--frames', '3', '--site-frames', '20']
 
 
 def test_build_writes_three_models_a_card_and_a_reference(tmp_path, capsys):
@@ -51,6 +51,7 @@ def test_build_writes_three_models_a_card_and_a_reference(tmp_path, capsys):
     with np.load(models / REFERENCE_FILE) as reference:
         assert str(reference['family']) == HELD_OUT and len(reference['fp32_predicted']) > 0
     assert 'card:' in capsys.readouterr().out
+    assert card['frames_held_out']['frames'] == 3 and card['site_calibration_held_out']['calibration_frames'] == 20
     # the runtime detector runs the built card on a whole frame of another size
     detector = FusionClassifier(models / CARD_FILE, tiling=Tiling(tile_px=120))
     rng = np.random.default_rng(0)

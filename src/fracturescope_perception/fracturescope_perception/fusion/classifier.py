@@ -98,6 +98,22 @@ class FusionClassifier:
         logits, distance = run_onnx(self._session, network_input(batch.rgb, batch.thermal_contrast_k, self._norm))
         return softmax(logits), anomaly_score(distance, self._reference_distance)
 
+    def tile_labels(self, probabilities: np.ndarray, anomaly: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Per tile: the anomaly label over the anomaly threshold, a defect class when P(none) is under
+        1 - defect_threshold, else 'none'; and the confidence of that label."""
+        is_anomaly = anomaly > self.anomaly_threshold
+        none = self.classes.index('none')
+        defects = probabilities.copy()
+        defects[:, none] = -1.0
+        best = np.where(1.0 - probabilities[:, none] > self.defect_threshold, defects.argmax(1), none)
+        labels = [self.anomaly_label if a else self.classes[b] for a, b in zip(is_anomaly, best, strict=True)]
+        return labels, np.where(is_anomaly, anomaly, probabilities[np.arange(len(best)), best])
+
+    def regions(self, boxes: np.ndarray, probabilities: np.ndarray, anomaly: np.ndarray) -> list[Region]:
+        labels, confidence = self.tile_labels(probabilities, anomaly)
+        merged = merge_regions(boxes, labels, confidence, probabilities, anomaly, 'none')
+        return [r for r in merged if r.tiles >= self.tiler.tiling.min_region_tiles]
+
     def detect(self, rgb: np.ndarray, thermal_c: np.ndarray) -> Detection:
         """One pair: H x W x 3 uint8 RGB, H' x W' float32 degC thermal (sizes and views may differ as registered)."""
         start = time.perf_counter()
@@ -105,19 +121,13 @@ class FusionClassifier:
         if not len(batch.boxes):
             raise PairError('no_overlap', 'no tile of the RGB view is seen well enough by the thermal camera')
         probabilities, anomaly = self.scores(batch)
-        is_anomaly = anomaly > self.anomaly_threshold
-        none = self.classes.index('none')
-        defects = probabilities.copy()
-        defects[:, none] = -1.0
-        best = np.where(1.0 - probabilities[:, none] > self.defect_threshold, defects.argmax(1), none)
-        labels = [self.anomaly_label if a else self.classes[b] for a, b in zip(is_anomaly, best, strict=True)]
-        confidence = np.where(is_anomaly, anomaly, probabilities[np.arange(len(best)), best])
-        regions = tuple(merge_regions(batch.boxes, labels, confidence, probabilities, anomaly, 'none'))
+        regions = tuple(self.regions(batch.boxes, probabilities, anomaly))
         elapsed_ms = (time.perf_counter() - start) * 1e3
         if regions:
             top = regions[0]
             return Detection(top.label, top.confidence, top.scores, float(anomaly.max()),
                              top.label == self.anomaly_label, regions, batch.seen_box, len(batch.boxes), elapsed_ms)
+        none = self.classes.index('none')
         least_clean = int(probabilities[:, none].argmin())
         return Detection('none', float(probabilities[least_clean, none]), probabilities[least_clean],
                          float(anomaly.max()), False, (), batch.seen_box, len(batch.boxes), elapsed_ms)

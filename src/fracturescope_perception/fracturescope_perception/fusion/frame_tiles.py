@@ -56,6 +56,7 @@ class Tiling:
     overlap: float = 0.25         # share of a tile's side shared with its neighbour, 0..0.9
     min_tile_seen: float = 0.9    # tiles the thermal camera sees less of are not classified, 0..1
     min_view_seen: float = 0.2    # pairs whose thermal camera sees less of the RGB view are refused, 0..1
+    min_region_tiles: int = 1     # regions of fewer agreeing tiles are not reported (a real defect spans several)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Site calibration: per-site thresholds from frames of known-clean surface, so a new site's concrete, light and
 thermal climate do not turn into false alarms.
 
-A clean frame is a false alarm when any tile is reported: as an anomaly (score over the anomaly threshold) or as a
-defect (P(none) under 1 - defect threshold). Over N clean frames the frame maxima of both tile statistics are
-collected; each threshold is set to the (1 - rate / 2) quantile of its maxima (a union bound: at most `rate` of clean
-frames over either), never below the card's own value (calibration may only make the detector quieter than trained).
+A clean frame is a false alarm when the detector reports any region on it (its tiles over the anomaly threshold,
+or with P(none) under 1 - defect threshold, enough of them together). Over N clean frames every tile's statistics
+are kept; both thresholds are raised together, each to the same quantile q of its tile statistic over all clean
+tiles, and q is the smallest (by bisection) at which at most `rate` of the clean frames still get a report. Never
+below the card's values: calibration may only make the detector quieter than trained.
 """
 
 from __future__ import annotations
@@ -56,40 +57,52 @@ class SiteCalibrator:
 
     def __init__(self, classifier: FusionClassifier) -> None:
         self.classifier = classifier
-        self._anomaly_max: list[float] = []
-        self._defect_max: list[float] = []
+        self._frames: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # boxes, probabilities, anomaly
 
     @property
     def frames(self) -> int:
-        return len(self._anomaly_max)
+        return len(self._frames)
 
     def add(self, rgb: np.ndarray, thermal_c: np.ndarray) -> None:
         batch = self.classifier.tiler.tiles(rgb, thermal_c)
         probabilities, anomaly = self.classifier.scores(batch)
-        if not len(anomaly):
-            return
-        none = self.classifier.classes.index('none')
-        self._anomaly_max.append(float(anomaly.max()))
-        self._defect_max.append(float((1.0 - probabilities[:, none]).max()))
+        if len(anomaly):
+            self._frames.append((batch.boxes, probabilities, anomaly))
+
+    def _reported(self, anomaly_threshold: float, defect_threshold: float) -> float:
+        c = self.classifier
+        kept = c.anomaly_threshold, c.defect_threshold
+        c.set_thresholds(anomaly_threshold, defect_threshold)
+        try:
+            return float(np.mean([bool(c.regions(*frame)) for frame in self._frames]))
+        finally:
+            c.set_thresholds(*kept)
 
     def thresholds(self, false_alarm_rate: float) -> SiteThresholds:
         if self.frames < 20:
             raise ValueError(f'{self.frames} clean frames: at least 20 are needed to calibrate a site')
         if not 0.0 < false_alarm_rate < 1.0:
             raise ValueError('false_alarm_rate must be in (0, 1)')
-        anomaly, defect = np.array(self._anomaly_max), np.array(self._defect_max)
         c = self.classifier
         card_anomaly = float(c.card['variants'][c.variant]['anomaly_threshold'])
         card_defect = float(c.card['variants'][c.variant].get('defect_threshold', 0.5))
-        q = 1.0 - false_alarm_rate / 2.0
-        anomaly_threshold = max(card_anomaly, float(np.quantile(anomaly, q)))
-        defect_threshold = max(card_defect, float(np.quantile(defect, q)))
+        none = c.classes.index('none')
+        anomaly = np.concatenate([a for _, _, a in self._frames])
+        defect = np.concatenate([1.0 - p[:, none] for _, p, _ in self._frames])
 
-        def alarms(a: float, d: float) -> float:
-            return float(np.mean((anomaly > a) | (defect > d)))
+        def at(q: float) -> tuple[float, float]:
+            return max(card_anomaly, float(np.quantile(anomaly, q))), max(card_defect, float(np.quantile(defect, q)))
 
-        return SiteThresholds(c.model_id, anomaly_threshold, defect_threshold, self.frames, false_alarm_rate,
-                              alarms(card_anomaly, card_defect), alarms(anomaly_threshold, defect_threshold))
+        low, high = 0.0, 1.0
+        if self._reported(*at(high)) > false_alarm_rate:   # even the quietest setting alarms: stop every report
+            chosen = (1.0, 1.0)
+        else:
+            for _ in range(30):
+                middle = 0.5 * (low + high)
+                low, high = (middle, high) if self._reported(*at(middle)) > false_alarm_rate else (low, middle)
+            chosen = at(high)
+        return SiteThresholds(c.model_id, chosen[0], chosen[1], self.frames, false_alarm_rate,
+                              self._reported(card_anomaly, card_defect), self._reported(*chosen))
 
 
 class SiteCalibrationRun:

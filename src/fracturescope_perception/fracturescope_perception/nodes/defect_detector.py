@@ -48,7 +48,8 @@ class DefectDetectorNode(Node):
             card = Path(get_package_share_directory('fracturescope_perception')) / card
         registration = Registration.load(Path(p.registration_file)) if p.registration_file else None
         self._classifier = FusionClassifier(card, p.model_variant, p.inference_threads,
-                                            Tiling(p.tile_size_px, p.tile_overlap, p.min_tile_seen, p.min_view_seen),
+                                            Tiling(p.tile_size_px, p.tile_overlap, p.min_tile_seen, p.min_view_seen,
+                                                   p.min_region_tiles),
                                             registration)
         if p.site_calibration_file:
             SiteThresholds.load(Path(p.site_calibration_file)).apply(self._classifier)

@@ -14,6 +14,7 @@ PARAMETERS = (
     ParameterSpec('tile_size_px', INT, 'side of the tiles the RGB frame is cut into; 0 = whole frame as one (px)'),
     ParameterSpec('tile_overlap', D, 'share of a tile side shared with the neighbouring tile (0..0.9)'),
     ParameterSpec('min_tile_seen', D, 'tiles the thermal camera sees less of are not classified (0..1)'),
+    ParameterSpec('min_region_tiles', INT, 'regions of fewer agreeing tiles are not reported (count)'),
     ParameterSpec('min_view_seen', D, 'pairs whose thermal camera sees less of the RGB view are refused (0..1)'),
     ParameterSpec('thermal_kelvin_per_count', D, '16UC1 / mono16 thermal frames: temperature step of one count (K)'),
     ParameterSpec('thermal_count_offset_c', D, '16UC1 / mono16 thermal frames: temperature of count 0 (degC)'),

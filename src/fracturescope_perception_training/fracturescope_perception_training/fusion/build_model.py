@@ -19,7 +19,7 @@ from pathlib import Path
 import shutil
 import time
 
-from fracturescope_perception.fusion.classifier import onnx_session, run_onnx
+from fracturescope_perception.fusion.classifier import FusionClassifier, onnx_session, run_onnx
 from fracturescope_perception.fusion.ood_metrics import anomaly_score, calibrate
 from fracturescope_perception.fusion.preprocessing import MODALITY_CHANNELS, Normalisation
 from fracturescope_sim.surfaces import FAMILIES, HELD_OUT
@@ -34,6 +34,11 @@ from fracturescope_perception_training.fusion.compression import (
     quantize_int8,
     state_dict_sizes,
     structured_prune,
+)
+from fracturescope_perception_training.fusion.frame_evaluation import (
+    FrameSetConfig,
+    evaluate_frames,
+    site_calibration_figures,
 )
 from fracturescope_perception_training.fusion.tile_dataset import TileSet, TileSetConfig, build_tile_set
 from fracturescope_perception_training.fusion.tile_training import (
@@ -54,14 +59,14 @@ TRAINING_FAMILIES = tuple(f for f in FAMILIES if f != HELD_OUT)
 class BuildConfig:
     size: int = 64                  # network input side [px]
     tile_px: int = 96               # training tile side in rendered frame pixels [px]
-    train_frames: int = 3000        # frames per training family
-    val_frames: int = 500
-    test_frames: int = 500          # per family, the held-out one included
-    ood_frames: int = 200           # frames of unseen defect types per family
+    train_frames: int = 2000        # frames per training family
+    val_frames: int = 400
+    test_frames: int = 400          # per family, the held-out one included
+    ood_frames: int = 150           # frames of unseen defect types per family
     data_seed: int = 2026
-    epochs: int = 15
+    epochs: int = 12
     lr: float = 3e-4                # Adam learning rate
-    finetune_epochs: int = 6
+    finetune_epochs: int = 5
     patience: int = 3
     rgb_dropout: float = 0.2        # fused training: share of samples with RGB blanked (see augmentation)
     thermal_scale_k: float = 1.0    # thermal contrast scale [K]
@@ -70,6 +75,8 @@ class BuildConfig:
     false_alarm_rate: float = 0.05  # calibrated share of known-class validation tiles flagged as anomalies
     calibration_tiles: int = 1000   # validation tiles for INT8 calibration
     reference_frames: int = 60      # held-out test frames whose FP32 predictions ship for the INT8 agreement test
+    frames: int = 100               # whole 1280 x 720 frames of the held-out family scored through the detector
+    site_frames: int = 60           # clean held-out frames the site calibration figures calibrate on
     workers: int = 2
     device: str = 'cpu'
     progress: bool = True
@@ -235,6 +242,16 @@ def build(work: Path, models: Path, config: BuildConfig, data: TrainingData | No
         'build_seconds': round(time.perf_counter() - started, 1),
     }
     (models / CARD_FILE).write_text(json.dumps(card, indent=1))
+    if data.held_out and config.frames:
+        # whole frames of the held-out family through the runtime detector on the card just written
+        frames = FrameSetConfig()
+        detector = FusionClassifier(models / CARD_FILE, threads=1, tiling=frames.tiling(),
+                                    registration=frames.registration())
+        card['frames_held_out'] = evaluate_frames(detector, data.held_out, config.frames, config.data_seed, frames)
+        card['site_calibration_held_out'] = site_calibration_figures(
+            detector, data.held_out, config.site_frames, config.frames, config.data_seed + 1, frames)
+        card['build_seconds'] = round(time.perf_counter() - started, 1)
+        (models / CARD_FILE).write_text(json.dumps(card, indent=1))
     return card
 
 

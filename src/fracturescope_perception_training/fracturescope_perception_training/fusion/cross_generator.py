@@ -39,6 +39,7 @@ class StudyConfig:
     rgb_dropout: float = 0.2
     false_alarm_rate: float = 0.05
     seed: int = 2027
+    single_family_runs: bool = True  # also train on each family alone (the matrix's generalisation both ways)
     workers: int = 2
     device: str = 'cpu'
     progress: bool = True
@@ -61,12 +62,13 @@ def tile_sets(work: Path, config: StudyConfig, tiles: TileSetConfig) -> dict[tup
     return sets
 
 
-def run_study(work: Path, config: StudyConfig, tiles: TileSetConfig) -> dict:
+def run_study(work: Path, config: StudyConfig, tiles: TileSetConfig, out: Path | None = None) -> dict:
+    """Every run of the study; with `out`, the report so far is written there after each run."""
     started = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
     variants = {'local_median': tile_sets(work, config, tiles),
                 'frame_median': tile_sets(work, config, replace(tiles, background_method='frame_median'))}
-    runs = [((family,), 'fused', 'local_median') for family in TRAINING_FAMILIES]
+    runs = [((family,), 'fused', 'local_median') for family in TRAINING_FAMILIES] if config.single_family_runs else []
     runs += [(TRAINING_FAMILIES, modality, 'local_median') for modality in ('fused', 'rgb', 'thermal')]
     runs += [(TRAINING_FAMILIES, 'fused', 'frame_median')]
     results = []
@@ -87,8 +89,12 @@ def run_study(work: Path, config: StudyConfig, tiles: TileSetConfig) -> dict:
                          'train_tiles': int(len(train.kinds)), 'seconds': round(time.perf_counter() - run_start, 1),
                          'evaluated_on': evaluations})
         print(summary_line(results[-1]), flush=True)
-    return {'format': 'fracturescope-cross-generator/1', 'held_out': HELD_OUT, 'config': asdict(config),
-            'tiles': asdict(tiles), 'runs': results, 'seconds': round(time.perf_counter() - started, 1)}
+        report = {'format': 'fracturescope-cross-generator/1', 'held_out': HELD_OUT, 'config': asdict(config),
+                  'tiles': asdict(tiles), 'runs': results, 'seconds': round(time.perf_counter() - started, 1)}
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(report, indent=1))
+    return report
 
 
 def summary_line(run: dict) -> str:
@@ -119,9 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     args = vars(build_parser().parse_args(argv))
     work, out = args.pop('work'), args.pop('out')
     torch.set_num_threads(args.pop('threads'))
-    report = run_study(work, StudyConfig(**args), TileSetConfig())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1))
+    report = run_study(work, StudyConfig(**args), TileSetConfig(), out)
     print(f'{out} ({report["seconds"]:.0f} s)')
 
 

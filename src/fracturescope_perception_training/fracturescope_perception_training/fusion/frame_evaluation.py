@@ -9,7 +9,9 @@ from dataclasses import dataclass, replace
 import time
 
 from fracturescope_perception.fusion.classifier import FusionClassifier
+from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.region_matching import score_frame, summarise
+from fracturescope_perception.fusion.registration import Registration, pixel_scale
 from fracturescope_perception.fusion.site_calibration import SiteCalibrator
 from fracturescope_sim.surfaces import renderer
 from fracturescope_sim.surfaces.frame import DEFECT_KINDS, UNSEEN_TYPES, FrameSpec
@@ -26,6 +28,18 @@ class FrameSetConfig:
     clean_share: float = 0.4                      # frames with no defect [0..1]
     unseen_share: float = 0.1                     # frames whose defect is an unseen type [0..1]
     max_defects: int = 3
+    tile_px: int = 128                            # detector tiles: 0.6-1.6 mm per network pixel, as in training [px]
+    tile_overlap: float = 0.5                     # as config/perception.yaml [0..0.9]
+    min_region_tiles: int = 2                     # as config/perception.yaml [count]
+
+    def tiling(self) -> Tiling:
+        return Tiling(self.tile_px, self.tile_overlap, min_region_tiles=self.min_region_tiles)
+
+    def registration(self) -> Registration:
+        """The families render thermal with the RGB view at another resolution (a 4:3 image of a 16:9 view is
+        stretched): the registration is the pixel scale between the two."""
+        rgb, thermal = (self.width, self.height), (self.thermal_width, self.thermal_height)
+        return Registration(pixel_scale(thermal, rgb), rgb, thermal)
 
 
 def frame_specs(count: int, seed: int, config: FrameSetConfig) -> list[tuple[int, FrameSpec]]:

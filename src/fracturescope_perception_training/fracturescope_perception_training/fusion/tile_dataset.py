@@ -31,7 +31,7 @@ class TileSetConfig:
     size: int = 64                            # network input side [px]
     tile_px: int = 96                         # tile side in rendered RGB pixels [px]
     frame_px: int = 192                       # rendered frame side [px]
-    mm_per_px: tuple[float, float] = (0.15, 1.2)        # surface scale, log-uniform [mm / px]
+    mm_per_px: tuple[float, float] = (0.25, 1.0)        # surface scale, log-uniform (4x) [mm / px]
     rgb_px_per_thermal_px: tuple[float, float] = (1.5, 8.0)  # thermal sensor resolution, log-uniform [ratio]
     none_frame_share: float = 0.3             # frames without a defect [0..1]
     distractor_rate: float = 1.2              # mean clean-surface distractors per frame [count]

@@ -13,13 +13,13 @@ from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import from_ns
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import Image, RegionOfInterest
 from std_msgs.msg import Header
 
-from fracturescope_msgs.msg import GroundTruthLabel
-from fracturescope_sim.concrete_synthesis import CLASSES
+from fracturescope_msgs.msg import DefectRegion, GroundTruthLabel
 from fracturescope_sim.start_gate import StartGate
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig, SurfaceFrame
+from fracturescope_sim.surfaces.frame import CLASSES
 
 D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
 PARAMETERS = (
@@ -32,6 +32,13 @@ PARAMETERS = (
     ParameterSpec('seed', INT, 'random seed of the scenes (integer)'),
     ParameterSpec('class_weights', Parameter.Type.DOUBLE_ARRAY,
                   'relative frequency of crack, corrosion, leak, none (ratio)'),
+    ParameterSpec('family', S, 'surface family rendered (fracturescope_sim.surfaces; weathered: never trained) (name)'),
+    ParameterSpec('width', INT, 'RGB frame width (px)'),
+    ParameterSpec('height', INT, 'RGB frame height (px)'),
+    ParameterSpec('thermal_width', INT, 'thermal frame width, same field of view (px)'),
+    ParameterSpec('thermal_height', INT, 'thermal frame height (px)'),
+    ParameterSpec('mm_per_px', D, 'surface scale of the RGB image (mm / px)'),
+    ParameterSpec('max_defects', INT, 'a defect frame shows 1 .. this many defects (count)'),
     ParameterSpec('unseen_fraction', D, 'share of pairs showing a defect type never seen in training (0..1)'),
     ParameterSpec('fault_fraction', D, 'share of pairs with deliberately bad input, to exercise refusals (0..1)'),
     ParameterSpec('thermal_encoding', S, 'thermal image encoding: 32FC1 (degC) or 16UC1 (centikelvin) (name)'),
@@ -51,8 +58,9 @@ class SurfaceCameraNode(Node):
             raise ValueError(f'thermal_encoding {p.thermal_encoding!r}: expected 32FC1 or 16UC1')
         if len(p.class_weights) != len(CLASSES):
             raise ValueError(f'class_weights needs {len(CLASSES)} values, one per class of {CLASSES}')
-        self._camera = SurfaceCamera(SurfaceCameraConfig(p.seed, dict(zip(CLASSES, p.class_weights, strict=True)),
-                                                         p.unseen_fraction, p.fault_fraction))
+        self._camera = SurfaceCamera(SurfaceCameraConfig(
+            p.seed, dict(zip(CLASSES, p.class_weights, strict=True)), p.unseen_fraction, p.fault_fraction, p.family,
+            p.width, p.height, p.thermal_width, p.thermal_height, p.mm_per_px, p.max_defects))
         self._health = Health()
         self._rgb = self.create_publisher(Image, TOPICS[0], IMAGE_STREAM)
         self._thermal = self.create_publisher(Image, TOPICS[1], IMAGE_STREAM)
@@ -84,7 +92,9 @@ class SurfaceCameraNode(Node):
         # the truth first: whoever scores the detections has it before the detection can arrive
         truth = GroundTruthLabel(header=rgb.header, label=frame.label, variant=frame.fault or frame.variant,
                                  unseen=frame.unseen, image_topics=list(TOPICS[:len(images)]),
-                                 image_sha256=[hashlib.sha256(image.data).hexdigest() for image in images])
+                                 image_sha256=[hashlib.sha256(image.data).hexdigest() for image in images],
+                                 regions=[DefectRegion(roi=_roi(r.box), label=r.kind, confidence=1.0)
+                                          for r in frame.regions])
         publish_or_report(self._truth, truth, self._health, self.get_logger())
         for publisher, image in zip((self._rgb, self._thermal), images, strict=False):
             publisher.publish(image)
@@ -106,6 +116,10 @@ class SurfaceCameraNode(Node):
         if self._params.thermal_encoding == '16UC1' and not frame.fault:
             return numpy_to_image(celsius_to_centikelvin(frame.thermal), '16UC1', header)
         return numpy_to_image(frame.thermal, '32FC1', header)   # NaN has no centikelvin: faults go as 32FC1
+
+
+def _roi(box: tuple[int, int, int, int]) -> RegionOfInterest:
+    return RegionOfInterest(x_offset=box[0], y_offset=box[1], width=box[2] - box[0], height=box[3] - box[1])
 
 
 def main(args: list[str] | None = None) -> None:

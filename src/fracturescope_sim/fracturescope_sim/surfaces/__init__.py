@@ -14,7 +14,9 @@ from fracturescope_sim.surfaces.frame import FrameSpec, SyntheticFrame
 
 # family name -> module; 'weathered' is held out: final evaluation only, never trained on
 FAMILIES = {
+    'spectral': 'fracturescope_sim.surfaces.spectral_surface',
     'aggregate': 'fracturescope_sim.surfaces.aggregate_surface',
+    'fourier': 'fracturescope_sim.surfaces.fourier_surface',
     'weathered': 'fracturescope_sim.surfaces.weathered_surface',
 }
 HELD_OUT = 'weathered'

@@ -27,6 +27,7 @@ from fracturescope_sim.surfaces.frame import CLASSES
 import numpy as np
 import torch
 
+from fracturescope_perception_training.config_arguments import add_config_arguments
 from fracturescope_perception_training.fusion.anomaly import ScoredClassifier
 from fracturescope_perception_training.fusion.compression import (
     export_onnx,
@@ -260,13 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work', type=Path, required=True, help='scratch folder: checkpoints, ONNX files')
     parser.add_argument('--models', type=Path, required=True, help='where the ONNX files and the card go')
-    for name, value in asdict(defaults).items():
-        flag = '--' + name.replace('_', '-')
-        if isinstance(value, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value)
-        else:
-            parser.add_argument(flag, type=type(value), default=value)
-    parser.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
+    add_config_arguments(parser, defaults)
     return parser
 
 

@@ -20,6 +20,7 @@ import time
 from fracturescope_sim.surfaces import FAMILIES, HELD_OUT
 import torch
 
+from fracturescope_perception_training.config_arguments import add_config_arguments
 from fracturescope_perception_training.fusion.tile_dataset import TileSet, TileSetConfig, build_tile_set
 from fracturescope_perception_training.fusion.tile_training import evaluate_tiles, train_tiles
 from fracturescope_perception_training.fusion.train import TrainConfig
@@ -111,13 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work', type=Path, required=True, help='scratch folder: cached tile sets, checkpoints')
     parser.add_argument('--out', type=Path, required=True, help='JSON with every figure')
-    for name, value in asdict(defaults).items():
-        flag = '--' + name.replace('_', '-')
-        if isinstance(value, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value)
-        else:
-            parser.add_argument(flag, type=type(value), default=value)
-    parser.add_argument('--threads', type=int, default=2, help='torch intra-op threads')
+    add_config_arguments(parser, defaults)
     return parser
 
 

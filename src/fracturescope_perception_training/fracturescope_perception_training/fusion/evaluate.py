@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -36,9 +35,3 @@ def classification_report(y_true: np.ndarray, y_pred: np.ndarray, classes: Seque
                   'f1': float(f1[present].mean())},
         'confusion': cm.tolist(),
     }
-
-
-def predict_logits(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:
-    model.eval()
-    with torch.no_grad():
-        return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).numpy()

@@ -33,11 +33,11 @@ import time
 from types import SimpleNamespace
 
 from bench_report import RESULTS_DIR, print_figure, save_results
+from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_control.configuration import make_loop
 from fracturescope_control.loop import Measurement
 from fracturescope_sim.line_model import LineModel, LineParameters
 import numpy as np
-import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = REPO_ROOT / 'config'
@@ -54,7 +54,7 @@ GOALS = {'msnf_mean_mm_max': 3.0, 'msnf_at_or_below_pid': True, 'msnf_degrades_l
 
 
 def node_params(file: str, node: str) -> dict:
-    return yaml.safe_load((CONFIG / file).read_text())[node]['ros__parameters']
+    return read_node_parameters(CONFIG / file, node)
 
 
 def line_parameters() -> LineParameters:

@@ -22,6 +22,7 @@ import time
 
 from bench_report import RESULTS_DIR, print_figure, save_results
 import cv2
+from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_perception.edge_eye import settings
 from fracturescope_perception.edge_eye.baselines import canny_bar_region, canny_hough_full_frame
 from fracturescope_perception.edge_eye.distortion_correction import DistortionCorrection
@@ -31,7 +32,6 @@ from fracturescope_sim.edge_trajectory import SheetEdges, named, with_empty
 from fracturescope_sim.furnace_scene import SHEET_COLOURS
 from fracturescope_sim.line_camera import LineCamera, LineCameraConfig, with_conditions
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 GOALS = {'mean_error_mm': 1.0, 'unrecognition_rate': 0.005, 'median_ms_per_frame': 15.0}
@@ -45,9 +45,8 @@ EMPTY_S = 0.5
 
 
 def load_parameters() -> dict:
-    values = yaml.safe_load((ROOT / 'config' / 'edge_eye.yaml').read_text())['edge_tracker']['ros__parameters']
-    values.update(yaml.safe_load((ROOT / 'config' / 'edge_eye_calibration.yaml').read_text())
-                  ['edge_tracker']['ros__parameters'])
+    values = read_node_parameters(ROOT / 'config' / 'edge_eye.yaml', 'edge_tracker')
+    values.update(read_node_parameters(ROOT / 'config' / 'edge_eye_calibration.yaml', 'edge_tracker'))
     return values
 
 

@@ -6,8 +6,8 @@ from importlib import import_module
 from pathlib import Path
 
 from fracturescope_bringup.launch_xml import declared_arguments, load_launch_file
+from fracturescope_common.parameter_files import read_node_parameters
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCH_FILES = sorted((ROOT / 'launch').glob('*.launch.xml'))
@@ -38,7 +38,7 @@ def test_every_declared_parameter_is_set_by_the_launch_file(path):
         given: set[str] = set()
         for params in node.params:
             if isinstance(params, str):
-                given |= set(yaml.safe_load(Path(params).read_text())[node.name]['ros__parameters'])
+                given |= set(read_node_parameters(params, node.name))
             else:
                 given |= set(params)
         missing = declared_parameter_names(node.package, node.executable) - given

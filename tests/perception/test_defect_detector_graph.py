@@ -12,6 +12,7 @@ from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.testing import launched
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.parameter_files import read_node_parameters, set_node_parameters
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_perception.fusion.classifier import FusionClassifier
@@ -36,7 +37,7 @@ MIN_FRAME_RECALL = 0.5   # held-out family, 40 frames: far below the benchmark's
 
 def simulated_camera() -> SurfaceCamera:
     """The surface camera as config/sim.yaml sets it up."""
-    p = yaml.safe_load((REPO_ROOT / 'config' / 'sim.yaml').read_text())['surface_camera']['ros__parameters']
+    p = read_node_parameters(REPO_ROOT / 'config' / 'sim.yaml', 'surface_camera')
     return SurfaceCamera(SurfaceCameraConfig(
         p['seed'], dict(zip(CLASSES, p['class_weights'], strict=True)), p['unseen_fraction'], p['fault_fraction'],
         p['family'], p['width'], p['height'], p['thermal_width'], p['thermal_height'], p['mm_per_px'],
@@ -45,7 +46,7 @@ def simulated_camera() -> SurfaceCamera:
 
 def node_detector() -> FusionClassifier:
     """The detector library as config/perception.yaml sets the node up."""
-    p = yaml.safe_load((REPO_ROOT / 'config' / 'perception.yaml').read_text())['defect_detector']['ros__parameters']
+    p = read_node_parameters(REPO_ROOT / 'config' / 'perception.yaml', 'defect_detector')
     return FusionClassifier(MODEL_CARD, tiling=Tiling(p['tile_size_px'], p['tile_overlap'], p['min_tile_seen'],
                                                       p['min_view_seen'], p['min_region_tiles']))
 
@@ -179,9 +180,9 @@ def test_cameras_of_other_resolution_and_view_are_registered_and_tiled(tmp_path,
     shutil.copytree(REPO_ROOT / 'config', config)
     registration.save(config / 'camera_registration.yaml')
     settings = yaml.safe_load((config / 'perception.yaml').read_text())
-    settings['defect_detector']['ros__parameters'].update(
-        registration_file=str(config / 'camera_registration.yaml'), tile_size_px=rgb_size[1] // 4,
-        thermal_kelvin_per_count=0.04, thermal_count_offset_c=-273.15)
+    set_node_parameters(
+        settings, 'defect_detector', registration_file=str(config / 'camera_registration.yaml'),
+        tile_size_px=rgb_size[1] // 4, thermal_kelvin_per_count=0.04, thermal_count_offset_c=-273.15)
     (config / 'perception.yaml').write_text(yaml.safe_dump(settings))
     with launched(REPO_ROOT / 'launch' / 'perception.launch.xml', {'simulate_cameras': 'false',
                                                                    'config_dir': str(config)},

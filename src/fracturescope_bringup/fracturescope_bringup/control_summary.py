@@ -3,12 +3,11 @@ control node's writes to the PLC (from its /diagnostics)."""
 
 from dataclasses import dataclass, field
 import os
-from pathlib import Path
 import time
 
+from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_common.qos import OBSERVER_STREAM
 import numpy as np
-import yaml
 
 from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.graph_probe import GraphProbe
@@ -33,7 +32,7 @@ def watch_control(probe: GraphProbe) -> ControlObservations:
 
 
 def standard_edges(control_config: str | os.PathLike[str]) -> tuple[float, float]:
-    params = yaml.safe_load(Path(control_config).read_text())['control']['ros__parameters']
+    params = read_node_parameters(control_config, 'control')
     return float(params['standard_left_mm']), float(params['standard_right_mm'])
 
 

@@ -1,14 +1,13 @@
 from pathlib import Path
 from types import SimpleNamespace
 
+from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_control.configuration import make_loop
 from fracturescope_control.msnf import MsnfController
 from fracturescope_control.pid import PidController
 import pytest
-import yaml
 
-SHIPPED = yaml.safe_load((Path(__file__).resolve().parents[3] / 'config' / 'control.yaml').read_text())[
-    'control']['ros__parameters']
+SHIPPED = read_node_parameters(Path(__file__).resolve().parents[3] / 'config' / 'control.yaml', 'control')
 
 
 def test_the_shipped_config_builds_either_controller():

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from fracturescope_common.image_conversion import ImageConversionError
+from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_perception.edge_eye import settings
 from fracturescope_perception.edge_eye.debug_view import debug_image
 from fracturescope_perception.edge_eye.distortion_correction import DistortionCorrection
@@ -14,16 +15,14 @@ from fracturescope_perception.nodes.edge_tracker_parameters import PARAMETERS
 import numpy as np
 import pytest
 from sensor_msgs.msg import Image
-import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL = ROOT / 'src' / 'fracturescope_perception' / 'models' / 'fast_espcn_x2.onnx'
 
 
 def parameters():
-    values = yaml.safe_load((ROOT / 'config' / 'edge_eye.yaml').read_text())['edge_tracker']['ros__parameters']
-    values.update(yaml.safe_load((ROOT / 'config' / 'edge_eye_calibration.yaml').read_text())
-                  ['edge_tracker']['ros__parameters'])
+    values = read_node_parameters(ROOT / 'config' / 'edge_eye.yaml', 'edge_tracker')
+    values.update(read_node_parameters(ROOT / 'config' / 'edge_eye_calibration.yaml', 'edge_tracker'))
     return values
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 
 import cv2
+from fracturescope_common.parameter_files import read_node_parameters
 import numpy as np
 
 from fracturescope_sim.lens_distortion import LensModel
@@ -70,7 +71,6 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
     from pathlib import Path
 
-    import yaml
 
     parser = argparse.ArgumentParser(prog='fracturescope-line-camera-chessboards', description=main.__doc__)
     parser.add_argument('--config', type=Path, required=True, help='line camera parameter file (lens)')
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--count', type=int, default=16, help='number of views')
     parser.add_argument('--seed', type=int, default=3)
     args = parser.parse_args(argv)
-    values = yaml.safe_load(args.config.read_text())['line_camera']['ros__parameters']['lens']
+    values = read_node_parameters(args.config, 'line_camera')['lens']
     lens = LensModel(1920, 1080, *values)
     args.out.mkdir(parents=True, exist_ok=True)
     for i, view in enumerate(chessboard_views(lens, args.count, args.seed)):

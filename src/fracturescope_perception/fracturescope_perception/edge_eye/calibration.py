@@ -12,6 +12,7 @@ from pathlib import Path
 import sys
 
 import cv2
+from fracturescope_common.parameter_files import node_key, read_node_parameters
 import numpy as np
 import yaml
 
@@ -57,14 +58,14 @@ def write_parameter_file(path: Path, calibration: Calibration, node_name: str = 
     header = ('# Line-camera calibration (written by fracturescope-edge-eye-calibrate; do not edit by hand).\n'
               '# camera_matrix: row-major 3x3 [px]; distortion_coefficients: k1, k2, p1, p2, k3 [1];\n'
               '# calibration_rms_px: chessboard reprojection error [px].\n')
-    body = yaml.safe_dump({node_name: {'ros__parameters': calibration_parameters(calibration)}},
+    body = yaml.safe_dump({node_key(node_name): {'ros__parameters': calibration_parameters(calibration)}},
                           default_flow_style=None, sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(header + body)
 
 
 def read_parameter_file(path: Path, node_name: str = 'edge_tracker') -> Calibration:
-    params = yaml.safe_load(Path(path).read_text())[node_name]['ros__parameters']
+    params = read_node_parameters(path, node_name)
     return calibration_from_parameters(params['camera_matrix'], params['distortion_coefficients'], 1920, 1080,
                                        params.get('calibration_rms_px', float('nan')))
 

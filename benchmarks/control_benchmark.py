@@ -192,11 +192,11 @@ def free_port() -> int:
 
 def estop_latency(count: int) -> dict:
     """E-stop publish (signed, on operator/command) -> the PLC simulator receives the e-stop setpoint write."""
-    from fracturescope_bringup.graph_probe import GraphProbe
-    from fracturescope_bringup.testing import isolated_ros_env, launched
     from fracturescope_common.operator_commands import ESTOP, RESUME, CommandSigner
     from fracturescope_common.qos import RELIABLE_EVENTS
     from fracturescope_control.teleop import to_message
+    from fracturescope_testing.graph_probe import GraphProbe
+    from fracturescope_testing.testing import isolated_ros_env, launched
 
     from fracturescope_msgs.msg import OperatorCommand, RollCommand
 

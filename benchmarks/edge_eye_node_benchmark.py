@@ -15,11 +15,11 @@ import tempfile
 import time
 
 from bench_report import print_figure, save_results
-from fracturescope_bringup.graph_monitor import watch_graph
-from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import isolated_ros_env, launched
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_testing.graph_monitor import watch_graph
+from fracturescope_testing.graph_probe import GraphProbe
+from fracturescope_testing.testing import isolated_ros_env, launched
 import numpy as np
 
 from fracturescope_msgs.msg import EdgeMeasurement

@@ -5,8 +5,8 @@ broken here too."""
 from importlib import import_module
 from pathlib import Path
 
-from fracturescope_bringup.launch_xml import declared_arguments, load_launch_file
 from fracturescope_common.parameter_files import read_node_parameters
+from fracturescope_launch.launch_xml import declared_arguments, load_launch_file
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,11 +14,10 @@ setup(
     zip_safe=True,
     maintainer='FractureScope maintainers',
     maintainer_email='maintainers@fracturescope.dev',
-    description='Launch-file runner for machines without ros2launch, and the main job.',
+    description='Bring-up of the FractureScope graph: launch files and parameters of the robot, and the main job.',
     license='Apache-2.0',
     entry_points={
         'console_scripts': [
-            'fracturescope-launch = fracturescope_bringup.launch_cli:main',
             'fracturescope-main = fracturescope_bringup.main_job:main',
         ],
     },

@@ -1,6 +1,6 @@
 """Shared by the graph tests: a private ROS domain on localhost for the test's own probe node and the graph."""
 
-from fracturescope_bringup.testing import isolated_ros_env
+from fracturescope_launch.isolation import isolated_ros_env
 import pytest
 
 

@@ -7,9 +7,6 @@ from pathlib import Path
 import shutil
 
 from fracturescope_bringup.detection_summary import region_figures
-from fracturescope_bringup.graph_monitor import watch_graph
-from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import launched
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.parameter_files import read_node_parameters, set_node_parameters
@@ -20,6 +17,9 @@ from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig
 from fracturescope_sim.surfaces.frame import CLASSES
+from fracturescope_testing.graph_monitor import watch_graph
+from fracturescope_testing.graph_probe import GraphProbe
+from fracturescope_testing.launched_graph import launched
 import numpy as np
 import pytest
 from sensor_msgs.msg import Image

@@ -7,9 +7,6 @@ from pathlib import Path
 import subprocess
 import sys
 
-from fracturescope_bringup.graph_monitor import watch_graph
-from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import launched
 from fracturescope_common.health import Level
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_STREAM
@@ -18,6 +15,9 @@ from fracturescope_common.stamps import to_ns
 from fracturescope_perception.thermal_monitor.frame_input import model_id
 from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
 from fracturescope_sim.equipment_frames import HEIGHT, STATES, WIDTH, synthesize_frame
+from fracturescope_testing.graph_monitor import watch_graph
+from fracturescope_testing.graph_probe import GraphProbe
+from fracturescope_testing.launched_graph import launched
 import numpy as np
 import pytest
 from sensor_msgs.msg import Image

@@ -7,10 +7,10 @@ import time
 
 from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_common.qos import OBSERVER_STREAM
+from fracturescope_testing.graph_monitor import GraphObservations
+from fracturescope_testing.graph_probe import GraphProbe
 import numpy as np
 
-from fracturescope_bringup.graph_monitor import GraphObservations
-from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.summary import Summary
 from fracturescope_msgs.msg import EdgeMeasurement
 

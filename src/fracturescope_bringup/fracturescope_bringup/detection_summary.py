@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_perception.fusion.region_matching import score_frame, summarise
+from fracturescope_testing.graph_monitor import GraphObservations
+from fracturescope_testing.graph_probe import GraphProbe
 from sensor_msgs.msg import RegionOfInterest
 
-from fracturescope_bringup.graph_monitor import GraphObservations
-from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.summary import Summary
 from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel
 

@@ -9,16 +9,17 @@ import sys
 import time
 
 from fracturescope_common.keys import load_or_create_private_key
+from fracturescope_launch.isolation import isolated_ros_env
+from fracturescope_launch.launch_xml import load_launch_file
+from fracturescope_launch.process_graph import CLEAN_STOP_CODES, RunningGraph, describe_exit
 from fracturescope_ledger.block import LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.store import LedgerStore
+from fracturescope_testing.graph_monitor import watch_edges, watch_graph
+from fracturescope_testing.graph_probe import GraphProbe
 
 from fracturescope_bringup.control_summary import add_control_rows, standard_edges, watch_control
 from fracturescope_bringup.detection_summary import add_detection_rows, detections_accounted_for, watch_detections
-from fracturescope_bringup.graph_monitor import watch_edges, watch_graph
-from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.launch_xml import load_launch_file
-from fracturescope_bringup.process_graph import CLEAN_STOP_CODES, RunningGraph, describe_exit
 from fracturescope_bringup.summary import (
     Summary,
     add_edge_rows,
@@ -26,7 +27,6 @@ from fracturescope_bringup.summary import (
     edges_measured,
     progress_line,
 )
-from fracturescope_bringup.testing import isolated_ros_env
 from fracturescope_bringup.thermal_summary import add_thermal_rows, watch_thermal
 from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
 

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.merkle import verify_consistency
+from fracturescope_testing.graph_monitor import EdgeObservations, GraphObservations
 
-from fracturescope_bringup.graph_monitor import EdgeObservations, GraphObservations
 from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
 
 

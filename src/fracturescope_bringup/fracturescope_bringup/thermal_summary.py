@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_testing.graph_monitor import GraphObservations
+from fracturescope_testing.graph_probe import GraphProbe
 
-from fracturescope_bringup.graph_monitor import GraphObservations
-from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_bringup.summary import Summary
 from fracturescope_msgs.msg import GroundTruthLabel, ThermalAssessment
 

@@ -6,8 +6,8 @@ from fracturescope_bringup.control_summary import (
     alignment_errors,
     standard_edges,
 )
-from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.summary import Summary
+from fracturescope_testing.graph_monitor import GraphObservations
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

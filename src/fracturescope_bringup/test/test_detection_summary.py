@@ -7,8 +7,8 @@ from fracturescope_bringup.detection_summary import (
     detections_accounted_for,
     wilson_upper,
 )
-from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.summary import Summary
+from fracturescope_testing.graph_monitor import GraphObservations
 
 from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel, LedgerCheckpoint
 

@@ -1,7 +1,7 @@
 import math
 
-from fracturescope_bringup.graph_monitor import EdgeObservations
 from fracturescope_bringup.summary import Summary, add_edge_rows, edges_measured
+from fracturescope_testing.graph_monitor import EdgeObservations
 
 from fracturescope_msgs.msg import EdgeMeasurement
 

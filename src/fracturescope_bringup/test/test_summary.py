@@ -1,5 +1,5 @@
-from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.summary import Summary, progress_line
+from fracturescope_testing.graph_monitor import GraphObservations
 
 from fracturescope_msgs.msg import LedgerCheckpoint
 

@@ -1,8 +1,8 @@
 """Main-job row for the thermal monitor: states and alerts against the ground truth of the same frame."""
 
-from fracturescope_bringup.graph_monitor import GraphObservations
 from fracturescope_bringup.summary import Summary
 from fracturescope_bringup.thermal_summary import ThermalObservations, add_thermal_rows
+from fracturescope_testing.graph_monitor import GraphObservations
 
 from fracturescope_msgs.msg import GroundTruthLabel, ThermalAssessment
 

@@ -12,12 +12,13 @@ import subprocess
 import sys
 import time
 
-from fracturescope_bringup.graph_monitor import watch_graph
-from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import isolated_ros_env, launched
 from fracturescope_common.operator_commands import ESTOP, MANUAL, RESUME, SET_STANDARD, STOP, CommandSigner
 from fracturescope_common.qos import OBSERVER_STREAM, RELIABLE_EVENTS
 from fracturescope_control.teleop import to_message
+from fracturescope_launch.isolation import isolated_ros_env
+from fracturescope_testing.graph_monitor import watch_graph
+from fracturescope_testing.graph_probe import GraphProbe
+from fracturescope_testing.launched_graph import launched
 import pytest
 
 from fracturescope_msgs.msg import EdgeMeasurement, OperatorCommand, RollCommand

@@ -8,15 +8,16 @@ import sqlite3
 import subprocess
 import sys
 
-from fracturescope_bringup.graph_monitor import watch_graph
-from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import isolated_ros_env, launched
 from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_ledger.block import LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
 from fracturescope_ledger.merkle import leaf_hash, verify_inclusion
 from fracturescope_ledger.store import LedgerStore
 from fracturescope_ledger.verify import verify_ledger
+from fracturescope_testing.graph_monitor import watch_graph
+from fracturescope_testing.graph_probe import GraphProbe
+from fracturescope_testing.launched_graph import launched
 import pytest
 
 from fracturescope_msgs.msg import DefectDetection, LedgerBlock

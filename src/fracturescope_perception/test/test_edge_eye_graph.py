@@ -6,12 +6,12 @@ from pathlib import Path
 import subprocess
 import sys
 
-from fracturescope_bringup.graph_monitor import watch_graph
-from fracturescope_bringup.graph_probe import GraphProbe
-from fracturescope_bringup.testing import launched
 from fracturescope_common.image_stream import IMAGE_STREAM
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_testing.graph_monitor import watch_graph
+from fracturescope_testing.graph_probe import GraphProbe
+from fracturescope_testing.launched_graph import launched
 import pytest
 from sensor_msgs.msg import Image
 

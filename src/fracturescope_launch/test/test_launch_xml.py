@@ -2,7 +2,7 @@
 
 import math
 
-from fracturescope_bringup.launch_xml import (
+from fracturescope_launch.launch_xml import (
     LaunchFileError,
     NodeSpec,
     declared_arguments,
@@ -10,17 +10,16 @@ from fracturescope_bringup.launch_xml import (
     typed_param,
     yaml_value,
 )
-from fracturescope_bringup.testing import fake_package
 import pytest
 
 NODE = '#!/usr/bin/env python3\nprint("hi")\n'
 
 
 @pytest.fixture
-def prefix(tmp_path, monkeypatch):
+def prefix(tmp_path, monkeypatch, install_fake_package):
     root = tmp_path / 'install'
-    fake_package(root, 'demo', {'talker': NODE, 'listener': NODE})
-    fake_package(root, 'other', {})
+    install_fake_package(root, 'demo', {'talker': NODE, 'listener': NODE})
+    install_fake_package(root, 'other', {})
     monkeypatch.setenv('AMENT_PREFIX_PATH', str(root))
     return root
 

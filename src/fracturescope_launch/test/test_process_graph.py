@@ -6,9 +6,9 @@ import os
 import signal
 import time
 
-from fracturescope_bringup.launch_xml import NodeSpec
-from fracturescope_bringup.process_graph import RunningGraph
-from fracturescope_bringup.testing import fake_package, isolated_ros_env
+from fracturescope_launch.isolation import isolated_ros_env
+from fracturescope_launch.launch_xml import NodeSpec
+from fracturescope_launch.process_graph import RunningGraph
 import pytest
 
 # A stand-in node. Its first argument picks a behaviour; it reports its argv, env and signals on stdout.
@@ -39,8 +39,8 @@ while True:
 
 
 @pytest.fixture(autouse=True)
-def prefix(tmp_path, monkeypatch):
-    monkeypatch.setenv('AMENT_PREFIX_PATH', fake_package(tmp_path / 'install', 'fake', {'node': FAKE_NODE}))
+def prefix(tmp_path, monkeypatch, install_fake_package):
+    monkeypatch.setenv('AMENT_PREFIX_PATH', install_fake_package(tmp_path / 'install', 'fake', {'node': FAKE_NODE}))
 
 
 def spec(name, *args, **kwargs):

@@ -1,15 +1,11 @@
-"""Helpers for integration tests that start launch files as real processes."""
+"""A private ROS environment for a graph: its own domain id on localhost, so parallel runs never see each other."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 import fcntl
 import os
 from typing import IO
-
-from fracturescope_bringup.launch_xml import load_launch_file
-from fracturescope_bringup.process_graph import RunningGraph
 
 # Fast DDS maps a domain id to ports 7400 + 250 * id; ids above 101 overflow 16-bit ports for some
 # participant indices, so stay at or below 101.
@@ -48,33 +44,3 @@ def isolated_ros_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
         PYTHONUNBUFFERED='1',
     )
     return env
-
-
-@contextmanager
-def launched(
-    file: str | os.PathLike,
-    args: Mapping[str, str] | None = None,
-    env: Mapping[str, str] | None = None,
-    log_dir: str | os.PathLike | None = None,
-    grace_s: float = 5.0,
-) -> Iterator[RunningGraph]:
-    """Start the graph of `file` in an isolated ROS environment; stop it (no orphans) on exit."""
-    plan = load_launch_file(file, args, isolated_ros_env() if env is None else env)
-    with RunningGraph(plan.nodes, log_dir=log_dir, grace_s=grace_s) as graph:
-        yield graph
-
-
-def fake_package(prefix: str | os.PathLike, package: str, executables: Mapping[str, str]) -> str:
-    """Install `package` into an ament prefix at `prefix`: index marker plus `lib/<pkg>/<exe>` scripts."""
-    marker = os.path.join(prefix, 'share', 'ament_index', 'resource_index', 'packages', package)
-    os.makedirs(os.path.dirname(marker), exist_ok=True)
-    open(marker, 'w').close()
-    os.makedirs(os.path.join(prefix, 'share', package), exist_ok=True)
-    lib = os.path.join(prefix, 'lib', package)
-    os.makedirs(lib, exist_ok=True)
-    for name, source in executables.items():
-        path = os.path.join(lib, name)
-        with open(path, 'w') as script:
-            script.write(source)
-        os.chmod(path, 0o755)
-    return str(prefix)

@@ -9,8 +9,8 @@ import signal
 import sys
 from types import FrameType
 
-from fracturescope_bringup.launch_xml import LaunchFileError, LaunchPlan, declared_arguments, load_launch_file
-from fracturescope_bringup.process_graph import RunningGraph
+from fracturescope_launch.launch_xml import LaunchFileError, LaunchPlan, declared_arguments, load_launch_file
+from fracturescope_launch.process_graph import RunningGraph
 
 
 def parse_launch_arguments(items: Sequence[str]) -> dict[str, str]:

@@ -8,8 +8,8 @@ from diagnostic_msgs.msg import DiagnosticArray
 from fracturescope_common.diagnostics import DIAGNOSTICS_TOPIC
 from fracturescope_common.qos import LATCHED_STATE, RELIABLE_EVENTS
 
-from fracturescope_bringup.graph_probe import GraphProbe
 from fracturescope_msgs.msg import EdgeMeasurement, LedgerCheckpoint
+from fracturescope_testing.graph_probe import GraphProbe
 
 
 @dataclass

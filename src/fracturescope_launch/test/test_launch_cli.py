@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from fracturescope_bringup.testing import fake_package, isolated_ros_env
+from fracturescope_launch.isolation import isolated_ros_env
 import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -45,15 +45,15 @@ LAUNCH = '''<launch>
 
 
 @pytest.fixture
-def env(tmp_path):
-    prefix = fake_package(tmp_path / 'install', 'fake', {'node': FAKE_NODE})
+def env(tmp_path, install_fake_package):
+    prefix = install_fake_package(tmp_path / 'install', 'fake', {'node': FAKE_NODE})
     (tmp_path / 'graph.launch.xml').write_text(LAUNCH)
     return isolated_ros_env({'PATH': os.environ['PATH'], 'AMENT_PREFIX_PATH': prefix,
                              'PYTHONPATH': str(PACKAGE_ROOT)})
 
 
 def launch_cli(tmp_path, env, *args):
-    command = [sys.executable, '-m', 'fracturescope_bringup.launch_cli', str(tmp_path / 'graph.launch.xml')]
+    command = [sys.executable, '-m', 'fracturescope_launch.launch_cli', str(tmp_path / 'graph.launch.xml')]
     command += args
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

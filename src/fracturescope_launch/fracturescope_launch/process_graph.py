@@ -18,7 +18,7 @@ import time
 from types import TracebackType
 from typing import IO, TextIO
 
-from fracturescope_bringup.launch_xml import NodeSpec
+from fracturescope_launch.launch_xml import NodeSpec
 
 # What a node may exit with after the SIGINT we sent it (rclpy re-raising SIGINT, or a shell wrapper).
 CLEAN_STOP_CODES = frozenset({0, -signal.SIGINT, 128 + signal.SIGINT})

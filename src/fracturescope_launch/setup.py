@@ -1,0 +1,22 @@
+from setuptools import find_packages, setup
+
+package_name = 'fracturescope_launch'
+
+setup(
+    name=package_name,
+    version='0.1.0',
+    packages=find_packages(exclude=['test']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
+        ('share/' + package_name, ['package.xml']),
+    ],
+    install_requires=['setuptools'],
+    zip_safe=True,
+    maintainer='FractureScope maintainers',
+    maintainer_email='maintainers@fracturescope.dev',
+    description='Runner of standard ROS 2 XML launch files where ros2launch is not installed.',
+    license='Apache-2.0',
+    entry_points={
+        'console_scripts': ['fracturescope-launch = fracturescope_launch.launch_cli:main'],
+    },
+)

@@ -9,7 +9,7 @@ import sys
 
 from fracturescope_common.health import Level
 from fracturescope_common.image_conversion import numpy_to_image
-from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_perception.thermal_monitor.frame_input import model_id
@@ -94,7 +94,7 @@ def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path
             assert float(monitor['rate_hz']) == pytest.approx(20.0, rel=0.3)
 
             # Frames the camera never sends: empty data, a truncated one; then a hot spot, which raises an alert.
-            publisher = probe.node.create_publisher(Image, 'equipment_thermal/image_raw', IMAGE_STREAM)
+            publisher = probe.node.create_publisher(Image, 'equipment_thermal/image_raw', IMAGE_PUBLICATION)
             assert probe.spin_until(lambda: publisher.get_subscription_count() > 0, 10.0)
             empty = Image(height=HEIGHT, width=WIDTH, encoding='32FC1', step=WIDTH * 4, data=b'')
             cold = numpy_to_image(synthesize_frame('cold', (1, 1)), '32FC1')

@@ -6,7 +6,7 @@ from pathlib import Path
 import subprocess
 import sys
 
-from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_testing.graph_monitor import watch_graph
@@ -62,7 +62,7 @@ def test_bad_frames_get_a_clear_status_and_the_node_keeps_running(tmp_path, grap
         try:
             edges = probe.collect(EdgeMeasurement, 'edges', RELIABLE_EVENTS)
             observed = watch_graph(probe)
-            publisher = probe.node.create_publisher(Image, 'line_camera/image_raw', IMAGE_STREAM)
+            publisher = probe.node.create_publisher(Image, 'line_camera/image_raw', IMAGE_PUBLICATION)
             assert probe.spin_until(lambda: len(edges) > 5, 30.0), 'tracker never measured the camera'
             bad = {
                 'small': Image(height=480, width=640, encoding='rgb8', step=640 * 3, data=bytes(640 * 480 * 3)),

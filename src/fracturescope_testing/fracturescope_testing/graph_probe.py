@@ -1,7 +1,7 @@
 """A node of one's own inside a running graph, for tests, benchmarks and the main job: subscribe, publish,
 call services and spin until something happens, all in a private rclpy context on the graph's domain."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 import time
 from typing import Any
 
@@ -37,6 +37,21 @@ class GraphProbe:
                 return True
             self.executor.spin_once(timeout_sec=0.05)
         return condition()
+
+    def publish_until(self, messages: Sequence[tuple[Any, Any]], taken: Callable[[], bool], timeout_s: float,
+                      retry_s: float = 1.0) -> bool:
+        """Publish each (publisher, message) of `messages` again every `retry_s` until `taken()` holds.
+
+        A best-effort reader (camera QoS) drops what arrives before it has matched the writer, although the writer
+        already counts the reader as matched: what the reader has not taken is sent once more. False if it is still
+        not taken after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for publisher, message in messages:
+                publisher.publish(message)
+            if self.spin_until(taken, min(retry_s, max(0.0, deadline - time.monotonic()))):
+                return True
+        return taken()
 
     def call(self, srv_type: type, name: str, request: Any, timeout_s: float = 30.0) -> Any | None:
         """The response of service `name`, or None when it is not there or does not answer in time."""

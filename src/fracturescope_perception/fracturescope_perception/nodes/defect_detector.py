@@ -17,7 +17,7 @@ from fracturescope_common.image_conversion import (
     as_rgb,
     numpy_to_image,
 )
-from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -63,9 +63,9 @@ class DefectDetectorNode(Node):
         self._published_at: deque[float] = deque(maxlen=1000)
         self._unpaired = 0
         self._detections = self.create_publisher(DefectDetection, 'defects', RELIABLE_EVENTS)
-        self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_STREAM)
-        self.create_subscription(Image, TOPICS[0], self._on_rgb, IMAGE_STREAM)
-        self.create_subscription(Image, TOPICS[1], self._on_thermal, IMAGE_STREAM)
+        self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_PUBLICATION)
+        self.create_subscription(Image, TOPICS[0], self._on_rgb, IMAGE_SUBSCRIPTION)
+        self.create_subscription(Image, TOPICS[1], self._on_thermal, IMAGE_SUBSCRIPTION)
         self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
         self.get_logger().info(f'running {self._classifier.model_id} ({card}), classes '
                                f'{", ".join(self._classifier.classes)}, anomaly over '

@@ -9,7 +9,7 @@ from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import ImageConversionError
-from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -48,8 +48,8 @@ class EdgeTrackerNode(Node):
         self._last_good: tuple[float, float] = (math.nan, math.nan)
         self._frames = 0
         self._edges = self.create_publisher(EdgeMeasurement, 'edges', RELIABLE_EVENTS)
-        self._debug = self.create_publisher(Image, 'edges/debug_image', IMAGE_STREAM)
-        self.create_subscription(Image, 'line_camera/image_raw', self._on_image, IMAGE_STREAM)
+        self._debug = self.create_publisher(Image, 'edges/debug_image', IMAGE_PUBLICATION)
+        self.create_subscription(Image, 'line_camera/image_raw', self._on_image, IMAGE_SUBSCRIPTION)
         self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'Edge-Eye: {p.super_resolution} super-resolution, calibration RMS '

@@ -10,7 +10,7 @@ from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import CountScale
-from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -60,7 +60,7 @@ class ThermalMonitorNode(Node):
         self._alerting = False
         self._logged: dict[str, float] = {}  # rejection reason -> when last logged (perf_counter s)
         self._assessments = self.create_publisher(ThermalAssessment, 'thermal_monitor/assessment', RELIABLE_EVENTS)
-        self._subscription = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, IMAGE_STREAM)
+        self._subscription = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, IMAGE_SUBSCRIPTION)
         self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'thermal monitor: {self._model_id}, {self._monitor.width} x {self._monitor.height}, '

@@ -6,7 +6,7 @@ import time
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
 from fracturescope_common.image_conversion import numpy_to_image
-from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -48,7 +48,7 @@ class EquipmentThermalCameraNode(Node):
             fps=p.fps, mean_dwell_s=p.mean_dwell_s, anomaly_share=p.anomaly_share, mean_anomaly_s=p.mean_anomaly_s,
             centikelvin_share=p.centikelvin_share, bad_frame_share=p.bad_frame_share, seed=p.seed))
         self._health = Health()
-        self._images = self.create_publisher(Image, IMAGE_TOPIC, IMAGE_STREAM)
+        self._images = self.create_publisher(Image, IMAGE_TOPIC, IMAGE_PUBLICATION)
         self._truth = self.create_publisher(GroundTruthLabel, 'equipment_thermal/ground_truth', RELIABLE_EVENTS)
         self._index = 0
         self._gate = StartGate(p.wait_for_subscriber, p.wait_for_nodes, p.start_delay_s)

@@ -6,7 +6,7 @@ import time
 
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
-from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -52,7 +52,7 @@ class LineCameraNode(Node):
                                 [(-math.inf, p.empty_at_start_s)])
         self._camera = LineCamera(config, trajectory)
         self._health = Health()
-        self._images = self.create_publisher(Image, 'line_camera/image_raw', IMAGE_STREAM)
+        self._images = self.create_publisher(Image, 'line_camera/image_raw', IMAGE_PUBLICATION)
         self._truth = self.create_publisher(EdgeMeasurement, 'line_camera/ground_truth', RELIABLE_EVENTS)
         self._index = 0
         self._render_ms = 0.0

@@ -5,7 +5,7 @@ import hashlib
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
 from fracturescope_common.image_conversion import celsius_to_centikelvin, numpy_to_image
-from fracturescope_common.image_stream import IMAGE_STREAM
+from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -62,8 +62,8 @@ class SurfaceCameraNode(Node):
             p.seed, dict(zip(CLASSES, p.class_weights, strict=True)), p.unseen_fraction, p.fault_fraction, p.family,
             p.width, p.height, p.thermal_width, p.thermal_height, p.mm_per_px, p.max_defects))
         self._health = Health()
-        self._rgb = self.create_publisher(Image, TOPICS[0], IMAGE_STREAM)
-        self._thermal = self.create_publisher(Image, TOPICS[1], IMAGE_STREAM)
+        self._rgb = self.create_publisher(Image, TOPICS[0], IMAGE_PUBLICATION)
+        self._thermal = self.create_publisher(Image, TOPICS[1], IMAGE_PUBLICATION)
         self._truth = self.create_publisher(GroundTruthLabel, 'camera/ground_truth', RELIABLE_EVENTS)
         self._index = 0
         self._gate = StartGate(p.wait_for_subscriber, p.wait_for_nodes, p.start_delay_s)

@@ -20,6 +20,8 @@ from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
 import numpy as np
 import pytest
+from rcl_interfaces.srv import SetParameters
+from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
 
 from fracturescope_msgs.msg import GroundTruthLabel, ThermalAssessment
@@ -134,3 +136,34 @@ def test_nodes_without_their_config_say_what_is_missing(graph_env, module, node)
     assert result.returncode == 2
     assert f"cannot start: node '{node}' started without parameter(s)" in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_ros2_param_set_changes_what_may_change_and_refuses_the_rest_with_a_reason(tmp_path, graph_env):
+    """The parameter service `ros2 param set` calls: the alert threshold changes the next assessments (given as a
+    whole number, as the CLI sends `1`), a threshold out of range and a read-only parameter are refused with a
+    reason; a whole number launch argument for a double (`thermal_camera_fps:=20`) starts the camera."""
+    with launched(LAUNCH, {**CAMERA, 'thermal_camera_fps': '20', 'thermal_camera_frames': '0'}, env=graph_env,
+                  log_dir=tmp_path / 'logs') as graph:
+        probe = GraphProbe(graph_env, 'parameter_probe')
+        try:
+            assessments = probe.collect(ThermalAssessment, 'thermal_monitor/assessment', RELIABLE_EVENTS)
+            assert probe.spin_until(lambda: len(assessments) > 3, 60.0), 'no assessment'
+
+            def param_set(name, value):
+                request = SetParameters.Request(parameters=[Parameter(name, value=value).to_parameter_msg()])
+                response = probe.call(SetParameters, '/thermal_monitor/set_parameters', request)
+                assert response is not None, 'parameter service did not answer'
+                return response.results[0]
+
+            assert param_set('alert_threshold', 1).successful
+            changed_at = len(assessments)
+            assert probe.spin_until(lambda: len(assessments) > changed_at + 3, 10.0)
+            assert {a.alert_threshold for a in assessments[changed_at + 1:]} == {1.0}
+            assert not any(a.alert for a in assessments[changed_at + 1:])   # nothing is above probability 1
+            out_of_range = param_set('alert_threshold', 1.5)
+            assert not out_of_range.successful and 'not in 0..1' in out_of_range.reason
+            read_only = param_set('inference_threads', 4)
+            assert not read_only.successful and 'read-only' in read_only.reason
+            assert all(graph.alive().values())
+        finally:
+            probe.close()

@@ -36,13 +36,13 @@ from fracturescope_perception.fusion.registration import Registration
 from fracturescope_perception.fusion.site_calibration import SiteCalibrationRun, SiteThresholds
 from fracturescope_perception.fusion.synchronizer import PairSynchronizer
 from fracturescope_perception.nodes.defect_detector_messages import TOPICS, detection_message
-from fracturescope_perception.nodes.defect_detector_parameters import PARAMETERS
+from fracturescope_perception.nodes.defect_detector_parameters import PARAMETERS, check_change
 
 
 class DefectDetectorNode(Node):
     def __init__(self) -> None:
         super().__init__('defect_detector')
-        p = self._params = declare_parameters(self, PARAMETERS)
+        p = self._params = declare_parameters(self, PARAMETERS, check_change)
         card = Path(p.model_card)
         if not card.is_absolute():
             card = Path(get_package_share_directory('fracturescope_perception')) / card

@@ -1,5 +1,7 @@
 """Parameters of the defect detector node (values in config/perception.yaml)."""
 
+from typing import Any
+
 from fracturescope_common.params import ParameterSpec
 from rclpy.parameter import Parameter
 
@@ -21,8 +23,18 @@ PARAMETERS = (
     ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
     ParameterSpec('sync_slop_s', D, 'largest stamp difference of an RGB and a thermal frame paired together (s)'),
     ParameterSpec('sync_queue_size', INT, 'frames kept per camera while waiting for a partner (count)'),
-    ParameterSpec('location', S, 'asset / zone inspected, written in every detection (asset id)'),
-    ParameterSpec('annotated_image_every', INT, 'publish the annotated view every n-th pair; 0 = never (count)'),
+    ParameterSpec('location', S, 'asset / zone inspected, written in every detection (asset id)', runtime=True),
+    ParameterSpec('annotated_image_every', INT, 'publish the annotated view every n-th pair; 0 = never (count)',
+                  runtime=True),
     ParameterSpec('annotated_image_px', INT, 'side of each half of the annotated view (px)'),
     ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
 )
+
+
+def check_change(changes: dict[str, Any]) -> str | None:
+    """Why a run-time change is refused, or None (ros2 param set defect_detector location bay_2)."""
+    if changes.get('annotated_image_every', 0) < 0:
+        return 'annotated_image_every must be 0 (never) or a positive number of pairs'
+    if 'location' in changes and not changes['location'].strip():
+        return 'location must name the asset or zone inspected'
+    return None

@@ -26,7 +26,7 @@ from fracturescope_perception.edge_eye.distortion_correction import DistortionCo
 from fracturescope_perception.edge_eye.image_input import tracker_frame
 from fracturescope_perception.edge_eye.super_resolution import make_upsampler
 from fracturescope_perception.edge_eye.tracker import BAR_CODES, EdgeEyeTracker, EdgeResult, Status
-from fracturescope_perception.nodes.edge_tracker_parameters import PARAMETERS
+from fracturescope_perception.nodes.edge_tracker_parameters import PARAMETERS, check_change
 
 __all__ = ['PARAMETERS', 'EdgeTrackerNode', 'main']
 
@@ -34,7 +34,7 @@ __all__ = ['PARAMETERS', 'EdgeTrackerNode', 'main']
 class EdgeTrackerNode(Node):
     def __init__(self) -> None:
         super().__init__('edge_tracker')
-        p = self._params = declare_parameters(self, PARAMETERS)
+        p = self._params = declare_parameters(self, PARAMETERS, check_change)
         values = vars(p)
         model = Path(p.espcn_model)
         if not model.is_absolute():

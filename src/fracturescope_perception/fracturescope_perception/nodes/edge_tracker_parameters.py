@@ -1,5 +1,7 @@
 """Parameters of the edge tracker node (values: config/edge_eye.yaml and config/edge_eye_calibration.yaml)."""
 
+from typing import Any
+
 from fracturescope_common.params import ParameterSpec
 from rclpy.parameter import Parameter
 
@@ -64,6 +66,14 @@ PARAMETERS = (
     ParameterSpec('camera_matrix', _DA, 'calibrated camera matrix, row-major 3x3 (px)'),
     ParameterSpec('distortion_coefficients', _DA, 'calibrated k1, k2, p1, p2, k3 (1)'),
     ParameterSpec('calibration_rms_px', _D, 'reprojection error of the calibration (px)'),
-    ParameterSpec('debug_image_every', _I, 'publish edges/debug_image every n-th frame; 0 = never (frames)'),
+    ParameterSpec('debug_image_every', _I, 'publish edges/debug_image every n-th frame; 0 = never (frames)',
+                  runtime=True),
     ParameterSpec('diagnostics_period_s', _D, 'period of /diagnostics reports (s)'),
 )
+
+
+def check_change(changes: dict[str, Any]) -> str | None:
+    """Why a run-time change is refused, or None (ros2 param set edge_tracker debug_image_every 10)."""
+    if changes.get('debug_image_every', 0) < 0:
+        return 'debug_image_every must be 0 (never) or a positive number of frames'
+    return None

@@ -5,6 +5,7 @@ import hashlib
 import math
 from pathlib import Path
 import time
+from typing import Any
 
 from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
@@ -35,7 +36,7 @@ PARAMETERS = (
                   '(path)'),
     ParameterSpec('thermal_kelvin_per_count', D, '16UC1 / mono16 frames: temperature step of one count (K)'),
     ParameterSpec('thermal_count_offset_c', D, '16UC1 / mono16 frames: temperature of count 0 (degC)'),
-    ParameterSpec('alert_threshold', D, 'alert when the anomaly probability exceeds this (0..1)'),
+    ParameterSpec('alert_threshold', D, 'alert when the anomaly probability exceeds this (0..1)', runtime=True),
     ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
     ParameterSpec('stats_window', INT, 'frames over which rate and latency percentiles are computed (frames)'),
     ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
@@ -46,7 +47,7 @@ IMAGE_TOPIC = 'equipment_thermal/image_raw'
 class ThermalMonitorNode(Node):
     def __init__(self) -> None:
         super().__init__('thermal_monitor')
-        p = self._params = declare_parameters(self, PARAMETERS)
+        p = self._params = declare_parameters(self, PARAMETERS, self._change_threshold)
         card = Path(p.model_card)
         if not card.is_absolute():
             card = Path(get_package_share_directory('fracturescope_perception')) / card
@@ -98,6 +99,14 @@ class ThermalMonitorNode(Node):
                                        f'hottest pixel {out.max_temperature_c:.1f} degC')
         self._alerting = result.alert
         publish_or_report(self._assessments, out, self._health, self.get_logger())
+
+    def _change_threshold(self, changes: dict[str, Any]) -> str | None:
+        """ros2 param set thermal_monitor alert_threshold 0.8: takes effect from the next frame."""
+        threshold = changes.get('alert_threshold', self._monitor.alert_threshold)
+        if not 0.0 <= threshold <= 1.0:
+            return f'alert_threshold {threshold} is not in 0..1'
+        self._monitor.alert_threshold = threshold
+        return None
 
     def _values(self) -> dict[str, object]:
         return {'frames': self._frames, 'assessed': sum(self._states.values()),

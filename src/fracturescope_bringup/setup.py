@@ -19,6 +19,7 @@ setup(
     entry_points={
         'console_scripts': [
             'fracturescope-main = fracturescope_bringup.main_job:main',
+            'fracturescope-provision-keys = fracturescope_bringup.provision_keys:main',
         ],
     },
 )

@@ -71,10 +71,15 @@ def public_key_from_hex(text: str, where: str = "key") -> bytes:
     return raw
 
 
-def _write_new_file(path: Path, data: bytes) -> bool:
-    """Atomically create ``path`` (mode 0600) with ``data``; False if it already exists."""
+def write_new_public_key(path: str | os.PathLike[str], public_key: bytes) -> bool:
+    """Create ``path`` holding ``public_key`` as 64 hex digits (mode 0644); False, writing nothing, if it exists."""
+    return _write_new_file(Path(path), public_key.hex().encode() + b"\n", 0o644)
+
+
+def _write_new_file(path: Path, data: bytes, mode: int = 0o600) -> bool:
+    """Atomically create ``path`` with ``data``; False if it already exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _write_temp(path, data, 0o600)
+    tmp = _write_temp(path, data, mode)
     try:
         os.link(tmp, path)  # unlike rename, link never replaces an existing key
     except FileExistsError:

@@ -2,8 +2,8 @@
 obeyed only when signed by a trusted key (loop: loop.py, controllers: msnf.py / pid.py, PLC: plc_client.py)."""
 
 import math
-import time
 
+from fracturescope_common.clocks import decision_clock
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.event_loop import EventLoopThread, in_event_loop
 from fracturescope_common.health import Health, Level
@@ -73,6 +73,7 @@ class ControlNode(Node):
         self._p = p = declare_parameters(self, PARAMETERS)
         self._health = Health()
         self._loop = make_loop(p)
+        self._now_s = decision_clock(self)  # steady, or /clock under use_sim_time
         trusted, unreadable = load_trusted_keys(p.trusted_operator_keys)
         for problem in unreadable:
             self.get_logger().error(f'operator key not loaded, that operator\'s commands will be refused: {problem}')
@@ -97,10 +98,10 @@ class ControlNode(Node):
 
     def _on_edges(self, msg: EdgeMeasurement) -> None:
         self._stamp = msg.header.stamp
-        self._loop.measure(Measurement(msg.left_mm, msg.right_mm, msg.status in USABLE, time.monotonic()))
+        self._loop.measure(Measurement(msg.left_mm, msg.right_mm, msg.status in USABLE, self._now_s()))
 
     async def _tick(self) -> None:
-        await self._write(self._loop.tick(time.monotonic()))
+        await self._write(self._loop.tick(self._now_s()))
 
     async def _on_command(self, msg: OperatorCommand) -> None:
         if msg.target not in ('', self._p.command_target) or msg.command == OperatorCommand.INSPECT_AGAIN:
@@ -112,7 +113,7 @@ class ControlNode(Node):
             self._health.problem(f'rejected_{verdict.reason}', verdict.detail)
             self.get_logger().warning(f'operator command refused ({verdict.reason}): {verdict.detail}')
             return
-        result = obey(self._loop, command, time.monotonic())
+        result = obey(self._loop, command, self._now_s())
         self._health.count(f'obeyed_{command.name}' if result.ok else 'rejected_not_applicable')
         self.get_logger().info(f'{command.issuer}: {result.detail}')
         if result.write_now is not None:

@@ -19,6 +19,10 @@ import sys
 import time
 
 from bench_report import print_figure, save_results
+from fracturescope_launch.isolation import isolated_ros_env
+import rclpy
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHER = r'''
@@ -55,12 +59,6 @@ rclpy.shutdown()
 
 
 def run_case(publisher_reliability: str, reader_reliability: str, frames: int, fps: float) -> dict:
-    import rclpy
-    from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
-    from sensor_msgs.msg import Image
-
-    from fracturescope_launch.isolation import isolated_ros_env
-
     env = isolated_ros_env()
     env.setdefault('FASTDDS_DEFAULT_PROFILES_FILE', str(ROOT / 'config' / 'fastdds.xml'))
     os.environ.update(env)

@@ -19,9 +19,16 @@ class StartGate:
         self._opens_at: float | None = None
 
     def is_open(self, listening: Callable[[], bool], node_names: Callable[[], Iterable[str]]) -> bool:
-        """`listening`: the source's topics have subscribers; `node_names`: the nodes now in the graph."""
+        """`listening`: the source's topics have subscribers; `node_names`: the nodes now in the source's own
+        namespace (see `in_namespace`)."""
         if not self._enabled:
             return True
         if self._opens_at is None and listening() and self._wait_for_nodes <= set(node_names()):
             self._opens_at = self._clock() + self._start_delay_s
         return self._opens_at is not None and self._clock() >= self._opens_at
+
+
+def in_namespace(names_and_namespaces: Iterable[tuple[str, str]], namespace: str) -> list[str]:
+    """The names of the nodes in `namespace`: a robot waits for its own ledger, not for the one of another robot
+    sharing the domain under another namespace."""
+    return [name for name, node_namespace in names_and_namespaces if node_namespace == namespace]

@@ -1,6 +1,6 @@
 """The start gate of the simulated sources: first frame only once the consuming and recording chain listens."""
 
-from fracturescope_sim.start_gate import StartGate
+from fracturescope_sim.start_gate import StartGate, in_namespace
 
 
 class Clock:
@@ -28,3 +28,9 @@ def test_disabled_gate_is_open_at_once_and_asks_nothing() -> None:
     def fail() -> bool:
         raise AssertionError('a disabled gate must not query the graph')
     assert StartGate(False, ['ledger'], 5.0).is_open(fail, fail)
+
+
+def test_only_nodes_of_the_sources_own_namespace_count():
+    graph = [('ledger', '/robot2'), ('thermal_monitor', '/robot1'), ('ledger', '/'), ('ledger', '/robot1/sub')]
+    assert in_namespace(graph, '/robot1') == ['thermal_monitor']
+    assert in_namespace(graph, '/') == ['ledger']

@@ -18,7 +18,7 @@ from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import GroundTruthLabel
 from fracturescope_sim.equipment_thermal_camera import EquipmentCameraConfig, EquipmentThermalCamera
-from fracturescope_sim.start_gate import StartGate
+from fracturescope_sim.start_gate import StartGate, in_namespace
 
 D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
 IMAGE_TOPIC = 'equipment_thermal/image_raw'
@@ -64,9 +64,12 @@ class EquipmentThermalCameraNode(Node):
             return f'done: {self._index} frames'
         return f'equipment {self._camera.sequence.state(self._index)}' if self._index else 'waiting to start'
 
+    def _peers(self) -> list[str]:
+        return in_namespace(self.get_node_names_and_namespaces(), self.get_namespace())
+
     def _publish_next(self) -> None:
         if self._index == 0 and not self._gate.is_open(lambda: self._images.get_subscription_count() > 0,
-                                                        self.get_node_names):
+                                                        self._peers):
             return
         started = time.perf_counter()
         frame = self._camera.frame(self._index)

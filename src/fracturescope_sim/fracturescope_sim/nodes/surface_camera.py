@@ -17,7 +17,7 @@ from sensor_msgs.msg import Image, RegionOfInterest
 from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import DefectRegion, GroundTruthLabel
-from fracturescope_sim.start_gate import StartGate
+from fracturescope_sim.start_gate import StartGate, in_namespace
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig, SurfaceFrame
 from fracturescope_sim.surfaces.frame import CLASSES
 
@@ -79,8 +79,11 @@ class SurfaceCameraNode(Node):
     def _listening(self) -> bool:
         return min(self._rgb.get_subscription_count(), self._thermal.get_subscription_count()) > 0
 
+    def _peers(self) -> list[str]:
+        return in_namespace(self.get_node_names_and_namespaces(), self.get_namespace())
+
     def _publish_next(self) -> None:
-        if self._index == 0 and not self._gate.is_open(self._listening, self.get_node_names):
+        if self._index == 0 and not self._gate.is_open(self._listening, self._peers):
             return
         frame = self._camera.frame(self._index)
         now_ns = self.get_clock().now().nanoseconds

@@ -2,7 +2,10 @@
 installable here; this does the one job the perception node needs, and says what it dropped and why).
 
 Each stream is assumed to arrive in stamp order (a camera driver's stamps do not go back); a frame older than the
-newest one already seen on its stream is dropped as `out_of_order`.
+newest one already seen on its stream is dropped as `out_of_order`. When `resync_after` frames in a row are older,
+the stream's clock went back (a driver restarted, a clock corrected) or the newest stamp was bogus (a frame stamped
+years ahead): the stream starts over from the frame now arriving (`resynced`) instead of refusing every
+later frame.
 
 Algorithm 1 (greedy on the oldest frame), repeated while both queues hold frames:
   1. h = the oldest queued frame of either stream; p = the oldest queued frame of the other stream. Every
@@ -34,14 +37,17 @@ class Stamped(Generic[T]):
 
 
 class PairSynchronizer(Generic[T, U]):
-    def __init__(self, slop_s: float, queue_size: int) -> None:
-        if slop_s < 0 or queue_size < 1:
-            raise ValueError('slop must be >= 0 and queue_size >= 1')
+    def __init__(self, slop_s: float, queue_size: int, resync_after: int) -> None:
+        if slop_s < 0 or queue_size < 1 or resync_after < 1:
+            raise ValueError('slop must be >= 0, queue_size and resync_after >= 1')
         self.slop_ns = int(round(slop_s * 1e9))
         self.queue_size = queue_size
+        self.resync_after = resync_after
+        self._behind: dict[str, int] = {s: 0 for s in STREAMS}   # frames in a row older than the newest
         self._queues: dict[str, deque[Stamped]] = {s: deque() for s in STREAMS}
         self._newest: dict[str, int | None] = {s: None for s in STREAMS}
         self.dropped: Counter[str] = Counter()   # keys '<stream>_<reason>'
+        self.resynced: Counter[str] = Counter()  # times a stream started over (its frame is kept, not dropped)
         self.paired = 0
 
     def add_rgb(self, stamp_ns: int, item: T) -> list[tuple[Stamped[T], Stamped[U]]]:
@@ -59,8 +65,14 @@ class PairSynchronizer(Generic[T, U]):
     def _add(self, stream: str, stamp_ns: int, item: object) -> list[tuple[Stamped, Stamped]]:
         newest = self._newest[stream]
         if newest is not None and stamp_ns < newest:
-            self._drop(stream, 'out_of_order')
-            return []
+            self._behind[stream] += 1
+            if self._behind[stream] < self.resync_after:
+                self._drop(stream, 'out_of_order')
+                return []
+            self.resynced[stream] += 1
+            self.dropped[f'{stream}_no_partner'] += len(self._queues[stream])   # queued under the old clock
+            self._queues[stream].clear()
+        self._behind[stream] = 0
         self._newest[stream] = stamp_ns
         queue = self._queues[stream]
         queue.append(Stamped(stamp_ns, item))

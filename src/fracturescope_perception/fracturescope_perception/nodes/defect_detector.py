@@ -56,7 +56,8 @@ class DefectDetectorNode(Node):
         self._site_run: SiteCalibrationRun | None = None
         self.create_service(CalibrateSite, '~/calibrate_site', self._on_calibrate_site)
         self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
-        self._sync: PairSynchronizer[Image, Image] = PairSynchronizer(p.sync_slop_s, p.sync_queue_size)
+        self._sync: PairSynchronizer[Image, Image] = PairSynchronizer(p.sync_slop_s, p.sync_queue_size,
+                                                                        p.sync_resync_after)
         self._health = Health()
         self._latency_ms: deque[float] = deque(maxlen=300)
         self._inference_ms: deque[float] = deque(maxlen=300)

@@ -23,6 +23,8 @@ PARAMETERS = (
     ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
     ParameterSpec('sync_slop_s', D, 'largest stamp difference of an RGB and a thermal frame paired together (s)'),
     ParameterSpec('sync_queue_size', INT, 'frames kept per camera while waiting for a partner (count)'),
+    ParameterSpec('sync_resync_after', INT, 'frames in a row stamped before the newest seen on their camera after '
+                  'which that camera starts over (its clock went back, or one stamp was bogus) (count)'),
     ParameterSpec('location', S, 'asset / zone inspected, written in every detection (asset id)', runtime=True),
     ParameterSpec('annotated_image_every', INT, 'publish the annotated view every n-th pair; 0 = never (count)',
                   runtime=True),

@@ -15,6 +15,8 @@ it is signed, its issuer is listed with a trusted key, the signature verifies wi
 than ``max_age_s`` nor more than ``max_future_s`` ahead of the receiver's clock, and its (issuer, nonce) was not
 seen before. Nonces are remembered for as long as a command carrying them could still pass the freshness check,
 and at most ``max_remembered`` of them: beyond that, new commands are refused (fail closed) until old ones expire.
+A receiver that restarts must not forget them (a captured command would be obeyed again): with a used-nonce file
+(used_nonces.py) they survive the restart; without one, commands issued before the receiver started are refused.
 
 Trusted keys come from config as ``issuer:key`` strings, where key is either 64 hex digits (raw Ed25519 public
 key) or the path of a ``.pub`` hex file or PEM public key (see keys.py). No ROS here: the receiving node converts
@@ -41,6 +43,7 @@ from fracturescope_common.keys import (
     load_public_key,
     public_key_from_hex,
 )
+from fracturescope_common.used_nonces import UsedNonce, UsedNonceFile
 
 DOMAIN = b'FSOPCMD-v1\n'
 NS_PER_S = 1_000_000_000
@@ -59,7 +62,10 @@ EXPIRED = 'expired'
 FROM_FUTURE = 'from_future'
 REPLAYED = 'replayed'
 TOO_MANY = 'too_many_recent'
-REJECTION_REASONS = (UNSIGNED, UNKNOWN_ISSUER, BAD_SIGNATURE, EXPIRED, FROM_FUTURE, REPLAYED, TOO_MANY)
+BEFORE_START = 'issued_before_start'
+NOT_RECORDED = 'nonce_not_recorded'
+REJECTION_REASONS = (UNSIGNED, UNKNOWN_ISSUER, BAD_SIGNATURE, EXPIRED, FROM_FUTURE, REPLAYED, TOO_MANY, BEFORE_START,
+                     NOT_RECORDED)
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,8 @@ class CommandVerifier:
     """Decides whether a received command is obeyed (module docstring); remembers accepted nonces."""
 
     def __init__(self, trusted: Mapping[str, bytes], max_age_s: float, max_future_s: float,
-                 max_remembered: int, clock_ns: Callable[[], int] = time.time_ns) -> None:
+                 max_remembered: int, clock_ns: Callable[[], int] = time.time_ns,
+                 used_nonces: UsedNonceFile | None = None) -> None:
         if not (max_age_s > 0 and max_future_s >= 0 and max_remembered > 0):
             raise ValueError('freshness window and nonce memory must be positive')
         self._keys = {issuer: Ed25519PublicKey.from_public_bytes(raw) for issuer, raw in trusted.items()}
@@ -175,6 +182,11 @@ class CommandVerifier:
         self._clock_ns = clock_ns
         self._seen: set[tuple[str, int]] = set()  # (issuer, nonce) of accepted commands still fresh
         self._expiry: list[tuple[int, str, int]] = []  # heap of (forget after ns, issuer, nonce)
+        self._used_nonces = used_nonces
+        self._started_ns = clock_ns()
+        for used in used_nonces.load(self._started_ns) if used_nonces else ():
+            self._seen.add((used.issuer, used.nonce))
+            heapq.heappush(self._expiry, (used.expires_ns, used.issuer, used.nonce))
 
     @property
     def issuers(self) -> list[str]:
@@ -205,15 +217,25 @@ class CommandVerifier:
         if -age_ns > self._max_future_ns:
             return Verdict(False, FROM_FUTURE, f'{fields.name} from {fields.issuer!r} issued {-age_ns / NS_PER_S:.1f}'
                            f' s in the future (max clock skew {self._max_future_ns / NS_PER_S:g} s)')
+        if self._used_nonces is None and fields.issued_at_ns < self._started_ns:
+            return Verdict(False, BEFORE_START, f'{fields.name} from {fields.issuer!r} was issued before this receiver '
+                           'started, and it keeps no used-nonce file to tell a replay from a first delivery')
         self._forget_expired(now)
         key_seen = (fields.issuer, fields.nonce)
         if key_seen in self._seen:
             return Verdict(False, REPLAYED, f'{fields.name} from {fields.issuer!r}: nonce {fields.nonce} already used')
         if len(self._seen) >= self._max_remembered:
             return Verdict(False, TOO_MANY, f'more than {self._max_remembered} commands within the freshness window')
-        # Remembered until it would fail the age check anyway.
+        # Remembered until it would fail the age check anyway; on disk first, so a crash cannot forget it.
+        expires_ns = fields.issued_at_ns + self._max_age_ns
+        if self._used_nonces is not None:
+            try:
+                self._used_nonces.record(UsedNonce(expires_ns, *key_seen))
+            except OSError as error:
+                return Verdict(False, NOT_RECORDED, f'{fields.name} from {fields.issuer!r}: its nonce could not be '
+                               f'recorded ({error}), so it is not obeyed')
         self._seen.add(key_seen)
-        heapq.heappush(self._expiry, (fields.issued_at_ns + self._max_age_ns, *key_seen))
+        heapq.heappush(self._expiry, (expires_ns, *key_seen))
         return Verdict(True, None, f'{fields.name} from {fields.issuer!r}')
 
     def _forget_expired(self, now_ns: int) -> None:

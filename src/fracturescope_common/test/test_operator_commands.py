@@ -7,10 +7,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fracturescope_common.operator_commands import (
     BAD_SIGNATURE,
+    BEFORE_START,
     ESTOP,
     EXPIRED,
     FROM_FUTURE,
     MANUAL,
+    NOT_RECORDED,
     REPLAYED,
     STOP,
     TOO_MANY,
@@ -25,6 +27,7 @@ from fracturescope_common.operator_commands import (
     load_trusted_keys,
     parse_trusted_keys,
 )
+from fracturescope_common.used_nonces import UsedNonce, UsedNonceFile
 import pytest
 
 NOW = 1_800_000_000 * 10**9
@@ -48,10 +51,14 @@ def clock():
     return Clock()
 
 
+def public_of(operator):
+    return operator._key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
 @pytest.fixture
-def verifier(operator, clock):
-    raw = operator._key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return CommandVerifier({'op-1': raw}, max_age_s=5.0, max_future_s=1.0, max_remembered=3, clock_ns=clock)
+def verifier(operator, clock, tmp_path):
+    return CommandVerifier({'op-1': public_of(operator)}, max_age_s=5.0, max_future_s=1.0, max_remembered=3,
+                           clock_ns=clock, used_nonces=UsedNonceFile(tmp_path / 'used_nonces'))
 
 
 def test_canonical_bytes_layout():
@@ -161,3 +168,38 @@ def test_unreadable_key_files_are_left_out_and_reported(tmp_path):
     assert signer.issuer == 'op-1'
     with pytest.raises(ValueError):
         load_trusted_keys([f'op-1:{tmp_path / "op.pem.pub"}', f'op-1:{tmp_path / "op.pem.pub"}'])
+
+
+def test_a_command_replayed_after_the_receiver_restarts_is_refused(operator, clock, tmp_path):
+    """Issue 17: `manual 45 5` captured and replayed 6.7 s after signing, after a restart, was obeyed."""
+    def receiver():
+        return CommandVerifier({'op-1': public_of(operator)}, 10.0, 1.0, 10, clock_ns=clock,
+                               used_nonces=UsedNonceFile(tmp_path / 'used_nonces'))
+    command = operator.sign(MANUAL, (45.0, 5.0), issued_at_ns=NOW)
+    assert receiver().check(command).accepted
+    clock.ns = NOW + 6_700_000_000
+    assert receiver().check(command).reason == REPLAYED            # restarted: the nonce came back from disk
+    clock.ns = NOW + 10 * 10**9 + 1
+    restarted = receiver()
+    assert restarted.check(command).reason == EXPIRED and restarted.remembered == 0
+    assert (tmp_path / 'used_nonces').read_text() == ''             # compacted to what is still fresh
+
+
+def test_without_a_nonce_file_commands_issued_before_the_start_are_refused(operator, clock):
+    verifier = CommandVerifier({'op-1': public_of(operator)}, 10.0, 1.0, 10, clock_ns=clock)
+    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW - 1)).reason == BEFORE_START
+    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW)).accepted
+
+
+def test_a_line_torn_by_a_crash_is_skipped_and_an_unrecordable_nonce_refuses_the_command(operator, clock, tmp_path):
+    path = tmp_path / 'used_nonces'
+    path.write_text(f'{{"expires_ns": {NOW + 10**9}, "issuer": "op-1", "nonce": 7}}\n{{"expires_ns": 12')
+    assert UsedNonceFile(path).load(NOW) == [UsedNonce(NOW + 10**9, 'op-1', 7)]
+    verifier = CommandVerifier({'op-1': public_of(operator)}, 10.0, 1.0, 10, clock_ns=clock,
+                               used_nonces=UsedNonceFile(path))
+    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=7)).reason == REPLAYED
+    path.unlink()
+    path.mkdir()                                                    # no longer writable as a file
+    refused = verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=8))
+    assert refused.reason == NOT_RECORDED
+    assert not verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=8)).accepted

@@ -29,8 +29,9 @@ def test_usage_errors_exit_2_before_touching_the_graph(tmp_path, capsys, monkeyp
 
 def test_the_published_message_verifies_at_the_receiver(tmp_path):
     signer = CommandSigner.from_key_file(tmp_path / 'op.pem', 'alice', create=True)
+    public = bytes.fromhex((tmp_path / 'op.pem.pub').read_text())
+    receiver = CommandVerifier({'alice': public}, 10.0, 2.0, 10)
     fields = signer.sign(MANUAL, (31.5, 29.0), 'control')
     msg = to_message(fields)
     assert fields_of(msg) == fields
-    public = bytes.fromhex((tmp_path / 'op.pem.pub').read_text())
-    assert CommandVerifier({'alice': public}, 10.0, 2.0, 10).check(fields_of(msg)).accepted
+    assert receiver.check(fields_of(msg)).accepted

@@ -14,6 +14,7 @@ from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.register_map import RegisterMap
+from fracturescope_common.used_nonces import UsedNonceFile
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -61,6 +62,8 @@ PARAMETERS = (
     P('command_max_age_s', D, 'operator commands older than this are refused (s)'),
     P('command_max_future_s', D, 'allowed clock skew of an operator command ahead of ours (s)'),
     P('command_nonce_memory', INT, 'most nonces remembered within the freshness window (count)'),
+    P('used_nonce_file', S, "obeyed commands' nonces kept across restarts; '' = none, then commands issued "
+      'before the node started are refused (path)'),
     P('command_target', S, 'target name this node obeys besides "" (name)'),
     P('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
 )
@@ -78,7 +81,8 @@ class ControlNode(Node):
         for problem in unreadable:
             self.get_logger().error(f'operator key not loaded, that operator\'s commands will be refused: {problem}')
         self._verifier = CommandVerifier(trusted, p.command_max_age_s, p.command_max_future_s,
-                                         p.command_nonce_memory)
+                                         p.command_nonce_memory,
+                                         used_nonces=UsedNonceFile(p.used_nonce_file) if p.used_nonce_file else None)
         self._plc = PlcClient(RegisterMap.from_yaml(p.register_map_path), p.plc_host, p.plc_port, output_limits(p),
                               p.plc_timeout_s, p.reconnect_min_s, p.reconnect_max_s)
         self._io = EventLoopThread('control-modbus')

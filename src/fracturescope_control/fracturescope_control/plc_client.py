@@ -1,7 +1,9 @@
 """Modbus TCP client of the spreader-roll PLC (pymodbus, asyncio).
 
 One connection, kept up by `run()`: connect, and after a failure wait an exponentially growing delay
-(backoff_min_s, doubled per failed try, at most backoff_max_s) before the next try. Every exchange is one write of
+(backoff_min_s, doubled per failed try, at most backoff_max_s) before the next try. A connection the PLC accepted
+but never answered on counts as a failed try: a PLC whose TCP stack is up but whose program is not is not hammered
+with a new connection per request. Every exchange is one write of
 the controller group (setpoints, mode, heartbeat: a single function-16 request, so the PLC never sees a new left
 setpoint with an old right one) followed by one grouped read of the PLC's status registers. Requests are serialised
 by a lock, so an e-stop write submitted after a tick's write reaches the PLC after it.
@@ -82,6 +84,7 @@ class PlcClient:
         self._lost = asyncio.Event()
         self._lock = asyncio.Lock()
         self._heartbeat = 0
+        self._answered = False   # the PLC answered on the current connection
         self._write_times: deque[float] = deque()  # monotonic s of the writes of the last RATE_WINDOW_S
         self.status: PlcStatus | None = None         # the PLC's status registers at the last exchange
         self._write_start, _ = register_map.span(WRITE_GROUP)
@@ -96,10 +99,10 @@ class PlcClient:
         try:
             while True:
                 if await self._connect():
-                    self.next_backoff_s = self.backoff_min_s
                     self._lost.clear()
                     await self._lost.wait()
-                    continue  # reconnect at once after a connection that worked; back off if that fails
+                    if self._answered:
+                        continue  # reconnect at once after a connection that worked; back off if that fails
                 await asyncio.sleep(self.next_backoff_s)
                 self.next_backoff_s = min(self.next_backoff_s * 2, self.backoff_max_s)
         finally:
@@ -138,6 +141,8 @@ class PlcClient:
                 if read.isError():
                     raise ModbusException(f'PLC refused the read: {read}')
                 self.status = PlcStatus(**self.map.decode(status_start, list(read.registers), STATUS_GROUP))
+                self._answered = True
+                self.next_backoff_s = self.backoff_min_s
                 return self.status
             except (TimeoutError, ModbusException, OSError) as error:
                 self.counters.write_failures += 1
@@ -183,6 +188,7 @@ class PlcClient:
             self.last_error = reason
             return False
         self._client = client
+        self._answered = False
         self.counters.connects += 1
         self.last_error = ''
         return True

@@ -80,8 +80,8 @@ def test_writes_reads_refuses_out_of_range_and_reconnects_with_backoff():
             assert client.next_backoff_s > client.backoff_min_s            # backing off
             server = start_plc(port)[1]                                    # and comes back (fresh PLC)
             await until(lambda: client.connected, 5.0)
-            assert client.next_backoff_s == client.backoff_min_s
             assert await client.exchange(33.0, 28.0, 0) is not None
+            assert client.next_backoff_s == client.backoff_min_s            # the PLC answered: no more backoff
             assert client.counters.connects == 2
         finally:
             runner.cancel()
@@ -91,3 +91,35 @@ def test_writes_reads_refuses_out_of_range_and_reconnects_with_backoff():
         asyncio.run(scenario())
     finally:
         server.stop()
+
+
+def test_a_plc_that_accepts_connections_but_never_answers_is_retried_with_backoff():
+    """Issue 17: the TCP connection opened, no answer came, and the client reconnected at once (51 in 30 s)."""
+    async def scenario():
+        accepted = []
+
+        async def silent(reader, writer):
+            accepted.append(writer)
+            await reader.read()                                            # reads requests, answers none
+
+        server = await asyncio.start_server(silent, '127.0.0.1', 0)
+        port = server.sockets[0].getsockname()[1]
+        client = PlcClient(REGISTERS, '127.0.0.1', port, LIMITS, timeout_s=0.1, backoff_min_s=0.2,
+                           backoff_max_s=1.6)
+        runner = asyncio.create_task(client.run())
+        try:
+            deadline = asyncio.get_running_loop().time() + 3.0
+            while asyncio.get_running_loop().time() < deadline:                # a 20 Hz loop asking the PLC
+                assert await client.exchange(31.0, 29.0, 0) is None
+                await asyncio.sleep(0.05)
+            # at once per timeout would be ~25 connections; backing off 0.2, 0.4, 0.8, 1.6 s leaves a handful
+            assert 2 <= client.counters.connects <= 6, client.counters
+            assert client.next_backoff_s > client.backoff_min_s and client.counters.write_failures >= 2
+        finally:
+            runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)
+            for writer in accepted:
+                writer.close()
+            server.close()
+
+    asyncio.run(scenario())

@@ -25,6 +25,8 @@ from typing import Generic, TypeVar
 T = TypeVar('T')
 U = TypeVar('U')
 STREAMS = ('rgb', 'thermal')
+DROP_REASONS = ('no_partner', 'queue_full', 'out_of_order')
+DROPS = tuple(f'{stream}_{reason}' for stream in STREAMS for reason in DROP_REASONS)  # keys of `dropped`
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class PairSynchronizer(Generic[T, U]):
         self.queue_size = queue_size
         self._queues: dict[str, deque[Stamped]] = {s: deque() for s in STREAMS}
         self._newest: dict[str, int | None] = {s: None for s in STREAMS}
-        self.dropped: Counter[str] = Counter()   # keys '<stream>_<reason>'
+        self.dropped: Counter[str] = Counter()   # keys: DROPS
         self.paired = 0
 
     def add_rgb(self, stamp_ns: int, item: T) -> list[tuple[Stamped[T], Stamped[U]]]:

@@ -17,6 +17,7 @@ import time
 from bench_report import print_figure, save_results
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_perception.diagnostics_contract import EDGE_TRACKER
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.testing import isolated_ros_env, launched
@@ -52,7 +53,7 @@ def main() -> None:
         window_end_ns = time.time_ns() - 200_000_000  # frames stamped later may still be in flight: not counted
         probe.spin_until(lambda: False, 1.0)  # measurements of the last frames
         assert not graph.dead_nodes(), graph.failures
-        tracker_diagnostics = dict(observed.diagnostics.get('edge_tracker', {}))
+        tracker_diagnostics = observed.read(EDGE_TRACKER).raw
     by_stamp = {to_ns(t.header.stamp): t for t in truth if to_ns(t.header.stamp) < window_end_ns}
     matched = [(m, arrived, by_stamp[to_ns(m.header.stamp)]) for m, arrived in edges
                if to_ns(m.header.stamp) in by_stamp]

@@ -18,6 +18,7 @@ import time
 from bench_report import print_figure, save_results
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import from_ns, to_ns
+from fracturescope_ledger.diagnostics_contract import LEDGER, LOST_IN_TRANSPORT
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.testing import isolated_ros_env, launched
@@ -54,10 +55,10 @@ def main() -> None:
                                        lambda block: arrivals.append((block, time.time_ns())), RELIABLE_EVENTS)
         assert probe.spin_until(lambda: publisher.get_subscription_count() > 0, 20.0), 'ledger node not up'
         for rate in args.rates:
-            lost_before = observed.counter('ledger', 'lost_in_transport')
+            lost_before = observed.read(LEDGER)[LOST_IN_TRANSPORT]
             figures[f'{rate:g}_hz'] = figure = measure(probe, publisher, arrivals, rate, args.seconds)
             probe.spin_until(lambda: False, 1.5)  # the next /diagnostics report
-            figure['lost_reported_by_node'] = observed.counter('ledger', 'lost_in_transport') - lost_before
+            figure['lost_reported_by_node'] = observed.read(LEDGER)[LOST_IN_TRANSPORT] - lost_before
             print_figure(f'{rate:g} Hz: blocks/s durable and back', figure['blocks_per_s'], '(reported)', None)
             print_figure(f'{rate:g} Hz: publish -> durable block received p50 (ms)', figure['latency_ms_p50'],
                          '(reported)', None)

@@ -12,9 +12,17 @@ from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.parameter_files import read_node_parameters, set_node_parameters
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_perception.diagnostics_contract import (
+    DEFECT_DETECTOR,
+    PAIR_REJECTED,
+    RGB_RECEIVED,
+    THERMAL_RECEIVED,
+    UNPAIRED,
+)
 from fracturescope_perception.fusion.classifier import FusionClassifier
 from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
+from fracturescope_sim.diagnostics_contract import FAULT, SURFACE_CAMERA
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig
 from fracturescope_sim.surfaces.frame import CLASSES
 from fracturescope_testing.graph_monitor import watch_graph
@@ -64,8 +72,9 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
             observed = watch_graph(probe)
 
             def settled():
-                camera = observed.diagnostics.get('surface_camera', {})
-                faults = sum(int(v) for k, v in camera.items() if k.startswith('fault_'))
+                if not observed.reported(SURFACE_CAMERA):
+                    return False
+                faults = sum(observed.read(SURFACE_CAMERA).family(FAULT).values())
                 return len(truth) == PAIRS and len(detections) == PAIRS - faults and \
                     sum(b.record_type == 'defect' for b in blocks) == len(detections)
             assert probe.spin_until(settled, 90.0), \
@@ -120,18 +129,18 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
                                     thermal_out.get_subscription_count(), 30.0), 'detector never subscribed'
             t0 = probe.node.get_clock().now().nanoseconds
 
-            sent = {'rgb_received': 0, 'thermal_received': 0}
+            sent = {RGB_RECEIVED: 0, THERMAL_RECEIVED: 0}
 
             def send(rgb, thermal):
                 # one frame at a time, each taken by the node before the next: camera QoS keeps only the newest
                 # two frames for a reader, and a loaded machine must not turn that into a lost test frame; the
                 # reader is best effort and drops what comes before it has matched us
-                for publisher, image, counter in ((rgb_out, rgb, 'rgb_received'),
-                                                  (thermal_out, thermal, 'thermal_received')):
+                for publisher, image, counter in ((rgb_out, rgb, RGB_RECEIVED),
+                                                  (thermal_out, thermal, THERMAL_RECEIVED)):
                     if image is None:
                         continue
                     sent[counter] += 1
-                    taken = lambda c=counter: observed.counter('defect_detector', c) >= sent[c]  # noqa: E731
+                    taken = lambda c=counter: observed.at_least(DEFECT_DETECTOR, c, sent[c])  # noqa: E731
                     # again after 5 s, well after a taken frame shows in /diagnostics (1 s): no duplicates
                     assert probe.publish_until([(publisher, image)], taken, 20.0, retry_s=5.0), sent
 
@@ -156,13 +165,13 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
             last_rgb, last_thermal = _pair_images(next(stamp))
             send(last_rgb, last_thermal)                            # and a good pair after all that
             assert probe.spin_until(lambda: len(detections) >= 2 and
-                                    observed.counter('defect_detector', 'unpaired_rgb_no_partner') >= 1, 20.0), \
-                observed.diagnostics.get('defect_detector')
+                                    observed.at_least(DEFECT_DETECTOR, UNPAIRED['rgb_no_partner'], 1), 20.0), \
+                observed.statuses.get('/defect_detector')
             assert [d.image_sha256[0] for d in detections] == [
                 hashlib.sha256(_pair_images(t0)[0].data).hexdigest(), hashlib.sha256(last_rgb.data).hexdigest()]
-            counters = observed.diagnostics['defect_detector']
-            assert {k: int(v) for k, v in counters.items() if k.startswith('rejected_')} == {
-                'rejected_bad_thermal_image': 2, 'rejected_size_mismatch': 1, 'rejected_nan_temperature': 1}
+            rejected = observed.read(DEFECT_DETECTOR).family(PAIR_REJECTED)
+            assert {reason: n for reason, n in rejected.items() if n} == {
+                'bad_thermal_image': 2, 'size_mismatch': 1, 'nan_temperature': 1}
             assert all(graph.alive().values())
         finally:
             probe.close()

@@ -12,8 +12,22 @@ from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_perception.diagnostics_contract import (
+    ALERTS,
+    ASSESSED,
+    ASSESSMENT_RATE,
+    FRAME_REJECTED,
+    INFERENCE_MS_P50,
+    INFERENCE_MS_P95,
+    STATE,
+    THERMAL_MONITOR,
+)
+from fracturescope_perception.diagnostics_contract import (
+    FRAMES as MONITOR_FRAMES,
+)
 from fracturescope_perception.thermal_monitor.frame_input import model_id
 from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
+from fracturescope_sim.diagnostics_contract import EQUIPMENT_THERMAL_CAMERA, PUBLISHED, VARIANT
 from fracturescope_sim.equipment_frames import HEIGHT, STATES, WIDTH, synthesize_frame
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
@@ -47,9 +61,10 @@ def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path
             observed = watch_graph(probe)
 
             def counter(key):
-                return observed.counter('thermal_monitor', key)
-            assert probe.spin_until(lambda: observed.counter('equipment_thermal_camera', 'published') == FRAMES and
-                                    counter('frames') == FRAMES, 90.0), observed.diagnostics
+                return observed.read(THERMAL_MONITOR)[key]
+            assert probe.spin_until(lambda: observed.at_least(EQUIPMENT_THERMAL_CAMERA, PUBLISHED, FRAMES) and
+                                    observed.at_least(THERMAL_MONITOR, MONITOR_FRAMES, FRAMES), 90.0), \
+                observed.statuses
             truth = {to_ns(t.header.stamp): t for t in truths}
             bad = [t for t in truths if t.variant in REJECTED_AS]
             assert len(truths) > 0.9 * FRAMES and len(bad) >= 5, Counter(t.variant for t in truths)
@@ -79,21 +94,22 @@ def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path
             # the card: 0.979 test accuracy, anomaly recall 0.90 and no false alerts at 0.7
             assert accuracy >= 0.9 and np.mean(anomalies) >= 0.75 and np.mean(false_alerts) <= 0.03
             # the counters of both nodes agree frame for frame (the camera's variants are its own diagnostics)
-            camera = observed.diagnostics['equipment_thermal_camera']
-            bad_published = sum(int(camera.get(f'variant_{v}', 0)) for v in REJECTED_AS)
+            camera = observed.read(EQUIPMENT_THERMAL_CAMERA)
+            bad_published = sum(camera[VARIANT[v]] for v in REJECTED_AS)
             assert bad_published >= len(bad)
-            assert probe.spin_until(lambda: counter('assessed') == FRAMES - bad_published, 5.0), observed.diagnostics
+            assert probe.spin_until(lambda: counter(ASSESSED) == FRAMES - bad_published, 5.0), observed.statuses
             for variant, reason in REJECTED_AS.items():
-                assert counter(f'rejected_{reason}') == int(camera.get(f'variant_{variant}', 0)), variant
+                assert counter(FRAME_REJECTED[reason]) == camera[VARIANT[variant]], variant
             assessed = FRAMES - bad_published
-            assert sum(counter(f'state_{s}') for s in STATES) == assessed
+            assert observed.read(THERMAL_MONITOR).family(STATE).keys() == set(STATES)
+            assert sum(observed.read(THERMAL_MONITOR).family(STATE).values()) == assessed
             missed = assessed - len(pairs)  # assessments published before the probe matched (at most a few)
-            assert sum(a.alert for a, _ in pairs) <= counter('alerts') <= sum(a.alert for a, _ in pairs) + missed
-            monitor = observed.diagnostics['thermal_monitor']
-            assert 0.0 < float(monitor['inference_ms_p50']) <= float(monitor['inference_ms_p95']) < 100.0
-            print(f"inference ms p50 {monitor['inference_ms_p50']}, p95 {monitor['inference_ms_p95']}, "
-                  f"rate {monitor['rate_hz']} Hz")
-            assert float(monitor['rate_hz']) == pytest.approx(20.0, rel=0.3)
+            assert sum(a.alert for a, _ in pairs) <= counter(ALERTS) <= sum(a.alert for a, _ in pairs) + missed
+            monitor = observed.read(THERMAL_MONITOR)
+            assert 0.0 < monitor[INFERENCE_MS_P50] <= monitor[INFERENCE_MS_P95] < 100.0
+            print(f'inference ms p50 {monitor[INFERENCE_MS_P50]}, p95 {monitor[INFERENCE_MS_P95]}, '
+                  f'rate {monitor[ASSESSMENT_RATE]} Hz')
+            assert monitor[ASSESSMENT_RATE] == pytest.approx(20.0, rel=0.3)
 
             # Frames the camera never sends: empty data, a truncated one; then a hot spot, which raises an alert.
             publisher = probe.node.create_publisher(Image, 'equipment_thermal/image_raw', IMAGE_PUBLICATION)
@@ -113,11 +129,12 @@ def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path
             assert alert.alert and alert.label == 'anomaly'
             assert alert.image_sha256 == hashlib.sha256(bytes(ours[2].data)).hexdigest()
             assert not any(a.header.stamp.sec in (7, 8) for a in assessments)
-            assert probe.spin_until(lambda: counter('rejected_empty_image') == 1 and
-                                    counter('rejected_malformed') == 1 and counter('frames') == FRAMES + 3 and
-                                    observed.diagnostic_messages['thermal_monitor'].startswith('alerts:'), 5.0), \
-                observed.diagnostics['thermal_monitor']
-            assert observed.diagnostic_levels['thermal_monitor'] == Level.WARN
+            assert probe.spin_until(lambda: counter(FRAME_REJECTED['empty_image']) == 1 and
+                                    counter(FRAME_REJECTED['malformed']) == 1 and
+                                    counter(MONITOR_FRAMES) == FRAMES + 3 and
+                                    observed.read(THERMAL_MONITOR).message.startswith('alerts:'), 5.0), \
+                observed.statuses['/thermal_monitor']
+            assert observed.read(THERMAL_MONITOR).level == Level.WARN
             # one log line per kind of bad frame at least (throttled per reason)
             for line in (r'WARN.*ALERT: thermal anomaly, probability', r'ERROR.*\(empty_image\): no pixel data',
                          r'\(malformed\): data has 100 B', r'\(nan_temperature\): \d+ of 768 temperatures are NaN',

@@ -7,6 +7,16 @@ import time
 
 from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_common.qos import OBSERVER_STREAM
+from fracturescope_control.diagnostics_contract import (
+    CONTROL,
+    CONTROLLER,
+    MODE,
+    PLC_CONNECTED,
+    PLC_REFUSED_OUT_OF_RANGE,
+    PLC_WRITE_FAILURES,
+    PLC_WRITE_RATE,
+    PLC_WRITES,
+)
 from fracturescope_testing.graph_monitor import GraphObservations
 from fracturescope_testing.graph_probe import GraphProbe
 import numpy as np
@@ -48,23 +58,20 @@ def alignment_errors(truth: list[tuple[float, float, float]], standard: tuple[fl
 
 def add_control_rows(summary: Summary, control: ControlObservations, observed: GraphObservations, run_s: float,
                      standard: tuple[float, float]) -> None:
-    node = observed.diagnostics.get('control', {})
+    node = observed.read(CONTROL)
     # half of what was observed at most: on a loaded machine the line's truth may start seconds into a short run
     span = control.truth[-1][0] - control.truth[0][0] if control.truth else 0.0
     skip = min(SETTLING_S, run_s / 2, span / 2)
     errors = alignment_errors(control.truth, standard, skip)
     if errors.size:
         summary.add('edge alignment', f'mean {errors.mean():.1f} mm, p95 {np.percentile(errors, 95):.1f} mm '
-                    f'({node.get("controller", "?")}; line ground truth vs standard {standard[0]:g} / {standard[1]:g}'
+                    f'({node[CONTROLLER]}; line ground truth vs standard {standard[0]:g} / {standard[1]:g}'
                     f' mm, {errors.size} samples after the first {skip:.0f} s)')
     else:
         summary.add('edge alignment', 'no ground truth from the simulated line', 'no line ground truth received')
-    writes = int(node.get('plc_writes', 0))
-    refused = int(node.get('plc_refused_out_of_range', 0))
-    rate = float(node.get('plc_write_rate_hz', 0.0) or 0.0)
-    connected = node.get('plc_connected') == 'True'
-    summary.add('PLC writes', f'{writes} setpoint writes ({rate:.1f}/s lately), {node.get("plc_write_failures", 0)} '
-                f'failed, {refused} refused out of range; mode {node.get("mode", "?")}, PLC '
+    writes, refused, connected = node[PLC_WRITES], node[PLC_REFUSED_OUT_OF_RANGE], node[PLC_CONNECTED]
+    summary.add('PLC writes', f'{writes} setpoint writes ({node[PLC_WRITE_RATE]:.1f}/s lately), '
+                f'{node[PLC_WRITE_FAILURES]} failed, {refused} refused out of range; mode {node[MODE]}, PLC '
                 f'{"connected" if connected else "NOT connected"}',
                 'no setpoint reached the PLC' if writes == 0 else
                 f'{refused} out-of-range setpoints reached the PLC client' if refused else None)

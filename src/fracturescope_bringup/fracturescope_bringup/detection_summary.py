@@ -7,17 +7,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_ledger.diagnostics_contract import LEDGER, REJECTED
+from fracturescope_perception.diagnostics_contract import (
+    DEFECT_DETECTOR,
+    LABEL,
+    PAIR_REJECTED,
+    UNPAIRED,
+    WAITING_RGB,
+)
 from fracturescope_perception.fusion.region_matching import score_frame, summarise
+from fracturescope_sim.diagnostics_contract import FAULT, PUBLISHED, SURFACE_CAMERA
 from fracturescope_testing.graph_monitor import GraphObservations
 from fracturescope_testing.graph_probe import GraphProbe
 from sensor_msgs.msg import RegionOfInterest
 
-from fracturescope_bringup.summary import Summary
+from fracturescope_bringup.summary import Summary, defect_blocks
 from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel
 
-CAMERA, DETECTOR = 'surface_camera', 'defect_detector'
 ANOMALY = 'anomaly'
-UNPAIRED_RGB = ('unpaired_rgb_no_partner', 'unpaired_rgb_queue_full', 'unpaired_rgb_out_of_order')
+UNPAIRED_RGB = tuple(drop for drop in UNPAIRED.members if drop.startswith('rgb_'))
 
 
 @dataclass
@@ -44,10 +52,6 @@ def watch_detections(probe: GraphProbe) -> DetectionObservations:
     return observed
 
 
-def _sum(values: Mapping[str, str], prefix: str) -> Counter[str]:
-    return Counter({k[len(prefix):]: int(v) for k, v in values.items() if k.startswith(prefix)})
-
-
 @dataclass(frozen=True)
 class PairAccount:
     published: int
@@ -58,11 +62,12 @@ class PairAccount:
 
     @staticmethod
     def of(observed: GraphObservations) -> 'PairAccount':
-        camera, detector = observed.diagnostics.get(CAMERA, {}), observed.diagnostics.get(DETECTOR, {})
+        camera, detector = observed.read(SURFACE_CAMERA), observed.read(DEFECT_DETECTOR)
+        unpaired = detector.family(UNPAIRED)
         return PairAccount(
-            published=int(camera.get('published', 0)), faults=_sum(camera, 'fault_'),
-            classified=sum(_sum(detector, 'label_').values()), refused=_sum(detector, 'rejected_'),
-            unpaired_rgb=sum(int(detector.get(k, 0)) for k in UNPAIRED_RGB) + int(detector.get('waiting_rgb', 0)))
+            published=camera[PUBLISHED], faults=+Counter(camera.family(FAULT)),
+            classified=sum(detector.family(LABEL).values()), refused=+Counter(detector.family(PAIR_REJECTED)),
+            unpaired_rgb=sum(unpaired[drop] for drop in UNPAIRED_RGB) + detector[WAITING_RGB])
 
     @property
     def accounted(self) -> int:
@@ -72,9 +77,11 @@ class PairAccount:
 def detections_accounted_for(observed: GraphObservations, expected: int) -> bool:
     """Every pair the simulator published is classified, refused or unpaired, and every detection is a block or a
     ledger rejection (counters only grow, so equality with the totals means they are final)."""
+    if not all(observed.reported(c) for c in (SURFACE_CAMERA, DEFECT_DETECTOR, LEDGER)):
+        return False
     account = PairAccount.of(observed)
     return account.published == expected and account.accounted == expected and \
-        observed.defect_blocks + observed.counter('ledger', 'rejected') == account.classified
+        defect_blocks(observed) + observed.read(LEDGER)[REJECTED] == account.classified
 
 
 def wilson_upper(successes: int, n: int, z: float = 1.96) -> float:
@@ -103,21 +110,25 @@ def add_detection_rows(summary: Summary, observed: GraphObservations, detections
     text = (f'{account.published} published by the simulated cameras ({faults} bad on purpose): '
             f'{account.classified} classified, {sum(account.refused.values())} refused ({refused}), '
             f'{account.unpaired_rgb} without a thermal partner')
+    figures = {'published': account.published, 'bad_on_purpose': faults, 'classified': account.classified,
+               'refused': sum(account.refused.values()), 'unpaired_rgb': account.unpaired_rgb,
+               'reconciled': reconciled}
     if reconciled:
         summary.add('camera pairs', text + ', 0 lost',
                     None if sum(account.refused.values()) + account.unpaired_rgb == faults else
                     f'{faults} bad pairs sent but {sum(account.refused.values()) + account.unpaired_rgb} refused or '
-                    'unpaired')
+                    'unpaired', lost=0, **figures)
     else:
-        summary.add('camera pairs', text + ' (run cut short: counts not reconciled)')
+        summary.add('camera pairs', text + ' (run cut short: counts not reconciled)', **figures)
     _add_accuracy_row(summary, detections, min_accuracy)
     _add_region_row(summary, detections, min_frame_recall)
-    rejected = observed.counter('ledger', 'rejected')
+    rejected = observed.read(LEDGER)[REJECTED]
     written = sum(labels.values())   # the ledger file itself, not a counter
     lost = account.classified - written - rejected
     summary.add('detections', f'{account.classified} published by the defect detector: {written} became blocks, '
                 f'{rejected} rejected by the ledger' + (f', {lost} lost' if reconciled else ''),
-                f'{lost} detections neither recorded nor rejected' if reconciled and lost else None)
+                f'{lost} detections neither recorded nor rejected' if reconciled and lost else None,
+                published=account.classified, blocks=written, rejected_by_ledger=rejected, lost=lost)
     summary.add('labels recorded', ', '.join(f'{label} {n}' for label, n in sorted(labels.items())) or 'none')
 
 

@@ -2,12 +2,14 @@
 
 import argparse
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 import os
 from pathlib import Path
 import sys
 import time
 
+from fracturescope_common.diagnostics_contract import ContractError
 from fracturescope_common.keys import load_or_create_private_key
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_launch.launch_xml import load_launch_file
@@ -45,6 +47,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help='ledger database and signing key; kept between runs, so the chain grows')
     parser.add_argument('--log-dir', type=Path, default=Path('var/log'))
     parser.add_argument('--camera-rate', type=float, default=5.0, help='simulated RGB + thermal pairs per s (Hz)')
+    parser.add_argument('--summary-json', type=Path, default=None,
+                        help='where the summary goes as JSON (default: summary.json in the run\'s log folder)')
     return parser.parse_args(argv)
 
 
@@ -66,6 +70,15 @@ def stop_text(returncode: int | None) -> str:
     if returncode is None:
         return 'did not stop'
     return 'ok' if returncode in CLEAN_STOP_CODES else describe_exit(returncode)
+
+
+def add_rows(summary: Summary, topic: str, add: Callable[..., None], *args: object, **kwargs: object) -> None:
+    """`add`'s rows; a node whose /diagnostics broke its contract (or never came) is a problem of its own, and the
+    rest of the summary is still made."""
+    try:
+        add(summary, *args, **kwargs)
+    except ContractError as error:
+        summary.add(topic, f'/diagnostics unreadable: {error}', f'{topic}: /diagnostics broke its contract')
 
 
 def run(args: argparse.Namespace) -> int:
@@ -124,19 +137,23 @@ def run(args: argparse.Namespace) -> int:
     defect_labels = Counter(r.label for r in records if r.record_type == 'defect')
     # The simulated cameras render the held-out surface family, which the shipped model never saw and on which it
     # is measured weak (src/fracturescope_perception/README.md): the floors catch a broken graph, not a weak model.
-    add_detection_rows(summary, observed, detections, defect_labels, reconciled, min_accuracy=VERDICT_FLOOR,
-                       min_frame_recall=FRAME_RECALL_FLOOR)
+    add_rows(summary, 'camera pairs', add_detection_rows, observed, detections, defect_labels, reconciled,
+             min_accuracy=VERDICT_FLOOR, min_frame_recall=FRAME_RECALL_FLOOR)
     if not reconciled and not summary.problems:
         summary.problems.append(f'the {expected} camera pairs were not all accounted for within {SETTLE_S:.0f} s')
-    add_thermal_rows(summary, observed, thermal, {r.source_stamp_ns for r in records if r.record_type == 'thermal'})
+    add_rows(summary, 'equipment thermal', add_thermal_rows, observed, thermal,
+             {r.source_stamp_ns for r in records if r.record_type == 'thermal'})
     add_edge_rows(summary, edges)
     add_ledger_rows(summary, observed, run_s, before, verification, consistency)
-    add_control_rows(summary, control, observed, run_s, standard_edges(args.launch_file.parent.parent / 'config'
-                                                                       / 'control.yaml'))
+    add_rows(summary, 'PLC writes', add_control_rows, control, observed, run_s,
+             standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'))
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
     summary.add('node logs', str(log_dir))
     print(summary.render(), flush=True)
+    summary_json = args.summary_json or log_dir / 'summary.json'
+    summary.write_json(summary_json)
+    print(f'summary as JSON: {summary_json}', flush=True)
     return 0 if summary.all_ok else 1
 
 

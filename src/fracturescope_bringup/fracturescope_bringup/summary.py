@@ -1,8 +1,11 @@
 """What the main job tells a person at the end of a run: one line per figure, and whether all is well."""
 
 from dataclasses import dataclass, field
+import json
+from pathlib import Path
 
 from fracturescope_ledger.checkpoint import Checkpoint
+from fracturescope_ledger.diagnostics_contract import BLOCKS_OF, LEDGER, REJECTED
 from fracturescope_ledger.merkle import verify_consistency
 from fracturescope_testing.graph_monitor import EdgeObservations, GraphObservations
 
@@ -11,20 +14,28 @@ from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
 
 @dataclass
 class Summary:
-    """Rows of (topic, text) and the overall verdict, filled as the run goes."""
+    """Rows of (topic, text), each check's figures and verdict, and the overall verdict, filled as the run goes."""
 
     title: str
     rows: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    checks: dict[str, dict] = field(default_factory=dict)   # topic -> figures, verdict, problem
 
     @property
     def all_ok(self) -> bool:
         return not self.problems
 
-    def add(self, topic: str, text: str, problem: str | None = None) -> None:
+    def add(self, topic: str, text: str, problem: str | None = None, **figures: float | int | str | bool) -> None:
         self.rows.append((topic, text))
+        self.checks[topic] = {'verdict': 'FAIL' if problem else 'OK', 'problem': problem, 'figures': figures}
         if problem:
             self.problems.append(problem)
+
+    def write_json(self, path: Path) -> None:
+        """The summary for programs: each check's figures and OK / FAIL, and the overall verdict."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({'title': self.title, 'verdict': 'OK' if self.all_ok else 'FAIL',
+                                    'problems': self.problems, 'checks': self.checks}, indent=2) + '\n')
 
     def render(self) -> str:
         width = max(len(topic) for topic, _ in self.rows) if self.rows else 0
@@ -34,13 +45,21 @@ class Summary:
         return '\n'.join([*lines, '', verdict])
 
 
+def defect_blocks(observed: GraphObservations) -> int:
+    """Defect blocks the ledger node has written since it started (its cumulative per-type counter: exact even
+    for blocks written before this observer matched, unlike counting ledger/blocks messages)."""
+    return observed.read(LEDGER)[BLOCKS_OF['defect']]
+
+
 def progress_line(elapsed_s: float, duration_s: float, observed: GraphObservations) -> str:
-    written = observed.defect_blocks
-    rate = written / elapsed_s if elapsed_s > 0 else 0.0
     checkpoint = observed.checkpoint
     head = f'{checkpoint.root_hash[:12]}@{checkpoint.tree_size}' if checkpoint and checkpoint.tree_size else '-'
+    if not observed.reported(LEDGER):
+        return f'[{elapsed_s:5.1f}/{duration_s:.0f} s] waiting for the ledger\'s first report'
+    written = defect_blocks(observed)
+    rate = written / elapsed_s if elapsed_s > 0 else 0.0
     return (f'[{elapsed_s:5.1f}/{duration_s:.0f} s] defect blocks {written} ({rate:.1f}/s)  '
-            f'rejected {observed.counter("ledger", "rejected")}  signed checkpoint {head}')
+            f'rejected {observed.read(LEDGER)[REJECTED]}  signed checkpoint {head}')
 
 
 def edges_measured(edges: EdgeObservations, frames: int = 30) -> bool:
@@ -79,16 +98,17 @@ def add_ledger_rows(
     total = checkpoint.tree_size if checkpoint else 0
     summary.add('blocks written', f'{total - size_before} this run ({(total - size_before) / run_s:.1f} blocks/s, '
                 f'paced by the simulator), {total} in the ledger',
-                None if total > size_before else 'no block was written')
+                None if total > size_before else 'no block was written', this_run=total - size_before,
+                in_ledger=total)
     if verification is None:
         summary.add('verification', 'the ledger/verify service did not answer', 'verify service did not answer')
     elif verification.ok:
         summary.add('verification', f'OK: {verification.blocks_checked} blocks, hashes, links, Merkle root and '
-                    f'signed checkpoint ({verification.duration_s:.2f} s)')
+                    f'signed checkpoint ({verification.duration_s:.2f} s)', blocks_checked=verification.blocks_checked)
     else:
         summary.add('verification', f'FAILED at block {verification.first_bad_index}: {verification.reason}',
                     'ledger verification failed')
-    summary.add('append-only', *_consistency_text(before, checkpoint, consistency))
+    summary.add('append-only', *_consistency_text(before, checkpoint, consistency), new_ledger=before is None)
     if checkpoint:
         summary.add('checkpoint', f'{checkpoint.tree_size} blocks, root {checkpoint.root_hash[:16]}…, '
                     f'signed by key {checkpoint.key_id}')

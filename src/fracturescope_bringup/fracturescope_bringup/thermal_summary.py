@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_perception.diagnostics_contract import FRAME_REJECTED, THERMAL_MONITOR
+from fracturescope_sim.diagnostics_contract import EQUIPMENT_THERMAL_CAMERA, PUBLISHED, VARIANT
+from fracturescope_sim.equipment_thermal_camera import BAD_VARIANTS
 from fracturescope_testing.graph_monitor import GraphObservations
 from fracturescope_testing.graph_probe import GraphProbe
 
 from fracturescope_bringup.summary import Summary
 from fracturescope_msgs.msg import GroundTruthLabel, ThermalAssessment
-
-CAMERA, MONITOR = 'equipment_thermal_camera', 'thermal_monitor'
-BAD_VARIANTS = ('nan_pixels', 'wrong_encoding', 'wrong_size')
 
 
 @dataclass
@@ -53,11 +53,11 @@ def add_thermal_rows(summary: Summary, observed: GraphObservations, thermal: The
                      recorded_stamps_ns: set[int], min_accuracy: float = 0.8) -> None:
     """`recorded_stamps_ns`: source stamps of this run's thermal blocks, read back from the ledger file.
     Skipped when the graph has no thermal monitor (sim.launch.xml thermal_monitor:=false)."""
-    if MONITOR not in observed.diagnostics:
+    if not observed.reported(THERMAL_MONITOR):
         return
-    camera, monitor = observed.diagnostics.get(CAMERA, {}), observed.diagnostics[MONITOR]
-    bad = sum(int(camera.get(f'variant_{v}', 0)) for v in BAD_VARIANTS)
-    refused = sum(int(v) for k, v in monitor.items() if k.startswith('rejected_'))
+    camera = observed.read(EQUIPMENT_THERMAL_CAMERA)
+    bad = sum(camera[VARIANT[v]] for v in BAD_VARIANTS)
+    refused = sum(observed.read(THERMAL_MONITOR).family(FRAME_REJECTED).values())
     pairs = thermal.matched()
     if not pairs:
         summary.add('equipment thermal', 'no assessment matched a ground-truth frame',
@@ -70,11 +70,12 @@ def add_thermal_rows(summary: Summary, observed: GraphObservations, thermal: The
     accuracy = correct / len(pairs)
     low = f'thermal monitor accuracy {accuracy:.1%} below {min_accuracy:.0%}' if accuracy < min_accuracy else None
     summary.add('equipment thermal',
-                f'{max(int(camera.get("published", 0)), len(thermal.truth))} frames published ({bad} bad on purpose, '
+                f'{max(camera[PUBLISHED], len(thermal.truth))} frames published ({bad} bad on purpose, '
                 f'{refused} refused): state '
                 f'accuracy {accuracy:.1%} on {len(pairs)} frames, alerts on {alerts_on_anomalies}/{len(anomalies)} '
                 f'anomaly frames, {false_alerts} false alerts', low)
     unrecorded = thermal.unrecorded(recorded_stamps_ns)
     summary.add('thermal ledger', f'{len(recorded_stamps_ns)} assessments recorded as thermal blocks'
                 + (f', {unrecorded} missing' if unrecorded else ''),
-                f'{unrecorded} thermal assessments missing from the ledger' if unrecorded else None)
+                f'{unrecorded} thermal assessments missing from the ledger' if unrecorded else None,
+                recorded=len(recorded_stamps_ns), missing=unrecorded)

@@ -8,21 +8,32 @@ from fracturescope_bringup.detection_summary import (
     wilson_upper,
 )
 from fracturescope_bringup.summary import Summary
+from fracturescope_ledger.diagnostics_contract import BLOCKS_OF, LEDGER, REJECTED
+from fracturescope_perception.diagnostics_contract import LABEL, PAIR_REJECTED, UNPAIRED, WAITING_RGB, defect_detector
+from fracturescope_sim.diagnostics_contract import FAULT, PUBLISHED, SURFACE_CAMERA, TRUTH
+from fracturescope_testing.diagnostic_statuses import node_status
 from fracturescope_testing.graph_monitor import GraphObservations
 
 from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel, LedgerCheckpoint
 
 
+def detector_label(label):
+    return LABEL.of([label])[label]
+
+
 def observations(published=60, faults=2, labels=58, refused=1, unpaired=1, ledger_rejected=0, defect_blocks=58):
     observed = GraphObservations(checkpoint=LedgerCheckpoint(tree_size=1158, root_hash='ab' * 32))
-    observed.diagnostics = {
-        'surface_camera': {'published': str(published), 'fault_nan_temperature': str(faults - 1),
-                           'fault_missing_thermal': '1', 'truth_none': str(published - faults)},
-        'defect_detector': {'label_none': str(labels - 3), 'label_crack': '3',
-                            'rejected_nan_temperature': str(refused), 'unpaired_rgb_no_partner': str(unpaired),
-                            'unpaired_thermal_no_partner': '7', 'waiting_rgb': '0'},
-        'ledger': {'rejected': str(ledger_rejected), 'blocks_defect': str(defect_blocks), 'blocks_edge': '900',
-                   'blocks_thermal': '120'},
+    detector = defect_detector(['crack', 'corrosion', 'leak', 'none', 'anomaly'])
+    observed.statuses = {
+        '/surface_camera': node_status(SURFACE_CAMERA, {PUBLISHED: published}, {
+            FAULT['nan_temperature']: faults - 1, FAULT['missing_thermal']: 1, TRUTH['none']: published - faults}),
+        '/defect_detector': node_status(detector, {
+            UNPAIRED['rgb_no_partner']: unpaired, UNPAIRED['thermal_no_partner']: 7, WAITING_RGB: 0}, {
+            detector_label('none'): labels - 3, detector_label('crack'): 3,
+            PAIR_REJECTED['nan_temperature']: refused}),
+        '/ledger': node_status(LEDGER, counters={
+            REJECTED: ledger_rejected, BLOCKS_OF['defect']: defect_blocks, BLOCKS_OF['edge']: 900,
+            BLOCKS_OF['thermal']: 120}),
     }
     return observed
 
@@ -35,6 +46,7 @@ def test_a_pair_is_classified_refused_or_unpaired():
 
 
 def test_accounted_for_only_when_every_pair_and_every_detection_is_final():
+    assert not detections_accounted_for(GraphObservations(), expected=60)   # nothing reported yet
     assert detections_accounted_for(observations(), expected=60)
     assert detections_accounted_for(observations(defect_blocks=57, ledger_rejected=1), expected=60)
     assert not detections_accounted_for(observations(defect_blocks=57), expected=60)   # one still in flight

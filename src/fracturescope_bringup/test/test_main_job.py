@@ -1,7 +1,7 @@
-"""The main job end to end: the README's run command minus set-up, on a short run."""
+"""The main job end to end: the README's run command minus set-up, on a short run; checked through its JSON."""
 
+import json
 from pathlib import Path
-import re
 import subprocess
 import sys
 
@@ -12,25 +12,32 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.mark.integration
 def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
-    def run():
-        return subprocess.run(
+    def run(name):
+        summary = tmp_path / f'{name}.json'
+        done = subprocess.run(
             [sys.executable, '-m', 'fracturescope_bringup.main_job', '--duration', '3',
-             '--ledger-dir', str(tmp_path / 'ledger'), '--log-dir', str(tmp_path / 'log')],
+             '--ledger-dir', str(tmp_path / 'ledger'), '--log-dir', str(tmp_path / 'log'),
+             '--summary-json', str(summary)],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+        assert f'summary as JSON: {summary}' in done.stdout, done.stdout + done.stderr
+        return done, json.loads(summary.read_text())
 
-    first = run()
+    first, report = run('first')
     assert first.returncode == 0, first.stdout + first.stderr
-    assert 'ALL OK' in first.stdout
-    assert re.search(r'15 published by the simulated cameras \(\d+ bad on purpose\): \d+ classified, \d+ refused .*'
-                     r'0 lost', first.stdout), first.stdout
-    assert re.search(r'detections +\d+ published by the defect detector: \d+ became blocks, 0 rejected by the '
-                     r'ledger, 0 lost', first.stdout), first.stdout
-    assert re.search(r'verification +OK: ', first.stdout), first.stdout
-    recorded = re.search(r'thermal ledger +(\d+) assessments recorded as thermal blocks\n', first.stdout)
-    assert recorded and int(recorded.group(1)) > 0, first.stdout   # and none missing: no ', N missing'
-    assert 'new ledger' in first.stdout
+    assert report['verdict'] == 'OK' and report['problems'] == [] and 'ALL OK' in first.stdout
+    assert all(check['verdict'] == 'OK' for check in report['checks'].values()), report['checks']
+    checks = {topic: check['figures'] for topic, check in report['checks'].items()}
+    pairs = checks['camera pairs']
+    assert pairs['published'] == 15 and pairs['reconciled'] and pairs['lost'] == 0
+    assert pairs['classified'] + pairs['refused'] + pairs['unpaired_rgb'] == 15
+    assert checks['detections']['published'] == checks['detections']['blocks'] == pairs['classified']
+    assert checks['detections']['rejected_by_ledger'] == checks['detections']['lost'] == 0
+    assert checks['verification']['blocks_checked'] > 0
+    assert checks['thermal ledger']['recorded'] > 0 and checks['thermal ledger']['missing'] == 0
+    assert checks['append-only']['new_ledger']
 
     # A second run extends the same chain and proves the first ledger is a prefix of the new one.
-    second = run()
+    second, report = run('second')
     assert second.returncode == 0, second.stdout + second.stderr
-    assert re.search(r'proven: the \d+-block ledger found at start is a prefix', second.stdout), second.stdout
+    assert report['verdict'] == 'OK' and not report['checks']['append-only']['figures']['new_ledger']
+    assert report['checks']['append-only']['verdict'] == 'OK'

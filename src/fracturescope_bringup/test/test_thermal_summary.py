@@ -2,6 +2,9 @@
 
 from fracturescope_bringup.summary import Summary
 from fracturescope_bringup.thermal_summary import ThermalObservations, add_thermal_rows
+from fracturescope_perception.diagnostics_contract import FRAME_REJECTED, thermal_monitor
+from fracturescope_sim.diagnostics_contract import EQUIPMENT_THERMAL_CAMERA, PUBLISHED, VARIANT
+from fracturescope_testing.diagnostic_statuses import node_status
 from fracturescope_testing.graph_monitor import GraphObservations
 
 from fracturescope_msgs.msg import GroundTruthLabel, ThermalAssessment
@@ -22,8 +25,11 @@ RECORDED = {sec * 10**9 for sec in range(5)}   # the stamps of seen()'s five ass
 
 def graph(published=10, bad=1, refused=1):
     observed = GraphObservations()
-    observed.diagnostics = {'equipment_thermal_camera': {'published': str(published), 'variant_nan_pixels': str(bad)},
-                            'thermal_monitor': {'rejected_nan_temperature': str(refused)}}
+    observed.statuses = {
+        '/equipment_thermal_camera': node_status(EQUIPMENT_THERMAL_CAMERA, {PUBLISHED: published},
+                                                 {VARIANT['nan_pixels']: bad}),
+        '/thermal_monitor': node_status(thermal_monitor(['cold', 'warm', 'hot', 'anomaly']),
+                                        counters={FRAME_REJECTED['nan_temperature']: refused})}
     return observed
 
 

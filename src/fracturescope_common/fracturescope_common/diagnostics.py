@@ -1,40 +1,32 @@
-"""Publishing a node's Health on /diagnostics at a fixed period."""
+"""Publishing a node's Health on /diagnostics at a fixed period, through the node's contract."""
 
 from collections.abc import Callable, Mapping
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 
+from fracturescope_common.diagnostics_contract import Key, NodeContract
 from fracturescope_common.health import Health
 
 DIAGNOSTICS_TOPIC = '/diagnostics'
 
 
-def diagnostic_status(
-    name: str, hardware_id: str, level: int, message: str, values: Mapping[str, object]
-) -> DiagnosticStatus:
-    return DiagnosticStatus(
-        level=bytes([level]),
-        name=name,
-        message=message,
-        hardware_id=hardware_id,
-        values=[KeyValue(key=key, value=str(value)) for key, value in values.items()],
-    )
-
-
 class DiagnosticsReporter:
-    """Every `period_s`, one DiagnosticStatus built from `health`, its counters and `values()`."""
+    """Every `period_s`, one DiagnosticStatus with exactly the keys of `contract`: `values()` and the counters of
+    `health`. Named after the node's fully qualified name (/<namespace>/<node>): two robots stay apart."""
 
     def __init__(
         self,
         node: Node,
+        contract: NodeContract,
         health: Health,
-        values: Callable[[], Mapping[str, object]],
+        values: Callable[[], Mapping[Key, object]],
         ok_message: Callable[[], str],
         period_s: float,
         hardware_id: str = 'fracturescope',
     ) -> None:
         self._node = node
+        self._contract = contract
         self._health = health
         self._values = values
         self._ok_message = ok_message
@@ -44,10 +36,8 @@ class DiagnosticsReporter:
 
     def publish(self) -> None:
         level, message = self._health.summary(self._ok_message())
-        values = {**self._values(), **self._health.counters}
-        status = diagnostic_status(
-            f'{self._node.get_name()}', self._hardware_id, int(level), message, values
-        )
+        status = self._contract.status(self._node.get_fully_qualified_name(), int(level), message, self._values(),
+                                       self._health.counters, self._hardware_id)
         array = DiagnosticArray(status=[status])
         array.header.stamp = self._node.get_clock().now().to_msg()
         self._publisher.publish(array)

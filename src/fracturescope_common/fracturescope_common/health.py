@@ -1,10 +1,12 @@
 """Counters and recent problems of a node, summarised as a diagnostic level (plain Python, no ROS)."""
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import InitVar, dataclass, field
 from enum import IntEnum
 import time
+
+from fracturescope_common.diagnostics_contract import ContractError, Key
 
 
 class Level(IntEnum):
@@ -26,20 +28,27 @@ class Problem:
 
 @dataclass
 class Health:
-    """What went wrong lately and how often; a problem raises the level for `recent_s` seconds."""
+    """What went wrong lately and how often; a problem raises the level for `recent_s` seconds. Only the
+    `declared` counters (the node's contract) are kept, each 0 from the start: a counter never reads as absent."""
 
+    declared: InitVar[Iterable[Key[int]]]
     recent_s: float = 10.0
     clock: Callable[[], float] = time.monotonic
-    counters: Counter[str] = field(default_factory=Counter)
+    counters: Counter[str] = field(init=False)
     last_problem: Problem | None = None
 
-    def count(self, name: str, n: int = 1) -> None:
-        self.counters[name] += n
+    def __post_init__(self, declared: Iterable[Key[int]]) -> None:
+        self.counters = Counter({key.name: 0 for key in declared})
 
-    def problem(self, kind: str, message: str, level: Level = Level.WARN, n: int = 1) -> None:
-        """Record a problem `n` times over: counted under `kind`, remembered as the latest one."""
-        self.counters[kind] += n
-        self.last_problem = Problem(kind, message, level, self.clock())
+    def count(self, key: Key[int], n: int = 1) -> None:
+        if key.name not in self.counters:
+            raise ContractError(f'counter {key.name!r} is not declared in the node\'s diagnostics contract')
+        self.counters[key.name] += n
+
+    def problem(self, key: Key[int], message: str, level: Level = Level.WARN, n: int = 1) -> None:
+        """Record a problem `n` times over: counted under `key`, remembered as the latest one."""
+        self.count(key, n)
+        self.last_problem = Problem(key.name, message, level, self.clock())
 
     def level(self) -> Level:
         if self.last_problem is None or self.clock() - self.last_problem.at > self.recent_s:

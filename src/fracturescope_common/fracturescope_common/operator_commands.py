@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from enum import StrEnum
 import heapq
 import math
 import os
@@ -54,18 +55,20 @@ COMMAND_NAMES = {STOP: 'stop', RESUME: 'resume', INSPECT_AGAIN: 'inspect_again',
                  MANUAL: 'manual', SET_STANDARD: 'set_standard'}
 COMMAND_CODES = {name: code for code, name in COMMAND_NAMES.items()}
 
-# Reasons a command is refused; the counters on /diagnostics are named after them.
-UNSIGNED = 'unsigned'
-UNKNOWN_ISSUER = 'unknown_issuer'
-BAD_SIGNATURE = 'bad_signature'
-EXPIRED = 'expired'
-FROM_FUTURE = 'from_future'
-REPLAYED = 'replayed'
-TOO_MANY = 'too_many_recent'
-BEFORE_START = 'issued_before_start'
-NOT_RECORDED = 'nonce_not_recorded'
-REJECTION_REASONS = (UNSIGNED, UNKNOWN_ISSUER, BAD_SIGNATURE, EXPIRED, FROM_FUTURE, REPLAYED, TOO_MANY, BEFORE_START,
-                     NOT_RECORDED)
+
+
+class Rejection(StrEnum):
+    """Why a command is refused; the receiver's /diagnostics counts each (rejected_<reason>)."""
+
+    UNSIGNED = 'unsigned'
+    UNKNOWN_ISSUER = 'unknown_issuer'
+    BAD_SIGNATURE = 'bad_signature'
+    EXPIRED = 'expired'
+    FROM_FUTURE = 'from_future'
+    REPLAYED = 'replayed'
+    TOO_MANY = 'too_many_recent'
+    BEFORE_START = 'issued_before_start'
+    NOT_RECORDED = 'nonce_not_recorded'
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ def load_trusted_keys(entries: Iterable[str]) -> tuple[dict[str, bytes], list[st
 @dataclass(frozen=True)
 class Verdict:
     accepted: bool
-    reason: str | None  # one of REJECTION_REASONS when refused
+    reason: Rejection | None  # when refused
     detail: str
 
 
@@ -199,41 +202,47 @@ class CommandVerifier:
     def check(self, fields: CommandFields) -> Verdict:
         """Accept (and remember the nonce) or say why not. Never raises for any field values."""
         if not fields.signature:
-            return Verdict(False, UNSIGNED, f'{fields.name} from {fields.issuer!r} carries no signature')
+            return Verdict(False, Rejection.UNSIGNED, f'{fields.name} from {fields.issuer!r} carries no signature')
         key = self._keys.get(fields.issuer)
         if key is None:
-            return Verdict(False, UNKNOWN_ISSUER, f'issuer {fields.issuer!r} is not among the trusted keys')
+            return Verdict(False, Rejection.UNKNOWN_ISSUER,
+                           f'issuer {fields.issuer!r} is not among the trusted keys')
         try:
             if len(fields.signature) != SIGNATURE_SIZE:
                 raise InvalidSignature
             key.verify(fields.signature, canonical_bytes(fields))
         except (InvalidSignature, ValueError):
-            return Verdict(False, BAD_SIGNATURE, f'{fields.name} from {fields.issuer!r}: signature does not verify')
+            return Verdict(False, Rejection.BAD_SIGNATURE,
+                           f'{fields.name} from {fields.issuer!r}: signature does not verify')
         now = self._clock_ns()
         age_ns = now - fields.issued_at_ns
         if age_ns > self._max_age_ns:
-            return Verdict(False, EXPIRED, f'{fields.name} from {fields.issuer!r} issued {age_ns / NS_PER_S:.1f} s '
+            return Verdict(False, Rejection.EXPIRED,
+                           f'{fields.name} from {fields.issuer!r} issued {age_ns / NS_PER_S:.1f} s '
                            f'ago (max {self._max_age_ns / NS_PER_S:g} s)')
         if -age_ns > self._max_future_ns:
-            return Verdict(False, FROM_FUTURE, f'{fields.name} from {fields.issuer!r} issued {-age_ns / NS_PER_S:.1f}'
+            return Verdict(False, Rejection.FROM_FUTURE,
+                           f'{fields.name} from {fields.issuer!r} issued {-age_ns / NS_PER_S:.1f}'
                            f' s in the future (max clock skew {self._max_future_ns / NS_PER_S:g} s)')
         if self._used_nonces is None and fields.issued_at_ns < self._started_ns:
-            return Verdict(False, BEFORE_START, f'{fields.name} from {fields.issuer!r} was issued before this receiver '
+            return Verdict(False, Rejection.BEFORE_START, f'{fields.name} from {fields.issuer!r} was issued before this receiver '
                            'started, and it keeps no used-nonce file to tell a replay from a first delivery')
         self._forget_expired(now)
         key_seen = (fields.issuer, fields.nonce)
         if key_seen in self._seen:
-            return Verdict(False, REPLAYED, f'{fields.name} from {fields.issuer!r}: nonce {fields.nonce} already used')
+            return Verdict(False, Rejection.REPLAYED,
+                           f'{fields.name} from {fields.issuer!r}: nonce {fields.nonce} already used')
         if len(self._seen) >= self._max_remembered:
-            return Verdict(False, TOO_MANY, f'more than {self._max_remembered} commands within the freshness window')
+            return Verdict(False, Rejection.TOO_MANY,
+                           f'more than {self._max_remembered} commands within the freshness window')
         # Remembered until it would fail the age check anyway; on disk first, so a crash cannot forget it.
         expires_ns = fields.issued_at_ns + self._max_age_ns
         if self._used_nonces is not None:
             try:
                 self._used_nonces.record(UsedNonce(expires_ns, *key_seen))
             except OSError as error:
-                return Verdict(False, NOT_RECORDED, f'{fields.name} from {fields.issuer!r}: its nonce could not be '
-                               f'recorded ({error}), so it is not obeyed')
+                return Verdict(False, Rejection.NOT_RECORDED, f'{fields.name} from {fields.issuer!r}: its nonce '
+                               f'could not be recorded ({error}), so it is not obeyed')
         self._seen.add(key_seen)
         heapq.heappush(self._expiry, (expires_ns, *key_seen))
         return Verdict(True, None, f'{fields.name} from {fields.issuer!r}')

@@ -6,21 +6,13 @@ import struct
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fracturescope_common.operator_commands import (
-    BAD_SIGNATURE,
-    BEFORE_START,
     ESTOP,
-    EXPIRED,
-    FROM_FUTURE,
     MANUAL,
-    NOT_RECORDED,
-    REPLAYED,
     STOP,
-    TOO_MANY,
-    UNKNOWN_ISSUER,
-    UNSIGNED,
     CommandFields,
     CommandSigner,
     CommandVerifier,
+    Rejection,
     canonical_bytes,
     fields_of,
     finite_args,
@@ -81,15 +73,15 @@ def test_good_command_is_accepted_once(operator, verifier):
     verdict = verifier.check(command)
     assert verdict.accepted and verdict.reason is None
     again = verifier.check(command)
-    assert (again.accepted, again.reason) == (False, REPLAYED)
+    assert (again.accepted, again.reason) == (False, Rejection.REPLAYED)
 
 
 @pytest.mark.parametrize('change, reason', [
-    ({'signature': b''}, UNSIGNED),
-    ({'issuer': 'mallory'}, UNKNOWN_ISSUER),
-    ({'args': (50.0, 0.0)}, BAD_SIGNATURE),          # fields changed after signing
-    ({'signature': bytes(64)}, BAD_SIGNATURE),
-    ({'signature': b'short'}, BAD_SIGNATURE),
+    ({'signature': b''}, Rejection.UNSIGNED),
+    ({'issuer': 'mallory'}, Rejection.UNKNOWN_ISSUER),
+    ({'args': (50.0, 0.0)}, Rejection.BAD_SIGNATURE),          # fields changed after signing
+    ({'signature': bytes(64)}, Rejection.BAD_SIGNATURE),
+    ({'signature': b'short'}, Rejection.BAD_SIGNATURE),
 ])
 def test_tampered_or_unsigned_commands_are_refused(operator, verifier, change, reason):
     command = replace(operator.sign(MANUAL, (31.0, 29.0), issued_at_ns=NOW), **change)
@@ -99,12 +91,12 @@ def test_tampered_or_unsigned_commands_are_refused(operator, verifier, change, r
 
 def test_signed_by_an_untrusted_key_under_a_trusted_name(verifier):
     impostor = CommandSigner(Ed25519PrivateKey.generate(), 'op-1')
-    assert verifier.check(impostor.sign(ESTOP, issued_at_ns=NOW)).reason == BAD_SIGNATURE
+    assert verifier.check(impostor.sign(ESTOP, issued_at_ns=NOW)).reason == Rejection.BAD_SIGNATURE
 
 
 def test_freshness_window(operator, verifier):
-    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW - 5 * 10**9 - 1)).reason == EXPIRED
-    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW + 10**9 + 1)).reason == FROM_FUTURE
+    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW - 5 * 10**9 - 1)).reason == Rejection.EXPIRED
+    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW + 10**9 + 1)).reason == Rejection.FROM_FUTURE
     assert verifier.check(operator.sign(STOP, issued_at_ns=NOW - 5 * 10**9)).accepted
     assert verifier.check(operator.sign(STOP, issued_at_ns=NOW + 10**9)).accepted
 
@@ -115,11 +107,11 @@ def test_nonces_are_forgotten_only_once_expired_and_memory_is_bounded(operator, 
     assert verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=2)).accepted
     assert verifier.check(operator.sign(STOP, issued_at_ns=NOW + 1, nonce=3)).accepted
     # Memory full (3): a fourth fresh command is refused rather than a nonce forgotten early.
-    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=4)).reason == TOO_MANY
+    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=4)).reason == Rejection.TOO_MANY
     clock.ns = NOW + 5 * 10**9
-    assert verifier.check(first).reason == REPLAYED      # still fresh: still remembered
+    assert verifier.check(first).reason == Rejection.REPLAYED      # still fresh: still remembered
     clock.ns = NOW + 5 * 10**9 + 1
-    assert verifier.check(first).reason == EXPIRED       # now refused for its age, so its nonce may be forgotten
+    assert verifier.check(first).reason == Rejection.EXPIRED  # now refused for its age, so its nonce may be forgotten
     assert verifier.check(operator.sign(STOP, issued_at_ns=clock.ns, nonce=5)).accepted
     assert verifier.remembered == 2                       # nonces 1 and 2 forgotten, 3 and 5 kept
 
@@ -178,16 +170,16 @@ def test_a_command_replayed_after_the_receiver_restarts_is_refused(operator, clo
     command = operator.sign(MANUAL, (45.0, 5.0), issued_at_ns=NOW)
     assert receiver().check(command).accepted
     clock.ns = NOW + 6_700_000_000
-    assert receiver().check(command).reason == REPLAYED            # restarted: the nonce came back from disk
+    assert receiver().check(command).reason == Rejection.REPLAYED            # restarted: the nonce came back from disk
     clock.ns = NOW + 10 * 10**9 + 1
     restarted = receiver()
-    assert restarted.check(command).reason == EXPIRED and restarted.remembered == 0
+    assert restarted.check(command).reason == Rejection.EXPIRED and restarted.remembered == 0
     assert (tmp_path / 'used_nonces').read_text() == ''             # compacted to what is still fresh
 
 
 def test_without_a_nonce_file_commands_issued_before_the_start_are_refused(operator, clock):
     verifier = CommandVerifier({'op-1': public_of(operator)}, 10.0, 1.0, 10, clock_ns=clock)
-    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW - 1)).reason == BEFORE_START
+    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW - 1)).reason == Rejection.BEFORE_START
     assert verifier.check(operator.sign(STOP, issued_at_ns=NOW)).accepted
 
 
@@ -197,9 +189,9 @@ def test_a_line_torn_by_a_crash_is_skipped_and_an_unrecordable_nonce_refuses_the
     assert UsedNonceFile(path).load(NOW) == [UsedNonce(NOW + 10**9, 'op-1', 7)]
     verifier = CommandVerifier({'op-1': public_of(operator)}, 10.0, 1.0, 10, clock_ns=clock,
                                used_nonces=UsedNonceFile(path))
-    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=7)).reason == REPLAYED
+    assert verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=7)).reason == Rejection.REPLAYED
     path.unlink()
     path.mkdir()                                                    # no longer writable as a file
     refused = verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=8))
-    assert refused.reason == NOT_RECORDED
+    assert refused.reason == Rejection.NOT_RECORDED
     assert not verifier.check(operator.sign(STOP, issued_at_ns=NOW, nonce=8)).accepted

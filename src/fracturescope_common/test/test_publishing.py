@@ -1,7 +1,7 @@
 import time
 
 from fracturescope_common.health import Health, Level
-from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.publishing import PUBLISH_FAILED, publish_or_report
 from fracturescope_common.qos import RELIABLE_EVENTS
 import pytest
 import rclpy
@@ -28,12 +28,12 @@ def test_a_reader_that_stops_taking_makes_publish_fail_loudly_not_silently(conte
     deadline = time.monotonic() + 10
     while publisher.get_subscription_count() == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
-    health = Health()
+    health = Health([PUBLISH_FAILED])
     sent = 0
     while sent < 50_000 and publish_or_report(publisher, String(data='x' * 100), health, writer_node.get_logger()):
         sent += 1
     assert 0 < sent < 50_000, 'the full reader queue never refused a sample'
-    assert health.counters['publish_failed'] == 1
+    assert health.counters[PUBLISH_FAILED.name] == 1
     assert health.level() == Level.ERROR
     assert 'cannot publish data' in health.summary('ok')[1]
 
@@ -41,6 +41,6 @@ def test_a_reader_that_stops_taking_makes_publish_fail_loudly_not_silently(conte
 def test_a_normal_publish_returns_true(contexts):
     node = rclpy.create_node('publishing_ok', context=contexts[0])
     publisher = node.create_publisher(String, 'publishing_ok', RELIABLE_EVENTS)
-    health = Health()
+    health = Health([PUBLISH_FAILED])
     assert publish_or_report(publisher, String(data='x'), health, node.get_logger()) is True
-    assert not health.counters
+    assert health.counters == {PUBLISH_FAILED.name: 0}

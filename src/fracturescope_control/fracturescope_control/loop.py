@@ -16,7 +16,7 @@ from enum import IntEnum
 import math
 
 from fracturescope_control.controller import Controller
-from fracturescope_control.output_limits import OutputLimits, clamp, limit_output, measurement_problem
+from fracturescope_control.output_limits import HoldReason, OutputLimits, clamp, limit_output, measurement_problem
 
 
 class Mode(IntEnum):
@@ -45,7 +45,7 @@ class Output:
     f_right_hz: float
     error_left_mm: float         # NaN without a usable measurement
     error_right_mm: float
-    hold_reason: str | None      # 'stop', 'stale', 'invalid' in HOLD
+    hold_reason: HoldReason | None  # in HOLD
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class ControlLoop:
             return self._emit(Mode.ESTOP, None, now_s)
         if self.operator_mode == Mode.HOLD:
             self._controller_running = False
-            return self._emit(Mode.HOLD, 'stop', now_s)
+            return self._emit(Mode.HOLD, HoldReason.STOP, now_s)
         if self.operator_mode == Mode.MANUAL:
             self._controller_running = False
             self.output = limit_output(self.output, self.manual_output, self.config.limits, self.config.period_s)
@@ -128,14 +128,14 @@ class ControlLoop:
         self.standard = (left_mm, right_mm)
         return True
 
-    def _problem(self, now_s: float) -> str | None:
+    def _problem(self, now_s: float) -> HoldReason | None:
         m = self._measurement
         if m is None:
-            return 'stale'
+            return HoldReason.STALE
         return measurement_problem(m.left_mm, m.right_mm, m.usable, now_s - m.received_s,
                                    self.config.stale_after_s)
 
-    def _emit(self, mode: Mode, reason: str | None, now_s: float) -> Output:
+    def _emit(self, mode: Mode, reason: HoldReason | None, now_s: float) -> Output:
         if mode == Mode.ESTOP:
             self.output = self.config.safe_output_hz
         m = self._measurement

@@ -2,7 +2,16 @@
 measurement. Plain functions; the control loop applies them in this order: validate -> controller -> limit."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 import math
+
+
+class HoldReason(StrEnum):
+    """Why the loop holds the rolls; each is a /diagnostics counter hold_<reason>."""
+
+    STOP = 'stop'          # the operator said so
+    STALE = 'stale'        # no measurement, or an old one
+    INVALID = 'invalid'    # a measurement no controller should act on
 
 
 @dataclass(frozen=True)
@@ -48,10 +57,10 @@ def in_standard_range(error_mm: float, standard_range_mm: float) -> bool:
 
 
 def measurement_problem(left_mm: float, right_mm: float, usable_status: bool, age_s: float,
-                        stale_after_s: float) -> str | None:
-    """Why a measurement must not drive the rolls ('invalid', 'stale'), or None when it may."""
+                        stale_after_s: float) -> HoldReason | None:
+    """Why a measurement must not drive the rolls (INVALID, STALE), or None when it may."""
     if not (usable_status and math.isfinite(left_mm) and math.isfinite(right_mm) and left_mm < right_mm):
-        return 'invalid'
+        return HoldReason.INVALID
     if not (math.isfinite(age_s) and age_s <= stale_after_s):
-        return 'stale'
+        return HoldReason.STALE
     return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 import struct
 import time
 
@@ -156,17 +156,6 @@ class PlcClient:
         times = self._write_times
         span = times[-1] - times[0] if len(times) > 1 else 0.0
         return (len(times) - 1) / span if span > 0 else 0.0
-
-    def diagnostics(self) -> dict[str, object]:
-        """Connection, counters, rate and the PLC's own state, keys prefixed plc_."""
-        status = self.status
-        return {
-            'plc_connected': self.connected, 'plc': f'{self.host}:{self.port}',
-            **{f'plc_{name}': value for name, value in asdict(self.counters).items()},
-            'plc_write_rate_hz': round(self.write_rate_hz(), 2),
-            'plc_state': status.plc_state if status else '', 'plc_alarms': status.alarms if status else '',
-            'plc_last_error': self.last_error,
-        }
 
     def _count_write(self, now: float) -> None:
         self._write_times.append(now)

@@ -14,8 +14,16 @@ import time
 
 from fracturescope_common.operator_commands import ESTOP, MANUAL, RESUME, SET_STANDARD, STOP, CommandSigner
 from fracturescope_common.qos import OBSERVER_STREAM, RELIABLE_EVENTS
+from fracturescope_control.diagnostics_contract import (
+    CONTROL,
+    PLC_CONNECTS,
+    PLC_WRITE_MISSED,
+    REJECTED,
+    TRUSTED_OPERATORS,
+)
 from fracturescope_control.teleop import to_message
 from fracturescope_launch.isolation import isolated_ros_env
+from fracturescope_sim.diagnostics_contract import HEARTBEAT_LOSSES, HOLDING, PLC_SIMULATOR, SETPOINT_LEFT
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
@@ -52,8 +60,9 @@ class ControlProbe(GraphProbe):
         self.operator = self.node.create_publisher(OperatorCommand, 'operator/command', RELIABLE_EVENTS)
         self.observed = watch_graph(self)
 
-    def diag(self, node, key):
-        return self.observed.diagnostics.get(node, {}).get(key)
+    def diag(self, contract, key):
+        """The node's latest value of `key`; None until the node has reported at all."""
+        return self.observed.read(contract)[key] if self.observed.reported(contract) else None
 
     def centre_error(self):
         return abs((self.truth[-1].left_mm + self.truth[-1].right_mm) / 2 - STANDARD_CENTRE) if self.truth else math.inf
@@ -80,21 +89,21 @@ def test_loop_holds_the_edge_across_a_plc_restart_and_the_plc_holds_without_hear
             os.kill(graph.pid('plc_simulator'), signal.SIGKILL)
             assert probe.spin_until(lambda: probe.commands[-1].written_to_plc is False, 10.0), \
                 'node kept claiming writes with the PLC gone'
-            assert probe.spin_until(lambda: probe.diag('control', 'plc_connects') == '2', 30.0), 'no reconnect'
-            assert int(probe.diag('control', 'plc_write_missed')) >= 1              # the outage was reported
+            assert probe.spin_until(lambda: probe.diag(CONTROL, PLC_CONNECTS) == 2, 30.0), 'no reconnect'
+            assert probe.diag(CONTROL, PLC_WRITE_MISSED) >= 1              # the outage was reported
             written_again = len(probe.commands)
             assert probe.spin_until(lambda: any(c.written_to_plc for c in probe.commands[written_again:]), 10.0)
             assert probe.spin_until(lambda: probe.centre_error() < 2.0, 30.0), 'edge not held after the restart'
 
             # Heartbeat loss: the control node freezes, the PLC notices and holds the drives.
-            assert probe.spin_until(lambda: probe.diag('plc_simulator', 'holding') == 'False', 10.0)
+            assert probe.spin_until(lambda: probe.diag(PLC_SIMULATOR, HOLDING) is False, 10.0)
             os.kill(graph.pid('control'), signal.SIGSTOP)
             try:
-                assert probe.spin_until(lambda: probe.diag('plc_simulator', 'holding') == 'True', 10.0)
+                assert probe.spin_until(lambda: probe.diag(PLC_SIMULATOR, HOLDING) is True, 10.0)
             finally:
                 os.kill(graph.pid('control'), signal.SIGCONT)
-            assert probe.spin_until(lambda: probe.diag('plc_simulator', 'holding') == 'False', 10.0)
-            assert int(probe.diag('plc_simulator', 'heartbeat_losses')) >= 1
+            assert probe.spin_until(lambda: probe.diag(PLC_SIMULATOR, HOLDING) is False, 10.0)
+            assert probe.diag(PLC_SIMULATOR, HEARTBEAT_LOSSES) >= 1
         finally:
             probe.close()
     writes = [json.loads(line) for line in log.read_text().splitlines()]
@@ -115,7 +124,7 @@ def test_signed_commands_from_the_teleop_cli_and_every_bad_one_refused(tmp_path,
         probe = ControlProbe(graph_env)
         try:
             assert probe.spin_until(lambda: probe.commands and probe.commands[-1].written_to_plc, 30.0)
-            assert probe.spin_until(lambda: probe.diag('control', 'trusted_operators') == 'alice', 10.0)
+            assert probe.spin_until(lambda: probe.diag(CONTROL, TRUSTED_OPERATORS) == 'alice', 10.0)
 
             sent = teleop(graph_env, key, 'alice', 'manual', '35', '99')          # right clamped to 50
             assert sent.returncode == 0, sent.stderr
@@ -139,8 +148,8 @@ def test_signed_commands_from_the_teleop_cli_and_every_bad_one_refused(tmp_path,
             probe.operator.publish(to_message(good))                                # replay
             reasons = [*bad, 'replayed']
             assert probe.spin_until(
-                lambda: all(probe.diag('control', f'rejected_{r}') == '1' for r in reasons), 20.0), \
-                probe.observed.diagnostics.get('control')
+                lambda: all(probe.diag(CONTROL, REJECTED[r]) == 1 for r in reasons), 20.0), \
+                probe.observed.statuses.get('/control')
             assert probe.commands[-1].mode == RollCommand.MODE_MANUAL              # still obeying only alice
             assert probe.spin_until(lambda: probe.commands[-1].f_left_hz == 20.0, 20.0)
 
@@ -159,7 +168,7 @@ def test_signed_commands_from_the_teleop_cli_and_every_bad_one_refused(tmp_path,
             assert sent.returncode == 0, sent.stderr
             assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_ESTOP, 10.0)
             assert (probe.commands[-1].f_left_hz, probe.commands[-1].f_right_hz) == (0.0, 0.0)
-            assert probe.spin_until(lambda: probe.diag('plc_simulator', 'setpoint_left_hz') == '0.0', 10.0)
+            assert probe.spin_until(lambda: probe.diag(PLC_SIMULATOR, SETPOINT_LEFT) == 0.0, 10.0)
             probe.operator.publish(to_message(alice.sign(RESUME, (), 'control')))
             assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_AUTO, 10.0)
         finally:

@@ -7,6 +7,14 @@ import socket
 import struct
 
 from fracturescope_common.register_map import RegisterMap
+from fracturescope_control.diagnostics_contract import (
+    PLC_CONNECTED,
+    PLC_REFUSED_OUT_OF_RANGE,
+    PLC_STATE,
+    PLC_WRITE_RATE,
+    PLC_WRITES,
+    control_values,
+)
 from fracturescope_control.output_limits import OutputLimits
 from fracturescope_control.plc_client import OutOfRangeError, PlcClient, float32_within
 from fracturescope_sim.line_model import LineModel, LineParameters
@@ -70,9 +78,9 @@ def test_writes_reads_refuses_out_of_range_and_reconnects_with_backoff():
             assert await client.exchange(math.nan, 29.0, 0) is None
             assert client.counters.refused_out_of_range == 2 and plc.snapshot().writes == 1
             await client.exchange(31.5, 29.0, 0)
-            report = client.diagnostics()
-            assert (report['plc_writes'], report['plc_refused_out_of_range'], report['plc_connected']) == (2, 2, True)
-            assert report['plc_write_rate_hz'] > 0 and report['plc_state'] in (0, 1)  # PLC refreshes it per cycle
+            report = control_values('msnf', None, math.nan, client, [])
+            assert (report[PLC_WRITES], report[PLC_REFUSED_OUT_OF_RANGE], report[PLC_CONNECTED]) == (2, 2, True)
+            assert report[PLC_WRITE_RATE] > 0 and report[PLC_STATE] in (0, 1)  # PLC refreshes it per cycle
             nonlocal server
             server.stop()                                                  # the PLC goes away
             assert await client.exchange(32.0, 29.0, 0) is None

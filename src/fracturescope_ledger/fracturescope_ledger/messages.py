@@ -15,6 +15,8 @@ from fracturescope_msgs.msg import (
     ThermalAssessment,
 )
 
+# The record types this module makes: one per recorded message type.
+DEFECT, EDGE, THERMAL = RECORD_TYPES = ('defect', 'edge', 'thermal')
 EDGE_STATUS_LABELS = {
     EdgeMeasurement.STATUS_OK: 'ok',
     EdgeMeasurement.STATUS_REPAIRED: 'repaired',
@@ -53,7 +55,7 @@ def record_from_detection(msg: DefectDetection) -> LedgerRecord:
         values += [('position_x_m', point.x), ('position_y_m', point.y), ('position_z_m', point.z)]
     values += region_values(msg)
     return LedgerRecord(
-        record_type='defect',
+        record_type=DEFECT,
         source_stamp_ns=to_ns(msg.header.stamp),
         location=msg.location,
         image_sha256=sha256_from_hex(msg.image_sha256),
@@ -97,7 +99,7 @@ def record_from_edge_measurement(msg: EdgeMeasurement, location: str, model_id: 
     if label in ('ok', 'repaired') and not all(math.isfinite(v) for _, v in values[:3]):
         raise InvalidRecord(f'edge status {label} with non-finite positions')
     return LedgerRecord(
-        record_type='edge',
+        record_type=EDGE,
         source_stamp_ns=to_ns(msg.header.stamp),
         location=location,
         image_sha256=sha256_from_hex([msg.image_sha256]),
@@ -123,7 +125,7 @@ def record_from_thermal_assessment(msg: ThermalAssessment, location: str) -> Led
         ('inference_ms', float(msg.inference_ms)),
     ]
     return LedgerRecord(
-        record_type='thermal',
+        record_type=THERMAL,
         source_stamp_ns=to_ns(msg.header.stamp),
         location=location,
         image_sha256=sha256_from_hex([msg.image_sha256]),

@@ -12,6 +12,7 @@ from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_ledger.block import LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
+from fracturescope_ledger.diagnostics_contract import LEDGER, REJECTED, VERIFY_FAILED
 from fracturescope_ledger.merkle import leaf_hash, verify_inclusion
 from fracturescope_ledger.store import LedgerStore
 from fracturescope_ledger.verify import verify_ledger
@@ -39,10 +40,6 @@ class LedgerProbe(GraphProbe):
 
     def blocks_publishers(self):
         return sum(s.get_publisher_count() for s in self.node.subscriptions if s.topic_name == '/ledger/blocks')
-
-    @property
-    def diagnostics(self):
-        return self.observed.diagnostics
 
 
 def detection(label, confidence, hashes, location='test-bench/slab-1'):
@@ -93,7 +90,7 @@ def test_detections_become_verified_blocks(tmp_path, graph_env):
             assert probe.spin_until(lambda: len(probe.blocks) >= 20, 20.0), 'simulated detections not recorded'
 
             # All three malformed detections rejected, and the node keeps running and appending.
-            assert probe.spin_until(lambda: probe.observed.counter('ledger', 'rejected') >= 3, 10.0)
+            assert probe.spin_until(lambda: probe.observed.at_least(LEDGER, REJECTED, 3), 10.0)
             count = len(probe.blocks)
             assert probe.spin_until(lambda: len(probe.blocks) > count + 5, 10.0)
             assert all(graph.alive().values()), graph.alive()
@@ -141,9 +138,10 @@ def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_en
                   env=graph_env, log_dir=tmp_path / 'logs') as graph:
         probe = LedgerProbe(graph_env)
         try:
-            assert probe.spin_until(lambda: probe.observed.diagnostic_levels.get('ledger') == 2, 20.0), \
-                'no ERROR diagnostic'
-            assert 'block 4' in probe.observed.diagnostic_messages['ledger']
+            assert probe.spin_until(lambda: probe.observed.at_least(LEDGER, VERIFY_FAILED, 1), 20.0), \
+                'no failed verification on /diagnostics'
+            reading = probe.observed.read(LEDGER)
+            assert reading.level == 2 and 'block 4' in reading.message
             assert graph.wait_for_output('ledger', r'verification failed.*block 4', 5.0)
             assert probe.spin_until(lambda: probe.publisher.get_subscription_count() > 0, 10.0)
             probe.publisher.publish(detection('leak', 0.8, [hashlib.sha256(b'after').hexdigest()]))

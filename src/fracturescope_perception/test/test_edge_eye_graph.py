@@ -9,6 +9,7 @@ import sys
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_perception.diagnostics_contract import BAD_IMAGE, BAR, BLANK_FRAME, EDGE_TRACKER, STATUS
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
@@ -49,8 +50,8 @@ def test_measurements_follow_the_ground_truth(tmp_path, graph_env):
             assert all(e.left_bar == e.right_bar == EdgeMeasurement.BAR_WHITE for e in ok)  # red sheet: white bar
             assert all(0.0 < e.processing_ms < 200.0 and e.latency_ms > 0.0 for e in ok)
             assert all(e.width_mm == pytest.approx(e.right_mm - e.left_mm) for e in ok)
-            assert probe.spin_until(lambda: observed.counter('edge_tracker', 'status_ok') > 0, 5.0)
-            assert observed.diagnostics['edge_tracker']['bar'] == 'white'
+            assert probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, STATUS['ok'], 1), 5.0)
+            assert observed.read(EDGE_TRACKER)[BAR] == 'white'
             assert all(graph.alive().values())
         finally:
             probe.close()
@@ -84,9 +85,9 @@ def test_bad_frames_get_a_clear_status_and_the_node_keeps_running(tmp_path, grap
                 answer = ours()[7 + i]
                 assert answer.status == EdgeMeasurement.STATUS_UNRECOGNISED, name
                 assert answer.image_sha256 == hashlib.sha256(bytes(bad[name].data)).hexdigest()
-            assert probe.spin_until(lambda: observed.counter('edge_tracker', 'bad_image') >= 2 and
-                                    observed.counter('edge_tracker', 'blank_frame') >= 2, 5.0), \
-                observed.diagnostics.get('edge_tracker')
+            assert probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, BAD_IMAGE, 2) and
+                                    observed.at_least(EDGE_TRACKER, BLANK_FRAME, 2), 5.0), \
+                observed.statuses.get('/edge_tracker')
             count = len(edges)
             assert probe.spin_until(lambda: len(edges) > count + 10, 10.0), 'tracker stopped after bad frames'
             assert all(graph.alive().values())

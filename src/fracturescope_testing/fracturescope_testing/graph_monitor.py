@@ -4,8 +4,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 import math
 
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from fracturescope_common.diagnostics import DIAGNOSTICS_TOPIC
+from fracturescope_common.diagnostics_contract import ContractError, Key, NodeContract, Reading, status_name
 from fracturescope_common.qos import LATCHED_STATE, RELIABLE_EVENTS
 
 from fracturescope_msgs.msg import EdgeMeasurement, LedgerCheckpoint
@@ -14,28 +15,32 @@ from fracturescope_testing.graph_probe import GraphProbe
 
 @dataclass
 class GraphObservations:
+    """The latest checkpoint, and the latest /diagnostics status of every node, read through its contract."""
+
     checkpoint: LedgerCheckpoint | None = None
-    diagnostics: dict[str, dict[str, str]] = field(default_factory=dict)  # node name -> key -> value
-    diagnostic_levels: dict[str, int] = field(default_factory=dict)
-    diagnostic_messages: dict[str, str] = field(default_factory=dict)
+    statuses: dict[str, DiagnosticStatus] = field(default_factory=dict)  # by status name, /<namespace>/<node>
+    namespace: str = '/'
 
-    @property
-    def defect_blocks(self) -> int:
-        """Defect blocks the ledger node has written since it started (its cumulative per-type counter: exact even
-        for blocks written before this observer matched, unlike counting ledger/blocks messages)."""
-        return self.counter('ledger', 'blocks_defect')
+    def reported(self, contract: NodeContract) -> bool:
+        return status_name(contract.node, self.namespace) in self.statuses
 
-    def counter(self, node: str, key: str) -> int:
-        return int(self.diagnostics.get(node, {}).get(key, 0))
+    def read(self, contract: NodeContract) -> Reading:
+        """The node's latest status; ContractError when it has not reported or its status breaks the contract."""
+        name = status_name(contract.node, self.namespace)
+        if name not in self.statuses:
+            raise ContractError(f'no /diagnostics from {name} (reported: {sorted(self.statuses) or "none"})')
+        return contract.read(self.statuses[name])
+
+    def at_least(self, contract: NodeContract, key: Key[int], n: int) -> bool:
+        """For waiting: the node has reported and its `key` has reached `n`."""
+        return self.reported(contract) and self.read(contract)[key] >= n
 
     def on_checkpoint(self, checkpoint: LedgerCheckpoint) -> None:
         self.checkpoint = checkpoint
 
     def on_diagnostics(self, array: DiagnosticArray) -> None:
         for status in array.status:
-            self.diagnostics[status.name] = {kv.key: kv.value for kv in status.values}
-            self.diagnostic_levels[status.name] = status.level[0]
-            self.diagnostic_messages[status.name] = status.message
+            self.statuses[status.name] = status
 
 
 def watch_graph(probe: GraphProbe) -> GraphObservations:

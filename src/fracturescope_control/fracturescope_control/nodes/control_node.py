@@ -5,6 +5,7 @@ import math
 
 from fracturescope_common.clocks import decision_clock
 from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.event_loop import EventLoopThread, in_event_loop
 from fracturescope_common.health import Health, Level
 from fracturescope_common.node_main import run_node
@@ -20,6 +21,17 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from fracturescope_control.configuration import make_loop, output_limits
+from fracturescope_control.diagnostics_contract import (
+    COMMANDS_FOR_OTHERS,
+    CONTROL,
+    HOLD,
+    NOT_APPLICABLE,
+    OBEYED,
+    PLC_WRITE_MISSED,
+    REFUSED_OUT_OF_RANGE,
+    REJECTED,
+    control_values,
+)
 from fracturescope_control.loop import Measurement, Mode, Output
 from fracturescope_control.operator import obey
 from fracturescope_control.plc_client import PlcClient
@@ -72,9 +84,9 @@ USABLE = (EdgeMeasurement.STATUS_OK, EdgeMeasurement.STATUS_REPAIRED)
 
 class ControlNode(Node):
     def __init__(self) -> None:
-        super().__init__('control')
+        super().__init__(CONTROL.node)
         self._p = p = declare_parameters(self, PARAMETERS)
-        self._health = Health()
+        self._health = Health(CONTROL.counters)
         self._loop = make_loop(p)
         self._now_s = decision_clock(self)  # steady, or /clock under use_sim_time
         trusted, unreadable = load_trusted_keys(p.trusted_operator_keys)
@@ -96,7 +108,8 @@ class ControlNode(Node):
         self.create_subscription(OperatorCommand, 'operator/command', self._on_command, RELIABLE_EVENTS,
                                  callback_group=MutuallyExclusiveCallbackGroup())
         self._timer = self.create_timer(p.period_s, self._tick, callback_group=MutuallyExclusiveCallbackGroup())
-        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
+        self._diagnostics = DiagnosticsReporter(self, CONTROL, self._health, self._values, self._state,
+                                                p.diagnostics_period_s)
         self.get_logger().info(f'{p.controller} control at {1 / p.period_s:g} Hz, PLC {p.plc_host}:{p.plc_port}, '
                                f'trusted operators: {", ".join(self._verifier.issuers) or "none"}')
 
@@ -109,29 +122,29 @@ class ControlNode(Node):
 
     async def _on_command(self, msg: OperatorCommand) -> None:
         if msg.target not in ('', self._p.command_target) or msg.command == OperatorCommand.INSPECT_AGAIN:
-            self._health.count('commands_for_others')
+            self._health.count(COMMANDS_FOR_OTHERS)
             return
         command = fields_of(msg)
         verdict = self._verifier.check(command)
         if not verdict.accepted:
-            self._health.problem(f'rejected_{verdict.reason}', verdict.detail)
+            self._health.problem(REJECTED[verdict.reason], verdict.detail)
             self.get_logger().warning(f'operator command refused ({verdict.reason}): {verdict.detail}')
             return
         result = obey(self._loop, command, self._now_s())
-        self._health.count(f'obeyed_{command.name}' if result.ok else 'rejected_not_applicable')
+        self._health.count(OBEYED[command.name] if result.ok else NOT_APPLICABLE)
         self.get_logger().info(f'{command.issuer}: {result.detail}')
         if result.write_now is not None:
             await self._write(result.write_now)  # e-stop: written now, not at the next tick
 
     async def _write(self, out: Output) -> None:
         if out.mode == Mode.HOLD and (self._last is None or self._last.hold_reason != out.hold_reason):
-            self._health.count(f'hold_{out.hold_reason}')
+            self._health.count(HOLD[out.hold_reason])
         self._last = out
         refused_before = self._plc.counters.refused_out_of_range
         status = await in_event_loop(self, self._io, self._plc.exchange(out.f_left_hz, out.f_right_hz, int(out.mode)))
         if status is None and self._plc.counters.connects:  # per missed write (not while first connecting)
             refused = self._plc.counters.refused_out_of_range > refused_before
-            self._health.problem('refused_out_of_range' if refused else 'plc_write_missed', self._plc.last_error
+            self._health.problem(REFUSED_OUT_OF_RANGE if refused else PLC_WRITE_MISSED, self._plc.last_error
                                  or 'PLC not connected', Level.ERROR)
         msg = RollCommand(mode=int(out.mode), controller=self._p.controller, f_left_hz=out.f_left_hz,
                           f_right_hz=out.f_right_hz, error_left_mm=out.error_left_mm,
@@ -144,15 +157,9 @@ class ControlNode(Node):
         plc = 'PLC connected' if self._plc.connected else f'PLC NOT connected ({self._plc.last_error})'
         return f'{mode}, {plc}'
 
-    def _values(self) -> dict[str, object]:
-        out = self._last
-        return {
-            'controller': self._p.controller, 'mode': out.mode.name if out else '',
-            'hold_reason': (out.hold_reason or '') if out else '',
-            'f_left_hz': out.f_left_hz if out else math.nan, 'f_right_hz': out.f_right_hz if out else math.nan,
-            'gamma': getattr(self._loop.controller, 'gamma', ''), **self._plc.diagnostics(),
-            'trusted_operators': ','.join(self._verifier.issuers),
-        }
+    def _values(self) -> dict[Key, object]:
+        return control_values(self._p.controller, self._last, getattr(self._loop.controller, 'gamma', math.nan),
+                              self._plc, self._verifier.issuers)
 
     def destroy_node(self) -> None:
         if hasattr(self, '_io'):

@@ -6,6 +6,7 @@ from typing import Any
 
 from fracturescope_common.background import in_background
 from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
@@ -17,6 +18,18 @@ from rclpy.parameter import Parameter
 
 from fracturescope_ledger.block import Block, InvalidRecord, LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
+from fracturescope_ledger.diagnostics_contract import (
+    APPEND_FAILED,
+    BLOCKS,
+    BLOCKS_OF,
+    BLOCKS_WRITTEN,
+    CHECKPOINT_ROOT,
+    DATABASE,
+    LEDGER,
+    LOST_IN_TRANSPORT,
+    REJECTED,
+    VERIFY_FAILED,
+)
 from fracturescope_ledger.messages import (
     block_message,
     checkpoint_message,
@@ -51,9 +64,9 @@ PARAMETERS = (
 
 class LedgerNode(Node):
     def __init__(self) -> None:
-        super().__init__('ledger')
+        super().__init__(LEDGER.node)
         self._params = declare_parameters(self, PARAMETERS)
-        self._health = Health()
+        self._health = Health(LEDGER.counters)
         signer = CheckpointSigner.from_key_file(self._params.key_path)
         self._store = LedgerStore(
             self._params.database_path, signer,
@@ -85,7 +98,7 @@ class LedgerNode(Node):
         self._checkpoint_pub.publish(checkpoint_message(self._checkpoint))
         self._startup_check = self.create_timer(0.0, self._verify_on_start, callback_group=verifying)
         self._diagnostics = DiagnosticsReporter(
-            self, self._health, self._diagnostic_values,
+            self, LEDGER, self._health, self._diagnostic_values,
             lambda: f'{self._store.size} blocks, chain head {self._store.head_hash.hex()[:16]}',
             self._params.diagnostics_period_s,
         )
@@ -96,7 +109,7 @@ class LedgerNode(Node):
     def _transport_events(self, topic: str) -> SubscriptionEventCallbacks:
         """Messages DDS dropped before this node saw them (a publisher outrunning the queue) are reported."""
         def on_lost(status: QoSMessageLostInfo) -> None:
-            self._health.problem('lost_in_transport', f'{topic}: {status.total_count} message(s) dropped by DDS '
+            self._health.problem(LOST_IN_TRANSPORT, f'{topic}: {status.total_count} message(s) dropped by DDS '
                                  'before reaching the ledger', Level.ERROR, n=status.total_count_change)
             self.get_logger().error(f'{topic}: {status.total_count} message(s) lost in transport so far '
                                     '(publisher faster than the ledger)', throttle_duration_sec=1.0)
@@ -109,29 +122,26 @@ class LedgerNode(Node):
             record.validate(allowed_labels)
             self._store.append(record).add_done_callback(self._on_append_done)
         except InvalidRecord as error:
-            self._health.problem('rejected', f'{topic}: {error}')
+            self._health.problem(REJECTED, f'{topic}: {error}')
             self.get_logger().error(f'rejected message on {topic}: {error}')
 
     def _on_append_done(self, future) -> None:  # noqa: ANN001 - concurrent.futures.Future
         if future.exception() is not None:
-            self._health.problem('append_failed', str(future.exception()), Level.ERROR)
+            self._health.problem(APPEND_FAILED, str(future.exception()), Level.ERROR)
             self.get_logger().error(f'append failed, block not written: {future.exception()}')
 
     def _on_commit(self, blocks: list[Block], checkpoint: Checkpoint) -> None:
-        self._health.count('blocks_written', len(blocks))
+        self._health.count(BLOCKS_WRITTEN, len(blocks))
         for block in blocks:
-            self._health.count(f'blocks_{block.record.record_type}')  # per record type: observers reconcile counts
+            self._health.count(BLOCKS_OF[block.record.record_type])
             self._block_pub.publish(block_message(block))
         self._checkpoint_pub.publish(checkpoint_message(checkpoint))
         self._checkpoint = checkpoint
 
-    def _diagnostic_values(self) -> dict[str, object]:
+    def _diagnostic_values(self) -> dict[Key, object]:
         checkpoint = self._checkpoint
-        return {
-            'blocks': self._store.size,
-            'database': self._store.path,
-            'checkpoint_root': checkpoint.root_hash.hex() if checkpoint else '',
-        }
+        return {BLOCKS: self._store.size, DATABASE: self._store.path,
+                CHECKPOINT_ROOT: checkpoint.root_hash.hex() if checkpoint else ''}
 
     async def _verify_on_start(self) -> None:
         """A ledger tampered with while the node was down is reported at once (the node keeps appending)."""
@@ -142,7 +152,7 @@ class LedgerNode(Node):
         # Reading the whole file takes seconds on a big ledger: off the executor, so appends go on meanwhile.
         report = await in_background(self, lambda: self._ledger.verify(request, response), 'verify')
         if not report.ok:
-            self._health.problem('verify_failed', report.reason, Level.ERROR)
+            self._health.problem(VERIFY_FAILED, report.reason, Level.ERROR)
             self.get_logger().error(f'ledger verification failed: {report.reason}')
         return response
 

@@ -23,11 +23,17 @@ from fracturescope_perception.fusion.registration import (
 from fracturescope_perception.fusion.thermal_background import smooth_background
 from fracturescope_perception.fusion.tiling import tile_boxes
 
+# why a pair is refused; each is a /diagnostics counter of the defect detector, rejected_<reason>
+PAIR_REJECTIONS = ('bad_rgb_image', 'bad_thermal_image', 'empty_image', 'nan_temperature', 'size_mismatch',
+                   'no_overlap')
+
 
 class PairError(ValueError):
-    """A pair the detector refuses; `reason` is a short counter name (nan_temperature, size_mismatch, ...)."""
+    """A pair the detector refuses, and why (one of PAIR_REJECTIONS)."""
 
     def __init__(self, reason: str, message: str) -> None:
+        if reason not in PAIR_REJECTIONS:
+            raise ValueError(f'unknown pair rejection reason {reason!r}')
         super().__init__(message)
         self.reason = reason
 

@@ -28,6 +28,8 @@ from typing import Generic, TypeVar
 T = TypeVar('T')
 U = TypeVar('U')
 STREAMS = ('rgb', 'thermal')
+DROP_REASONS = ('no_partner', 'queue_full', 'out_of_order')
+DROPS = tuple(f'{stream}_{reason}' for stream in STREAMS for reason in DROP_REASONS)  # keys of `dropped`
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class PairSynchronizer(Generic[T, U]):
         self._behind: dict[str, int] = {s: 0 for s in STREAMS}   # frames in a row older than the newest
         self._queues: dict[str, deque[Stamped]] = {s: deque() for s in STREAMS}
         self._newest: dict[str, int | None] = {s: None for s in STREAMS}
-        self.dropped: Counter[str] = Counter()   # keys '<stream>_<reason>'
+        self.dropped: Counter[str] = Counter()   # keys: DROPS
         self.resynced: Counter[str] = Counter()  # times a stream started over (its frame is kept, not dropped)
         self.paired = 0
 

@@ -9,6 +9,7 @@ import time
 
 from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import (
     CountScale,
@@ -29,6 +30,28 @@ from sensor_msgs.msg import Image
 
 from fracturescope_msgs.msg import DefectDetection
 from fracturescope_msgs.srv import CalibrateSite
+from fracturescope_perception.diagnostics_contract import (
+    ANOMALY_THRESHOLD,
+    DEFECT_DETECTOR,
+    DEFECT_THRESHOLD,
+    DETECTIONS_RATE,
+    INFERENCE_P50,
+    LABEL,
+    LATENCY_P50,
+    LATENCY_P95,
+    MODEL,
+    PAIR_REJECTED,
+    PAIRED,
+    RGB_RECEIVED,
+    SITE_CALIBRATION,
+    SITE_CALIBRATIONS,
+    THERMAL_RECEIVED,
+    UNPAIRED,
+    UNPAIRED_FRAMES,
+    WAITING_RGB,
+    WAITING_THERMAL,
+    defect_detector,
+)
 from fracturescope_perception.fusion.annotation import annotate
 from fracturescope_perception.fusion.classifier import FusionClassifier, PairError
 from fracturescope_perception.fusion.frame_tiles import Tiling
@@ -41,7 +64,7 @@ from fracturescope_perception.nodes.defect_detector_parameters import PARAMETERS
 
 class DefectDetectorNode(Node):
     def __init__(self) -> None:
-        super().__init__('defect_detector')
+        super().__init__(DEFECT_DETECTOR.node)
         p = self._params = declare_parameters(self, PARAMETERS, check_change)
         card = Path(p.model_card)
         if not card.is_absolute():
@@ -58,7 +81,9 @@ class DefectDetectorNode(Node):
         self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
         self._sync: PairSynchronizer[Image, Image] = PairSynchronizer(p.sync_slop_s, p.sync_queue_size,
                                                                         p.sync_resync_after)
-        self._health = Health()
+        self._labels = LABEL.of([*self._classifier.classes, self._classifier.anomaly_label])
+        self._contract = defect_detector(self._labels.members)
+        self._health = Health(self._contract.counters)
         self._latency_ms: deque[float] = deque(maxlen=300)
         self._inference_ms: deque[float] = deque(maxlen=300)
         self._published_at: deque[float] = deque(maxlen=1000)
@@ -67,7 +92,8 @@ class DefectDetectorNode(Node):
         self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_PUBLICATION)
         self.create_subscription(Image, TOPICS[0], self._on_rgb, IMAGE_SUBSCRIPTION)
         self.create_subscription(Image, TOPICS[1], self._on_thermal, IMAGE_SUBSCRIPTION)
-        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
+        self._diagnostics = DiagnosticsReporter(self, self._contract, self._health, self._values, self._state,
+                                                p.diagnostics_period_s)
         self.get_logger().info(f'running {self._classifier.model_id} ({card}), classes '
                                f'{", ".join(self._classifier.classes)}, anomaly over '
                                f'{self._classifier.anomaly_threshold:.3f}, defect over '
@@ -89,24 +115,24 @@ class DefectDetectorNode(Node):
         thresholds = self._site_run.add(rgb, thermal)
         if thresholds is not None:
             self._site_run = None
-            self._health.count('site_calibrations')
+            self._health.count(SITE_CALIBRATIONS)
             self.get_logger().info(f'site calibrated on {thresholds.frames} clean pairs: frames reported '
                                    f'{100 * thresholds.measured_before:.1f} % -> {100 * thresholds.measured_after:.1f} '
                                    f'%, anomaly over {thresholds.anomaly_threshold:.3f}, defect over '
                                    f'{thresholds.defect_threshold:.3f}')
 
     def _on_rgb(self, msg: Image) -> None:
-        self._health.count('rgb_received')
+        self._health.count(RGB_RECEIVED)
         self._classify_pairs(self._sync.add_rgb(to_ns(msg.header.stamp), msg))
 
     def _on_thermal(self, msg: Image) -> None:
-        self._health.count('thermal_received')
+        self._health.count(THERMAL_RECEIVED)
         self._classify_pairs(self._sync.add_thermal(to_ns(msg.header.stamp), msg))
 
     def _classify_pairs(self, pairs: list) -> None:
         unpaired = sum(self._sync.dropped.values())
         if unpaired > self._unpaired:
-            self._health.problem('unpaired', f'{unpaired - self._unpaired} frame(s) without a partner within '
+            self._health.problem(UNPAIRED_FRAMES, f'{unpaired - self._unpaired} frame(s) without a partner within '
                                  f'{self._params.sync_slop_s * 1e3:.0f} ms', n=unpaired - self._unpaired)
             self.get_logger().warning(f'frames without a partner so far: {dict(self._sync.dropped)}',
                                       throttle_duration_sec=2.0)
@@ -120,7 +146,7 @@ class DefectDetectorNode(Node):
             thermal = self._convert(thermal_msg, 'bad_thermal_image', lambda m: as_celsius(m, self._counts))
             result = self._classifier.detect(rgb, thermal)
         except PairError as error:
-            self._health.problem(f'rejected_{error.reason}', str(error), Level.WARN)
+            self._health.problem(PAIR_REJECTED[error.reason], str(error), Level.WARN)
             self.get_logger().error(f'pair at {to_ns(rgb_msg.header.stamp)} ns not classified: {error}',
                                     throttle_duration_sec=1.0)
             return
@@ -129,11 +155,11 @@ class DefectDetectorNode(Node):
             self._calibrate_site(rgb, thermal)
         message = detection_message(rgb_msg, thermal_msg, result, self._classifier, self._params.location)
         if publish_or_report(self._detections, message, self._health, self.get_logger()):
-            self._health.count(f'label_{result.label}')
+            self._health.count(self._labels[result.label])
             self._published_at.append(time.monotonic())
             self._latency_ms.append((self.get_clock().now().nanoseconds - to_ns(rgb_msg.header.stamp)) * 1e-6)
         every = self._params.annotated_image_every
-        if every and self._health.counters['rgb_received'] % every == 0 and \
+        if every and self._health.counters[RGB_RECEIVED.name] % every == 0 and \
                 self._annotated.get_subscription_count() > 0:
             view = annotate(rgb, thermal, result, self._params.annotated_image_px)
             self._annotated.publish(numpy_to_image(view, 'rgb8', rgb_msg.header))
@@ -145,19 +171,19 @@ class DefectDetectorNode(Node):
         except ImageConversionError as error:
             raise PairError(reason, f'{msg.encoding} {msg.width}x{msg.height}: {error}') from error
 
-    def _values(self) -> dict[str, object]:
+    def _values(self) -> dict[Key, object]:
         now = time.monotonic()
         recent = sum(1 for t in self._published_at if now - t <= 10.0)
         latency = np.asarray(self._latency_ms) if self._latency_ms else np.zeros(1)
         inference = np.asarray(self._inference_ms) if self._inference_ms else np.zeros(1)
-        return {'model': self._classifier.model_id, 'rate_hz': f'{recent / 10.0:.1f}',
-                'anomaly_threshold': f'{self._classifier.anomaly_threshold:.3f}',
-                'defect_threshold': f'{self._classifier.defect_threshold:.3f}',
-                'site_calibration': f'{self._site_run.collected}/{self._site_run.frames}' if self._site_run else 'idle',
-                'latency_ms_p50': f'{np.median(latency):.1f}', 'latency_ms_p95': f'{np.percentile(latency, 95):.1f}',
-                'inference_ms_p50': f'{np.median(inference):.2f}', 'paired': self._sync.paired,
-                'waiting_rgb': self._sync.pending('rgb'), 'waiting_thermal': self._sync.pending('thermal'),
-                **{f'unpaired_{k}': v for k, v in self._sync.dropped.items()}}
+        return {MODEL: self._classifier.model_id, DETECTIONS_RATE: recent / 10.0,
+                ANOMALY_THRESHOLD: self._classifier.anomaly_threshold,
+                DEFECT_THRESHOLD: self._classifier.defect_threshold,
+                SITE_CALIBRATION: f'{self._site_run.collected}/{self._site_run.frames}' if self._site_run else 'idle',
+                LATENCY_P50: float(np.median(latency)), LATENCY_P95: float(np.percentile(latency, 95)),
+                INFERENCE_P50: float(np.median(inference)), PAIRED: self._sync.paired,
+                WAITING_RGB: self._sync.pending('rgb'), WAITING_THERMAL: self._sync.pending('thermal'),
+                **{UNPAIRED[drop]: self._sync.dropped[drop] for drop in UNPAIRED.members}}
 
     def _state(self) -> str:
         if not self._sync.paired:

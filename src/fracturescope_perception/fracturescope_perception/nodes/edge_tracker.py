@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import ImageConversionError
 from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
@@ -20,6 +21,20 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 
 from fracturescope_msgs.msg import EdgeMeasurement
+from fracturescope_perception.diagnostics_contract import (
+    BAD_IMAGE,
+    BAR,
+    BLANK_FRAME,
+    CACHE_FALSE_POSITIVES,
+    CACHE_HITS,
+    CACHE_LOOKUPS,
+    EDGE_TRACKER,
+    EMPTY_FRAME,
+    FRAMES,
+    PROCESSING_P50,
+    PROCESSING_P95,
+    STATUS,
+)
 from fracturescope_perception.edge_eye import settings
 from fracturescope_perception.edge_eye.debug_view import debug_image
 from fracturescope_perception.edge_eye.distortion_correction import DistortionCorrection
@@ -33,7 +48,7 @@ __all__ = ['PARAMETERS', 'EdgeTrackerNode', 'main']
 
 class EdgeTrackerNode(Node):
     def __init__(self) -> None:
-        super().__init__('edge_tracker')
+        super().__init__(EDGE_TRACKER.node)
         p = self._params = declare_parameters(self, PARAMETERS, check_change)
         values = vars(p)
         model = Path(p.espcn_model)
@@ -42,7 +57,7 @@ class EdgeTrackerNode(Node):
         self._correction = DistortionCorrection(settings.calibration(values))
         self._tracker = EdgeEyeTracker(settings.tracker_config(values), self._correction,
                                        make_upsampler(p.super_resolution, model, p.inference_threads))
-        self._health = Health()
+        self._health = Health(EDGE_TRACKER.counters)
         self._statuses: Counter[str] = Counter()
         self._times_ms: deque[float] = deque(maxlen=300)
         self._last_good: tuple[float, float] = (math.nan, math.nan)
@@ -50,7 +65,7 @@ class EdgeTrackerNode(Node):
         self._edges = self.create_publisher(EdgeMeasurement, 'edges', RELIABLE_EVENTS)
         self._debug = self.create_publisher(Image, 'edges/debug_image', IMAGE_PUBLICATION)
         self.create_subscription(Image, 'line_camera/image_raw', self._on_image, IMAGE_SUBSCRIPTION)
-        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state,
+        self._diagnostics = DiagnosticsReporter(self, EDGE_TRACKER, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'Edge-Eye: {p.super_resolution} super-resolution, calibration RMS '
                                f'{p.calibration_rms_px:.3f} px')
@@ -61,13 +76,13 @@ class EdgeTrackerNode(Node):
         try:
             frame = tracker_frame(msg, (p.width, p.height))
         except ImageConversionError as error:
-            self._health.problem('bad_image', str(error))
+            self._health.problem(BAD_IMAGE, str(error))
             self.get_logger().error(f'frame not measured: {error}', throttle_duration_sec=1.0)
             self._publish(msg, None, Status.UNRECOGNISED)
             return
         result = self._tracker.process(frame, to_ns(msg.header.stamp) * 1e-9)
         if result.problem:
-            self._health.problem('blank_frame', result.problem, Level.WARN)
+            self._health.problem(BLANK_FRAME, result.problem, Level.WARN)
         self._times_ms.append(result.processing_ms)
         self._publish(msg, result, result.status)
         if p.debug_image_every and self._frames % p.debug_image_every == 0 and \
@@ -98,16 +113,15 @@ class EdgeTrackerNode(Node):
         self._statuses[status.name.lower()] += 1
         publish_or_report(self._edges, out, self._health, self.get_logger())
 
-    def _values(self) -> dict[str, object]:
+    def _values(self) -> dict[Key, object]:
         stats = self._tracker.cache.stats
         times = np.asarray(self._times_ms) if self._times_ms else np.zeros(1)
-        return {'frames': self._frames, **{f'status_{k}': v for k, v in self._statuses.items()},
-                'bar': self._tracker.bar or 'none',
-                'empty_frame': ('learnt' if self._tracker.availability.has_empty_frame
-                                else 'not yet: waiting for both bars clear'),
-                'processing_ms_p50': f'{np.median(times):.2f}',
-                'processing_ms_p95': f'{np.percentile(times, 95):.2f}', 'cache_hits': stats.hits,
-                'cache_lookups': stats.lookups, 'cache_false_positives': stats.false_positives}
+        return {FRAMES: self._frames, **{STATUS[s]: self._statuses[s] for s in STATUS.members},
+                BAR: self._tracker.bar or 'none',
+                EMPTY_FRAME: ('learnt' if self._tracker.availability.has_empty_frame
+                              else 'not yet: waiting for both bars clear'),
+                PROCESSING_P50: float(np.median(times)), PROCESSING_P95: float(np.percentile(times, 95)),
+                CACHE_HITS: stats.hits, CACHE_LOOKUPS: stats.lookups, CACHE_FALSE_POSITIVES: stats.false_positives}
 
     def _state(self) -> str:
         if not self._frames:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import CountScale
 from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
@@ -21,8 +22,20 @@ from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
 
 from fracturescope_msgs.msg import ThermalAssessment
+from fracturescope_perception.diagnostics_contract import (
+    ALERTS,
+    ASSESSED,
+    ASSESSMENT_RATE,
+    FRAME_REJECTED,
+    FRAMES,
+    INFERENCE_MS_P50,
+    INFERENCE_MS_P95,
+    MODEL_ID,
+    STATE,
+    THERMAL_MONITOR,
+    thermal_monitor,
+)
 from fracturescope_perception.thermal_monitor.frame_input import (
-    REJECTION_REASONS,
     FrameRejectedError,
     RateAndLatency,
     celsius_frame,
@@ -46,7 +59,7 @@ IMAGE_TOPIC = 'equipment_thermal/image_raw'
 
 class ThermalMonitorNode(Node):
     def __init__(self) -> None:
-        super().__init__('thermal_monitor')
+        super().__init__(THERMAL_MONITOR.node)
         p = self._params = declare_parameters(self, PARAMETERS, self._change_threshold)
         card = Path(p.model_card)
         if not card.is_absolute():
@@ -54,7 +67,9 @@ class ThermalMonitorNode(Node):
         self._monitor = ThermalMonitor(card, p.alert_threshold, p.inference_threads)
         self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
         self._model_id = model_id(card)
-        self._health = Health()
+        self._states_of = STATE.of(self._monitor.classes)
+        self._contract = thermal_monitor(self._states_of.members)
+        self._health = Health(self._contract.counters)
         self._stats = RateAndLatency(p.stats_window)
         self._states: Counter[str] = Counter()
         self._frames = 0
@@ -62,7 +77,7 @@ class ThermalMonitorNode(Node):
         self._logged: dict[str, float] = {}  # rejection reason -> when last logged (perf_counter s)
         self._assessments = self.create_publisher(ThermalAssessment, 'thermal_monitor/assessment', RELIABLE_EVENTS)
         self._subscription = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, IMAGE_SUBSCRIPTION)
-        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state,
+        self._diagnostics = DiagnosticsReporter(self, self._contract, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'thermal monitor: {self._model_id}, {self._monitor.width} x {self._monitor.height}, '
                                f'alert when {self._monitor.card["alert_class"]} > {p.alert_threshold}')
@@ -73,7 +88,7 @@ class ThermalMonitorNode(Node):
         try:
             frame = celsius_frame(msg, self._monitor.height, self._monitor.width, self._counts)
         except FrameRejectedError as rejected:
-            self._health.problem(f'rejected_{rejected.reason}', str(rejected), Level.WARN)
+            self._health.problem(FRAME_REJECTED[rejected.reason], str(rejected), Level.WARN)
             # throttled per reason (rclpy throttles per call site): a new kind of bad frame is always logged
             if started - self._logged.get(rejected.reason, -math.inf) >= 1.0:
                 self._logged[rejected.reason] = started
@@ -92,7 +107,7 @@ class ThermalMonitorNode(Node):
             inference_ms=inference_ms)
         if result.alert:
             # counted as a problem: /diagnostics goes to WARN for Health.recent_s after the latest alert
-            self._health.problem('alerts', f'anomaly probability {result.anomaly_probability:.2f} > '
+            self._health.problem(ALERTS, f'anomaly probability {result.anomaly_probability:.2f} > '
                                  f'{self._monitor.alert_threshold} (hottest {out.max_temperature_c:.1f} degC)')
             if not self._alerting:
                 self.get_logger().warning(f'ALERT: thermal anomaly, probability {result.anomaly_probability:.2f}, '
@@ -108,13 +123,10 @@ class ThermalMonitorNode(Node):
         self._monitor.alert_threshold = threshold
         return None
 
-    def _values(self) -> dict[str, object]:
-        return {'frames': self._frames, 'assessed': sum(self._states.values()),
-                'rate_hz': f'{self._stats.rate_hz():.2f}',
-                'inference_ms_p50': f'{self._stats.percentile_ms(50):.2f}',
-                'inference_ms_p95': f'{self._stats.percentile_ms(95):.2f}',
-                **{f'state_{c}': self._states[c] for c in self._monitor.classes}, 'model_id': self._model_id,
-                'alerts': 0, **{f'rejected_{r}': 0 for r in REJECTION_REASONS}}  # Health's counters override
+    def _values(self) -> dict[Key, object]:
+        return {FRAMES: self._frames, ASSESSED: sum(self._states.values()), ASSESSMENT_RATE: self._stats.rate_hz(),
+                INFERENCE_MS_P50: self._stats.percentile_ms(50), INFERENCE_MS_P95: self._stats.percentile_ms(95),
+                **{self._states_of[c]: self._states[c] for c in self._states_of.members}, MODEL_ID: self._model_id}
 
     def _state(self) -> str:
         if not self._frames:

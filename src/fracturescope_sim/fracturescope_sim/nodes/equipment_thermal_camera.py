@@ -4,6 +4,7 @@ import hashlib
 import time
 
 from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
@@ -17,6 +18,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import GroundTruthLabel
+from fracturescope_sim.diagnostics_contract import EQUIPMENT_THERMAL_CAMERA, PUBLISHED, RENDER_MS, VARIANT
 from fracturescope_sim.equipment_thermal_camera import EquipmentCameraConfig, EquipmentThermalCamera
 from fracturescope_sim.start_gate import StartGate, in_namespace
 
@@ -42,22 +44,23 @@ PARAMETERS = (
 
 class EquipmentThermalCameraNode(Node):
     def __init__(self) -> None:
-        super().__init__('equipment_thermal_camera')
+        super().__init__(EQUIPMENT_THERMAL_CAMERA.node)
         p = self._params = declare_parameters(self, PARAMETERS)
         self._camera = EquipmentThermalCamera(EquipmentCameraConfig(
             fps=p.fps, mean_dwell_s=p.mean_dwell_s, anomaly_share=p.anomaly_share, mean_anomaly_s=p.mean_anomaly_s,
             centikelvin_share=p.centikelvin_share, bad_frame_share=p.bad_frame_share, seed=p.seed))
-        self._health = Health()
+        self._health = Health(EQUIPMENT_THERMAL_CAMERA.counters)
         self._images = self.create_publisher(Image, IMAGE_TOPIC, IMAGE_PUBLICATION)
         self._truth = self.create_publisher(GroundTruthLabel, 'equipment_thermal/ground_truth', RELIABLE_EVENTS)
         self._index = 0
         self._gate = StartGate(p.wait_for_subscriber, p.wait_for_nodes, p.start_delay_s)
         self._render_ms = 0.0
         self._timer = self.create_timer(1.0 / p.fps, self._publish_next)
-        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
+        self._diagnostics = DiagnosticsReporter(self, EQUIPMENT_THERMAL_CAMERA, self._health, self._values, self._state,
+                                                p.diagnostics_period_s)
 
-    def _values(self) -> dict[str, object]:
-        return {'published': self._index, 'render_ms': f'{self._render_ms:.2f}'}
+    def _values(self) -> dict[Key, object]:
+        return {PUBLISHED: self._index, RENDER_MS: self._render_ms}
 
     def _state(self) -> str:
         if self._timer.is_canceled():
@@ -81,7 +84,7 @@ class EquipmentThermalCameraNode(Node):
                                  image_topics=[self._images.topic_name],
                                  image_sha256=[hashlib.sha256(image.data).hexdigest()])
         publish_or_report(self._truth, truth, self._health, self.get_logger())
-        self._health.count(f'variant_{frame.variant}')
+        self._health.count(VARIANT[frame.variant])
         self._index += 1
         if self._index == self._params.max_frames:
             self._timer.cancel()

@@ -16,6 +16,7 @@ from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
 
 from fracturescope_msgs.msg import EdgeMeasurement
+from fracturescope_sim.diagnostics_contract import LINE_CAMERA, PUBLISHED, RENDER_MS
 from fracturescope_sim.edge_trajectory import named, with_empty
 from fracturescope_sim.lens_distortion import LensModel
 from fracturescope_sim.line_camera import LineCamera, LineCameraConfig, LineCameraFrame, with_conditions
@@ -42,7 +43,7 @@ PARAMETERS = (
 
 class LineCameraNode(Node):
     def __init__(self) -> None:
-        super().__init__('line_camera')
+        super().__init__(LINE_CAMERA.node)
         p = self._params = declare_parameters(self, PARAMETERS)
         if len(p.lens) != 8:
             raise ValueError('lens needs 8 values: focal, cx, cy, k1, k2, p1, p2, k3')
@@ -51,14 +52,14 @@ class LineCameraNode(Node):
         trajectory = with_empty(named(p.trajectory, p.left_mm, p.right_mm, p.drift_mm, p.seed),
                                 [(-math.inf, p.empty_at_start_s)])
         self._camera = LineCamera(config, trajectory)
-        self._health = Health()
+        self._health = Health(LINE_CAMERA.counters)
         self._images = self.create_publisher(Image, 'line_camera/image_raw', IMAGE_PUBLICATION)
         self._truth = self.create_publisher(EdgeMeasurement, 'line_camera/ground_truth', RELIABLE_EVENTS)
         self._index = 0
         self._render_ms = 0.0
         self._timer = self.create_timer(1.0 / p.fps, self._publish_next)
         self._diagnostics = DiagnosticsReporter(
-            self, self._health, lambda: {'published': self._index, 'render_ms': f'{self._render_ms:.1f}'},
+            self, LINE_CAMERA, self._health, lambda: {PUBLISHED: self._index, RENDER_MS: self._render_ms},
             self._state, p.diagnostics_period_s)
 
     def _state(self) -> str:

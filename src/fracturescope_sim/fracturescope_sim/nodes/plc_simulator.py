@@ -5,6 +5,7 @@ in the loop), and the line's ground truth (line/ground_truth) so a run can be sc
 import os
 
 from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec as P
@@ -17,6 +18,22 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from fracturescope_msgs.msg import EdgeMeasurement
+from fracturescope_sim.diagnostics_contract import (
+    CENTRE,
+    DISTURBANCE,
+    EDGES_PUBLISHED,
+    HEARTBEAT_LOSSES,
+    HOLDING,
+    PLC_SIMULATOR,
+    PORT,
+    RUNNING_LEFT,
+    RUNNING_RIGHT,
+    SETPOINT_LEFT,
+    SETPOINT_RIGHT,
+    WRITES,
+    WRITES_CLAMPED,
+    WRITES_REJECTED,
+)
 from fracturescope_sim.line_model import LineModel, LineParameters, LineState
 from fracturescope_sim.plc_simulator import PlcLogic, PlcServer
 
@@ -64,7 +81,7 @@ PARAMETERS = LINE + (
 
 class PlcSimulatorNode(Node):
     def __init__(self) -> None:
-        super().__init__('plc_simulator')
+        super().__init__(PLC_SIMULATOR.node)
         self._p = p = declare_parameters(self, PARAMETERS)
         fields = {spec.name.removeprefix('line_'): getattr(p, spec.name) for spec in LINE}
         line = LineParameters(**{**fields, 'factor_speed_sensitivity': tuple(fields['factor_speed_sensitivity'])})
@@ -77,14 +94,15 @@ class PlcSimulatorNode(Node):
         self._server = PlcServer(self._plc, p.host, p.port, p.tick_s)
         self._server.start()
         self._rng = np.random.default_rng(line.seed + 1)
-        self._health = Health()
+        self._health = Health(PLC_SIMULATOR.counters)
         # Not `edges`: that topic carries the tracker's measurements (with the hash of the frame measured), which the
         # ledger records; these stand-ins have no frame. The control node is pointed here until the camera is in.
         self._edges = (self.create_publisher(EdgeMeasurement, 'line/simulated_edges', RELIABLE_EVENTS)
                        if p.publish_edges else None)
         self._truth = self.create_publisher(EdgeMeasurement, 'line/ground_truth', OBSERVER_STREAM)
         self.create_timer(1.0 / p.edge_rate_hz, self._publish)
-        self._diagnostics = DiagnosticsReporter(self, self._health, self._values, self._state, p.diagnostics_period_s)
+        self._diagnostics = DiagnosticsReporter(self, PLC_SIMULATOR, self._health, self._values, self._state,
+                                                p.diagnostics_period_s)
         self.get_logger().info(f'PLC listening on {p.host}:{p.port}, line disturbance {line.disturbance}')
 
     def _publish(self) -> None:
@@ -94,7 +112,7 @@ class PlcSimulatorNode(Node):
         if self._edges is not None:
             noisy = self._message(state, self._p.edge_noise_mm, stamp)
             if publish_or_report(self._edges, noisy, self._health, self.get_logger()):
-                self._health.count('edges_published')
+                self._health.count(EDGES_PUBLISHED)
 
     def _message(self, state: LineState, noise_mm: float, stamp: object) -> EdgeMeasurement:
         noise = self._rng.normal(0.0, noise_mm, 2) if noise_mm else np.zeros(2)
@@ -108,13 +126,12 @@ class PlcSimulatorNode(Node):
     def _state(self) -> str:
         return 'holding: controller heartbeat lost' if self._plc.snapshot().holding else 'following the controller'
 
-    def _values(self) -> dict[str, object]:
+    def _values(self) -> dict[Key, object]:
         s = self._plc.snapshot()
-        return {'port': self._p.port, 'holding': s.holding, 'setpoint_left_hz': s.setpoints_hz[0],
-                'setpoint_right_hz': s.setpoints_hz[1], 'running_left_hz': s.line.f_left_hz,
-                'running_right_hz': s.line.f_right_hz, 'writes': s.writes, 'writes_clamped': s.writes_clamped,
-                'writes_rejected': s.writes_rejected, 'heartbeat_losses': s.heartbeat_losses,
-                'centre_mm': round(s.line.centre_mm, 3), 'disturbance_mm': round(s.line.disturbance_mm, 3)}
+        return {PORT: self._p.port, HOLDING: s.holding, SETPOINT_LEFT: s.setpoints_hz[0],
+                SETPOINT_RIGHT: s.setpoints_hz[1], RUNNING_LEFT: s.line.f_left_hz, RUNNING_RIGHT: s.line.f_right_hz,
+                WRITES: s.writes, WRITES_CLAMPED: s.writes_clamped, WRITES_REJECTED: s.writes_rejected,
+                HEARTBEAT_LOSSES: s.heartbeat_losses, CENTRE: s.line.centre_mm, DISTURBANCE: s.line.disturbance_mm}
 
     def destroy_node(self) -> None:
         if hasattr(self, '_server'):

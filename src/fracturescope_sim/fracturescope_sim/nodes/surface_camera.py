@@ -17,6 +17,7 @@ from sensor_msgs.msg import Image, RegionOfInterest
 from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import DefectRegion, GroundTruthLabel
+from fracturescope_sim.diagnostics_contract import FAULT, PUBLISHED, SURFACE_CAMERA, TRUTH
 from fracturescope_sim.start_gate import StartGate, in_namespace
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig, SurfaceFrame
 from fracturescope_sim.surfaces.frame import CLASSES
@@ -52,7 +53,7 @@ TOPICS = ('camera/rgb/image_raw', 'camera/thermal/image_raw')
 
 class SurfaceCameraNode(Node):
     def __init__(self) -> None:
-        super().__init__('surface_camera')
+        super().__init__(SURFACE_CAMERA.node)
         p = self._params = declare_parameters(self, PARAMETERS)
         if p.thermal_encoding not in ('32FC1', '16UC1'):
             raise ValueError(f'thermal_encoding {p.thermal_encoding!r}: expected 32FC1 or 16UC1')
@@ -61,14 +62,14 @@ class SurfaceCameraNode(Node):
         self._camera = SurfaceCamera(SurfaceCameraConfig(
             p.seed, dict(zip(CLASSES, p.class_weights, strict=True)), p.unseen_fraction, p.fault_fraction, p.family,
             p.width, p.height, p.thermal_width, p.thermal_height, p.mm_per_px, p.max_defects))
-        self._health = Health()
+        self._health = Health(SURFACE_CAMERA.counters)
         self._rgb = self.create_publisher(Image, TOPICS[0], IMAGE_PUBLICATION)
         self._thermal = self.create_publisher(Image, TOPICS[1], IMAGE_PUBLICATION)
         self._truth = self.create_publisher(GroundTruthLabel, 'camera/ground_truth', RELIABLE_EVENTS)
         self._index = 0
         self._gate = StartGate(p.wait_for_subscriber, p.wait_for_nodes, p.start_delay_s)
         self._timer = self.create_timer(1.0 / p.rate_hz, self._publish_next)
-        self._diagnostics = DiagnosticsReporter(self, self._health, lambda: {'published': self._index},
+        self._diagnostics = DiagnosticsReporter(self, SURFACE_CAMERA, self._health, lambda: {PUBLISHED: self._index},
                                                 self._state, p.diagnostics_period_s)
 
     def _state(self) -> str:
@@ -102,7 +103,7 @@ class SurfaceCameraNode(Node):
         for publisher, image in zip((self._rgb, self._thermal), images, strict=False):
             publisher.publish(image)
         self._index += 1
-        self._health.count(f'fault_{frame.fault}' if frame.fault else f'truth_{frame.label}')
+        self._health.count(FAULT[frame.fault] if frame.fault else TRUTH[frame.label])
         if self._index == self._params.max_frames:
             self._timer.cancel()
             self.get_logger().info(f'published {self._index} pairs: done')

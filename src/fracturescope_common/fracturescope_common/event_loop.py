@@ -1,7 +1,7 @@
 """An asyncio event loop on a thread of its own, for async I/O libraries (pymodbus) inside a node.
 
-The node's executor stays single-threaded (see background.py): a callback submits a coroutine here and `await`s
-the rclpy future `in_event_loop` returns, which wakes the executor when the coroutine is done.
+The node's executor stays single-threaded (see background.py): a callback hands work to the loop
+(`submit`, or `loop.call_soon_threadsafe`) and returns; what the loop finds is reported from there.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from collections.abc import Coroutine
 import concurrent.futures
 import threading
 from typing import Any, TypeVar
-
-from rclpy.node import Node
-from rclpy.task import Future
 
 T = TypeVar('T')
 
@@ -51,20 +48,3 @@ class EventLoopThread:
             self.loop.run_forever()
         finally:
             self.loop.close()
-
-
-def in_event_loop(node: Node, loop_thread: EventLoopThread, coroutine: Coroutine[Any, Any, T]) -> Future:
-    """Run `coroutine` on `loop_thread`; the returned rclpy future wakes the node's executor when it completes."""
-    executor = node.executor
-    future = Future(executor=executor)
-
-    def done(result: concurrent.futures.Future[T]) -> None:
-        try:
-            future.set_result(result.result())
-        except BaseException as error:  # handed to the awaiting callback (cancellation included)
-            future.set_exception(error)
-        finally:
-            executor.wake()
-
-    loop_thread.submit(coroutine).add_done_callback(done)
-    return future

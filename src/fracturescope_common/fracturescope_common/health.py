@@ -50,6 +50,12 @@ class Health:
         self.count(key, n)
         self.last_problem = Problem(key.name, message, level, self.clock())
 
+    def resolved(self, *keys: Key[int]) -> None:
+        """The latest problem, if it is one of `keys`, is over (the PLC answers again): the level need not wait
+        `recent_s` to return to OK. Its counter keeps counting."""
+        if self.last_problem is not None and self.last_problem.kind in {key.name for key in keys}:
+            self.last_problem = None
+
     def level(self) -> Level:
         if self.last_problem is None or self.clock() - self.last_problem.at > self.recent_s:
             return Level.OK

@@ -225,8 +225,9 @@ class CommandVerifier:
                            f'{fields.name} from {fields.issuer!r} issued {-age_ns / NS_PER_S:.1f}'
                            f' s in the future (max clock skew {self._max_future_ns / NS_PER_S:g} s)')
         if self._used_nonces is None and fields.issued_at_ns < self._started_ns:
-            return Verdict(False, Rejection.BEFORE_START, f'{fields.name} from {fields.issuer!r} was issued before this receiver '
-                           'started, and it keeps no used-nonce file to tell a replay from a first delivery')
+            return Verdict(False, Rejection.BEFORE_START, f'{fields.name} from {fields.issuer!r} was issued before '
+                           'this receiver started, and it keeps no used-nonce file to tell a replay from a first '
+                           'delivery')
         self._forget_expired(now)
         key_seen = (fields.issuer, fields.nonce)
         if key_seen in self._seen:

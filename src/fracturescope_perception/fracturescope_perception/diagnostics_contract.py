@@ -9,7 +9,7 @@ from fracturescope_common.publishing import PUBLISH_FAILED
 
 from fracturescope_perception.edge_eye.tracker import Status
 from fracturescope_perception.fusion.frame_tiles import PAIR_REJECTIONS
-from fracturescope_perception.fusion.synchronizer import DROPS
+from fracturescope_perception.fusion.synchronizer import DROPS, STREAMS
 from fracturescope_perception.thermal_monitor.frame_input import REJECTION_REASONS
 
 # Defect detector.
@@ -20,6 +20,7 @@ LATENCY_P50, LATENCY_P95 = number('latency_ms_p50', '.1f'), number('latency_ms_p
 INFERENCE_P50 = number('inference_ms_p50', '.2f')
 PAIRED, WAITING_RGB, WAITING_THERMAL = count('paired'), count('waiting_rgb'), count('waiting_thermal')
 UNPAIRED = Family('unpaired_', DROPS)               # frames the synchronizer dropped, by stream and reason
+RESYNCED = Family('resynced_', STREAMS)             # times a camera's stamps went back and its stream started over
 RGB_RECEIVED, THERMAL_RECEIVED = count('rgb_received'), count('thermal_received')
 UNPAIRED_FRAMES, SITE_CALIBRATIONS = count('unpaired'), count('site_calibrations')
 PAIR_REJECTED = Family('rejected_', PAIR_REJECTIONS)
@@ -32,7 +33,7 @@ def defect_detector(labels: Iterable[str] = ()) -> NodeContract:
     return NodeContract(
         'defect_detector',
         values=(MODEL, DETECTIONS_RATE, ANOMALY_THRESHOLD, DEFECT_THRESHOLD, SITE_CALIBRATION, LATENCY_P50, LATENCY_P95,
-                INFERENCE_P50, PAIRED, WAITING_RGB, WAITING_THERMAL, *UNPAIRED.keys),
+                INFERENCE_P50, PAIRED, WAITING_RGB, WAITING_THERMAL, *UNPAIRED.keys, *RESYNCED.keys),
         counters=(RGB_RECEIVED, THERMAL_RECEIVED, UNPAIRED_FRAMES, SITE_CALIBRATIONS, *PAIR_REJECTED.keys,
                   *bound.keys, PUBLISH_FAILED),
     )

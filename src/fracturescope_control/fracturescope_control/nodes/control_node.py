@@ -6,7 +6,7 @@ import math
 from fracturescope_common.clocks import decision_clock
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
-from fracturescope_common.event_loop import EventLoopThread, in_event_loop
+from fracturescope_common.event_loop import EventLoopThread
 from fracturescope_common.health import Health, Level
 from fracturescope_common.node_main import run_node
 from fracturescope_common.operator_commands import CommandVerifier, fields_of, load_trusted_keys
@@ -34,7 +34,8 @@ from fracturescope_control.diagnostics_contract import (
 )
 from fracturescope_control.loop import Measurement, Mode, Output
 from fracturescope_control.operator import obey
-from fracturescope_control.plc_client import PlcClient
+from fracturescope_control.plc_client import PlcClient, PlcStatus
+from fracturescope_control.setpoint_link import SetpointLink
 from fracturescope_msgs.msg import EdgeMeasurement, OperatorCommand, RollCommand
 
 D, INT, S, B, SA = (Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL,
@@ -100,11 +101,12 @@ class ControlNode(Node):
         self._io = EventLoopThread('control-modbus')
         self._io.start()
         self._io.submit(self._plc.run())
+        self._link = SetpointLink(self._exchange, self._written)   # the tick never waits on the PLC
         self._last: Output | None = None
         self._stamp = None
         self._pub = self.create_publisher(RollCommand, 'roll_command', RELIABLE_EVENTS)
         self.create_subscription(EdgeMeasurement, 'edges', self._on_edges, RELIABLE_EVENTS)
-        # Own groups: a tick awaiting its Modbus write must not delay measurements, nor an e-stop wait for a tick.
+        # Own groups: an e-stop is not queued behind a tick.
         self.create_subscription(OperatorCommand, 'operator/command', self._on_command, RELIABLE_EVENTS,
                                  callback_group=MutuallyExclusiveCallbackGroup())
         self._timer = self.create_timer(p.period_s, self._tick, callback_group=MutuallyExclusiveCallbackGroup())
@@ -117,10 +119,10 @@ class ControlNode(Node):
         self._stamp = msg.header.stamp
         self._loop.measure(Measurement(msg.left_mm, msg.right_mm, msg.status in USABLE, self._now_s()))
 
-    async def _tick(self) -> None:
-        await self._write(self._loop.tick(self._now_s()))
+    def _tick(self) -> None:
+        self._send(self._loop.tick(self._now_s()))
 
-    async def _on_command(self, msg: OperatorCommand) -> None:
+    def _on_command(self, msg: OperatorCommand) -> None:
         if msg.target not in ('', self._p.command_target) or msg.command == OperatorCommand.INSPECT_AGAIN:
             self._health.count(COMMANDS_FOR_OTHERS)
             return
@@ -134,18 +136,29 @@ class ControlNode(Node):
         self._health.count(OBEYED[command.name] if result.ok else NOT_APPLICABLE)
         self.get_logger().info(f'{command.issuer}: {result.detail}')
         if result.write_now is not None:
-            await self._write(result.write_now)  # e-stop: written now, not at the next tick
+            self._send(result.write_now)  # e-stop: sent now, not at the next tick
 
-    async def _write(self, out: Output) -> None:
+    def _send(self, out: Output) -> None:
         if out.mode == Mode.HOLD and (self._last is None or self._last.hold_reason != out.hold_reason):
             self._health.count(HOLD[out.hold_reason])
         self._last = out
+        self._io.loop.call_soon_threadsafe(self._link.offer, out)
+
+    async def _exchange(self, out: Output) -> tuple[PlcStatus | None, bool]:
+        """On the Modbus loop: write `out`; the PLC's status (None when not written) and whether it was refused as
+        out of range."""
         refused_before = self._plc.counters.refused_out_of_range
-        status = await in_event_loop(self, self._io, self._plc.exchange(out.f_left_hz, out.f_right_hz, int(out.mode)))
+        status = await self._plc.exchange(out.f_left_hz, out.f_right_hz, int(out.mode))
+        return status, self._plc.counters.refused_out_of_range > refused_before
+
+    def _written(self, out: Output, result: tuple[PlcStatus | None, bool]) -> None:
+        """On the Modbus loop, after each exchange: its outcome on /diagnostics and roll_command."""
+        status, refused = result
         if status is None and self._plc.counters.connects:  # per missed write (not while first connecting)
-            refused = self._plc.counters.refused_out_of_range > refused_before
             self._health.problem(REFUSED_OUT_OF_RANGE if refused else PLC_WRITE_MISSED, self._plc.last_error
                                  or 'PLC not connected', Level.ERROR)
+        elif status is not None:
+            self._health.resolved(PLC_WRITE_MISSED)   # current again at the next report, not 10 s later
         msg = RollCommand(mode=int(out.mode), controller=self._p.controller, f_left_hz=out.f_left_hz,
                           f_right_hz=out.f_right_hz, error_left_mm=out.error_left_mm,
                           error_right_mm=out.error_right_mm, written_to_plc=status is not None)

@@ -42,6 +42,7 @@ from fracturescope_perception.diagnostics_contract import (
     MODEL,
     PAIR_REJECTED,
     PAIRED,
+    RESYNCED,
     RGB_RECEIVED,
     SITE_CALIBRATION,
     SITE_CALIBRATIONS,
@@ -183,7 +184,8 @@ class DefectDetectorNode(Node):
                 LATENCY_P50: float(np.median(latency)), LATENCY_P95: float(np.percentile(latency, 95)),
                 INFERENCE_P50: float(np.median(inference)), PAIRED: self._sync.paired,
                 WAITING_RGB: self._sync.pending('rgb'), WAITING_THERMAL: self._sync.pending('thermal'),
-                **{UNPAIRED[drop]: self._sync.dropped[drop] for drop in UNPAIRED.members}}
+                **{UNPAIRED[drop]: self._sync.dropped[drop] for drop in UNPAIRED.members},
+                **{RESYNCED[stream]: self._sync.resynced[stream] for stream in RESYNCED.members}}
 
     def _state(self) -> str:
         if not self._sync.paired:

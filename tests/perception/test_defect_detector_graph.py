@@ -14,6 +14,7 @@ from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_perception.diagnostics_contract import (
     DEFECT_DETECTOR,
+    FRAME_REFUSED,
     PAIR_REJECTED,
     RGB_RECEIVED,
     THERMAL_RECEIVED,
@@ -144,25 +145,35 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
                     # again after 5 s, well after a taken frame shows in /diagnostics (1 s): no duplicates
                     assert probe.publish_until([(publisher, image)], taken, 20.0, retry_s=5.0), sent
 
-            stamp = iter(range(t0, t0 + 10**10, 10**8))
-            rgb, thermal = _pair_images(next(stamp))
+            def now():  # frames stamped when sent, as a camera does: the detector refuses stale stamps
+                return probe.node.get_clock().now().nanoseconds
+
+            rgb, thermal = _pair_images(t0)
             send(rgb, thermal)                                      # a good pair
-            rgb, thermal = _pair_images(next(stamp))
+            rgb, thermal = _pair_images(now())
             thermal.encoding = 'bgr8'
             send(rgb, thermal)                                      # wrong encoding
-            rgb, thermal = _pair_images(next(stamp), thermal_shape=(64, 40))
+            rgb, thermal = _pair_images(now(), thermal_shape=(64, 40))
             send(rgb, thermal)                                      # another view: size mismatch
-            rgb, thermal = _pair_images(next(stamp))
+            rgb, thermal = _pair_images(now())
             nan = np.frombuffer(thermal.data, np.float32).copy()
             nan[100] = np.nan
             thermal.data = nan.tobytes()
             send(rgb, thermal)                                      # NaN temperature
-            rgb, thermal = _pair_images(next(stamp))
+            rgb, thermal = _pair_images(now())
             thermal.data = b''
             send(rgb, thermal)                                      # empty data
-            rgb, _ = _pair_images(next(stamp))
+            rgb, _ = _pair_images(now())
             send(rgb, None)                                         # missing partner
-            last_rgb, last_thermal = _pair_images(next(stamp))
+            rgb, thermal = _pair_images(now())
+            hot = np.frombuffer(thermal.data, np.float32).copy()
+            hot[7] = 3e38
+            thermal.data = hot.tobytes()
+            send(rgb, thermal)                                      # a temperature no sensor reports
+            rgb, _ = _pair_images(now())
+            rgb.header.stamp.sec = 2_147_483_647
+            send(rgb, None)                                         # stamped 2038: refused at the door
+            last_rgb, last_thermal = _pair_images(now())
             send(last_rgb, last_thermal)                            # and a good pair after all that
             assert probe.spin_until(lambda: len(detections) >= 2 and
                                     observed.at_least(DEFECT_DETECTOR, UNPAIRED['rgb_no_partner'], 1), 20.0), \
@@ -171,7 +182,9 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
                 hashlib.sha256(_pair_images(t0)[0].data).hexdigest(), hashlib.sha256(last_rgb.data).hexdigest()]
             rejected = observed.read(DEFECT_DETECTOR).family(PAIR_REJECTED)
             assert {reason: n for reason, n in rejected.items() if n} == {
-                'bad_thermal_image': 2, 'size_mismatch': 1, 'nan_temperature': 1}
+                'bad_thermal_image': 2, 'size_mismatch': 1, 'nan_temperature': 1, 'temperature_out_of_range': 1}
+            refused = observed.read(DEFECT_DETECTOR).family(FRAME_REFUSED)
+            assert {reason: n for reason, n in refused.items() if n} == {'rgb_stamp_in_future': 1}
             assert all(graph.alive().values())
         finally:
             probe.close()

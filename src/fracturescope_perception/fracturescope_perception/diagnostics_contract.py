@@ -8,6 +8,7 @@ from fracturescope_common.diagnostics_contract import Family, NodeContract, coun
 from fracturescope_common.publishing import PUBLISH_FAILED
 
 from fracturescope_perception.edge_eye.tracker import Status
+from fracturescope_perception.fusion.frame_admission import FRAME_REFUSALS
 from fracturescope_perception.fusion.frame_tiles import PAIR_REJECTIONS
 from fracturescope_perception.fusion.synchronizer import DROPS, STREAMS
 from fracturescope_perception.thermal_monitor.frame_input import REJECTION_REASONS
@@ -24,6 +25,7 @@ RESYNCED = Family('resynced_', STREAMS)             # times a camera's stamps we
 RGB_RECEIVED, THERMAL_RECEIVED = count('rgb_received'), count('thermal_received')
 UNPAIRED_FRAMES, SITE_CALIBRATIONS = count('unpaired'), count('site_calibrations')
 PAIR_REJECTED = Family('rejected_', PAIR_REJECTIONS)
+FRAME_REFUSED = Family('refused_', tuple(f'{stream}_{reason}' for stream in STREAMS for reason in FRAME_REFUSALS))
 LABEL = Family('label_')                            # detections published, by the frame's label (the card's)
 
 
@@ -35,6 +37,7 @@ def defect_detector(labels: Iterable[str] = ()) -> NodeContract:
         values=(MODEL, DETECTIONS_RATE, ANOMALY_THRESHOLD, DEFECT_THRESHOLD, SITE_CALIBRATION, LATENCY_P50, LATENCY_P95,
                 INFERENCE_P50, PAIRED, WAITING_RGB, WAITING_THERMAL, *UNPAIRED.keys, *RESYNCED.keys),
         counters=(RGB_RECEIVED, THERMAL_RECEIVED, UNPAIRED_FRAMES, SITE_CALIBRATIONS, *PAIR_REJECTED.keys,
+                  *FRAME_REFUSED.keys,
                   *bound.keys, PUBLISH_FAILED),
     )
 

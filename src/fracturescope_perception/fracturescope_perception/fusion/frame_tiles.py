@@ -25,7 +25,7 @@ from fracturescope_perception.fusion.tiling import tile_boxes
 
 # why a pair is refused; each is a /diagnostics counter of the defect detector, rejected_<reason>
 PAIR_REJECTIONS = ('bad_rgb_image', 'bad_thermal_image', 'empty_image', 'nan_temperature', 'size_mismatch',
-                   'no_overlap')
+                   'no_overlap', 'temperature_out_of_range')
 
 
 class PairError(ValueError):

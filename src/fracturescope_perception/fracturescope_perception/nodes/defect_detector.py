@@ -35,6 +35,7 @@ from fracturescope_perception.diagnostics_contract import (
     DEFECT_DETECTOR,
     DEFECT_THRESHOLD,
     DETECTIONS_RATE,
+    FRAME_REFUSED,
     INFERENCE_P50,
     LABEL,
     LATENCY_P50,
@@ -55,6 +56,7 @@ from fracturescope_perception.diagnostics_contract import (
 )
 from fracturescope_perception.fusion.annotation import annotate
 from fracturescope_perception.fusion.classifier import FusionClassifier, PairError
+from fracturescope_perception.fusion.frame_admission import FrameLimits, check_temperatures, frame_refusal
 from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
 from fracturescope_perception.fusion.site_calibration import SiteCalibrationRun, SiteThresholds
@@ -80,6 +82,8 @@ class DefectDetectorNode(Node):
         self._site_run: SiteCalibrationRun | None = None
         self.create_service(CalibrateSite, '~/calibrate_site', self._on_calibrate_site)
         self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
+        self._limits = FrameLimits(p.max_image_width_px, p.max_image_height_px, p.max_image_bytes, p.max_stamp_age_s,
+                                   p.max_stamp_future_s)
         self._sync: PairSynchronizer[Image, Image] = PairSynchronizer(p.sync_slop_s, p.sync_queue_size,
                                                                         p.sync_resync_after)
         self._labels = LABEL.of([*self._classifier.classes, self._classifier.anomaly_label])
@@ -124,11 +128,21 @@ class DefectDetectorNode(Node):
 
     def _on_rgb(self, msg: Image) -> None:
         self._health.count(RGB_RECEIVED)
-        self._classify_pairs(self._sync.add_rgb(to_ns(msg.header.stamp), msg))
+        if self._admitted('rgb', msg):
+            self._classify_pairs(self._sync.add_rgb(to_ns(msg.header.stamp), msg))
 
     def _on_thermal(self, msg: Image) -> None:
         self._health.count(THERMAL_RECEIVED)
-        self._classify_pairs(self._sync.add_thermal(to_ns(msg.header.stamp), msg))
+        if self._admitted('thermal', msg):
+            self._classify_pairs(self._sync.add_thermal(to_ns(msg.header.stamp), msg))
+
+    def _admitted(self, camera: str, msg: Image) -> bool:
+        refusal = frame_refusal(self._limits, msg.width, msg.height, len(msg.data), to_ns(msg.header.stamp),
+                                self.get_clock().now().nanoseconds)
+        if refusal is not None:
+            self._health.problem(FRAME_REFUSED[f'{camera}_{refusal[0]}'], f'{camera} frame: {refusal[1]}')
+            self.get_logger().error(f'{camera} frame refused ({refusal[0]}): {refusal[1]}', throttle_duration_sec=1.0)
+        return refusal is None
 
     def _classify_pairs(self, pairs: list) -> None:
         unpaired = sum(self._sync.dropped.values())
@@ -145,6 +159,7 @@ class DefectDetectorNode(Node):
         try:
             rgb = self._convert(rgb_msg, 'bad_rgb_image', as_rgb)
             thermal = self._convert(thermal_msg, 'bad_thermal_image', lambda m: as_celsius(m, self._counts))
+            check_temperatures(thermal, (self._params.thermal_min_c, self._params.thermal_max_c))
             result = self._classifier.detect(rgb, thermal)
         except PairError as error:
             self._health.problem(PAIR_REJECTED[error.reason], str(error), Level.WARN)

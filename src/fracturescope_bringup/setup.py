@@ -1,3 +1,5 @@
+from glob import glob
+
 from setuptools import find_packages, setup
 
 package_name = 'fracturescope_bringup'
@@ -9,6 +11,10 @@ setup(
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
+        # launch/ and config/ live at the repository top level; the symlinks here install them into the share
+        # folder, where `ros2 launch fracturescope_bringup FILE` and $(find-pkg-share) look.
+        ('share/' + package_name + '/launch', glob('launch/*.launch.xml')),
+        ('share/' + package_name + '/config', glob('config/*.yaml') + glob('config/*.xml')),
     ],
     install_requires=['setuptools'],
     zip_safe=True,

@@ -1,15 +1,25 @@
-"""`fracturescope-launch FILE [name:=value ...]`: run an XML launch file without `ros2 launch`."""
+"""`fracturescope-launch [PACKAGE] FILE [name:=value ...]`: run an XML launch file where `ros2 launch` is missing.
+
+Like `ros2 launch`, FILE is a path, or with PACKAGE the name of a launch file in that package's share folder.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+import os
 import shlex
 import signal
 import sys
 from types import FrameType
 
-from fracturescope_launch.launch_xml import LaunchFileError, LaunchPlan, declared_arguments, load_launch_file
+from fracturescope_launch.launch_xml import (
+    LaunchFileError,
+    LaunchPlan,
+    declared_arguments,
+    launch_file_in_package,
+    load_launch_file,
+)
 from fracturescope_launch.process_graph import RunningGraph
 
 
@@ -33,7 +43,8 @@ def format_plan(plan: LaunchPlan) -> str:
             flags.append(f'respawn after {node.respawn_delay:g} s')
         if node.on_exit:
             flags.append(f'on_exit={node.on_exit}')
-        lines.append(f"node '{node.label}' ({', '.join(flags)})")
+        kind = 'node' if node.is_node else 'process'
+        lines.append(f"{kind} '{node.label}' ({', '.join(flags)})")
         lines.append(f'  command: {shlex.join(node.command())}')
         changed = {k: v for k, v in node.env.items() if plan.environment.get(k) != v}
         removed = sorted(set(plan.environment) - set(node.env))
@@ -53,8 +64,9 @@ def format_arguments(path: str) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='fracturescope-launch', description=__doc__)
-    parser.add_argument('file', help='an XML launch file (*.launch.xml)')
-    parser.add_argument('launch_arguments', nargs='*', metavar='name:=value', help='launch arguments')
+    parser.add_argument('file', help='an XML launch file (*.launch.xml), or a package name followed by one')
+    parser.add_argument('launch_arguments', nargs='*', metavar='name:=value',
+                        help='launch arguments (first, the launch file name when FILE is a package)')
     parser.add_argument('--duration', type=float, metavar='S', help='stop cleanly after S seconds')
     parser.add_argument('--show', action='store_true', help='print the resolved plan and exit')
     parser.add_argument('-s', '--show-args', action='store_true', help='list the launch arguments and exit')
@@ -68,10 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     options = _parser().parse_intermixed_args(argv)
     try:
+        if not os.path.isfile(options.file) and options.launch_arguments:
+            # `PACKAGE FILE`, as in `ros2 launch`: FILE is not a path, so the first word was a package.
+            options.file = str(launch_file_in_package(options.file, options.launch_arguments.pop(0)))
         if options.show_args:
             print(format_arguments(options.file))
             return 0
         plan = load_launch_file(options.file, parse_launch_arguments(options.launch_arguments))
+        for warning in plan.warnings:
+            print(f'fracturescope-launch: warning: {warning}', file=sys.stderr)
         if options.show:
             print(format_plan(plan))
             return 0

@@ -187,7 +187,7 @@ class RunningGraph:
 
     def _spawn(self, node: _Node) -> None:
         node.process = subprocess.Popen(
-            node.spec.command(), env=dict(node.spec.env), stdin=subprocess.DEVNULL,
+            node.spec.command(), env=dict(node.spec.env), cwd=node.spec.cwd, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: a terminal's Ctrl-C reaches the runner only
             preexec_fn=_terminate_with_parent,
@@ -242,7 +242,7 @@ class RunningGraph:
         if node.spec.on_exit == 'shutdown':
             self._say(f"node '{node.label}' has on_exit=\"shutdown\": stopping the graph")
             self._shutdown.set()
-        elif node.spec.respawn:
+        elif node.spec.respawn and (node.spec.respawn_max_retries < 0 or node.deaths <= node.spec.respawn_max_retries):
             node.respawn_at = time.monotonic() + node.spec.respawn_delay
 
     def _signal(self, node: _Node, sig: signal.Signals) -> None:

@@ -80,10 +80,20 @@ def test_show_prints_resolved_commands(tmp_path, env):
     executable = tmp_path / 'install/lib/fake/node'
     assert code == 0, output
     assert f"command: {executable} run --ros-args -r __node:=first\n" in output
-    assert (f"command: {executable} exit 0 --ros-args -r __node:=second -r __ns:=/lab -p rate:=2.5"
-            in output)
+    command = rf'command: {executable} exit 0 --ros-args -r __node:=second -r __ns:=/lab --params-file (\S+)\n'
+    params = re.search(command, output).group(1)
+    assert Path(params).read_text() == "/lab/second:\n  ros__parameters:\n    rate: 2.5\n"
     assert "node 'second' (output=log, on_exit=shutdown)" in output
     assert not node_pids(output)
+
+
+def test_package_and_file_form_like_ros2_launch(tmp_path, env):
+    (tmp_path / 'install/share/fake/launch').mkdir()
+    (tmp_path / 'graph.launch.xml').rename(tmp_path / 'install/share/fake/launch/graph.launch.xml')
+    command = [sys.executable, '-m', 'fracturescope_launch.launch_cli', 'fake', 'graph.launch.xml', 'second:=false',
+               '--show']
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    assert "node 'first'" in output and "node 'second'" not in output
 
 
 def test_show_args_lists_arguments(tmp_path, env):

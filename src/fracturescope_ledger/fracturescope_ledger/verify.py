@@ -29,8 +29,8 @@ from .block import (
     check_canonical,
 )
 from .checkpoint import Checkpoint, key_id
+from .database import open_read_only
 from .merkle import MerkleFrontier, fold_root, frontier_positions, leaf_hash
-from .store import open_read_only
 
 CHUNK_LEVEL = 16
 _PARALLEL_MIN_CHUNKS = 4  # below this, starting worker processes costs more than it saves

@@ -125,7 +125,7 @@ def test_detections_become_verified_blocks(tmp_path, graph_env):
     assert report.blocks_checked >= count + 5
 
 
-def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_env):
+def test_tampered_ledger_is_reported_and_never_appended_to(tmp_path, graph_env):
     ledger_dir = tmp_path / 'ledger'
     ledger_dir.mkdir()
     signer = CheckpointSigner.from_key_file(ledger_dir / 'ledger_key.pem')
@@ -136,6 +136,7 @@ def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_en
     with sqlite3.connect(ledger_dir / 'ledger.db') as db:
         (body,) = db.execute('SELECT body FROM blocks WHERE idx = 4').fetchone()
         db.execute('UPDATE blocks SET body = ? WHERE idx = 4', (bytes(body).replace(b'crack', b'none!'),))
+        checkpoints = db.execute('SELECT * FROM checkpoints').fetchall()
 
     with launched(REPO_ROOT / 'launch' / 'ledger.launch.xml', {'ledger_dir': str(ledger_dir)},
                   env=graph_env, log_dir=tmp_path / 'logs') as graph:
@@ -144,14 +145,18 @@ def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_en
             assert probe.spin_until(lambda: probe.observed.diagnostic_levels.get('ledger') == 2, 20.0), \
                 'no ERROR diagnostic'
             assert 'block 4' in probe.observed.diagnostic_messages['ledger']
-            assert graph.wait_for_output('ledger', r'verification failed.*block 4', 5.0)
+            assert graph.wait_for_output('ledger', r'verification failed at start.*block 4', 5.0)
             assert probe.spin_until(lambda: probe.publisher.get_subscription_count() > 0, 10.0)
             probe.publisher.publish(detection('leak', 0.8, [hashlib.sha256(b'after').hexdigest()]))
-            assert probe.spin_until(lambda: len(probe.blocks) == 1, 10.0), 'node stopped appending'
-            assert probe.blocks[0].index == 10
-            assert all(graph.alive().values())
+            assert probe.spin_until(lambda: probe.observed.counter('ledger', 'append_failed') == 1, 10.0)
+            # The ERROR is held while appends are refused, past Health.recent_s (10 s), not a blip.
+            assert not probe.spin_until(lambda: probe.observed.diagnostic_levels.get('ledger') != 2, 12.0)
+            assert 'failed verification when opened' in probe.observed.diagnostic_messages['ledger']
+            assert probe.blocks == [] and all(graph.alive().values())
         finally:
             probe.close()
+    with sqlite3.connect(ledger_dir / 'ledger.db') as db:
+        assert db.execute('SELECT * FROM checkpoints').fetchall() == checkpoints  # nothing signed over it
 
 
 def test_node_without_its_config_says_what_is_missing(graph_env):

@@ -32,7 +32,7 @@ from .block import (
     make_block,
 )
 from .checkpoint import Checkpoint, CheckpointSigner
-from .database import open_read_only, open_writable
+from .database import free_bytes, open_read_only, open_writable
 from .log_throttle import LogThrottle, reason_of
 from .merkle import (
     MerkleFrontier,
@@ -74,6 +74,10 @@ class LedgerClosedError(RuntimeError):
     """Raised by append after close()."""
 
 
+class LowDiskSpaceError(RuntimeError):
+    """Fails a batch when the disk holding the ledger has less free space than the reserve: nothing is written."""
+
+
 class UntrustedLedgerError(RuntimeError):
     """Fails every append to a ledger that failed verification when opened: nothing is signed over it."""
 
@@ -91,8 +95,11 @@ class LedgerStore:
         clock: Callable[[], int] = time.time_ns,
         busy_timeout_s: float = 5.0,
         witness_path: str | os.PathLike[str] | None = None,
+        free_space_reserve_bytes: int = 0,
+        free_space: Callable[[Path], int] = free_bytes,
     ) -> None:
-        """``witness_path``: the witness file (witness.py) every checkpoint is appended to after its commit."""
+        """``witness_path``: the witness file (witness.py) every checkpoint is appended to after its commit.
+        ``free_space_reserve_bytes``: a batch is refused while ``free_space(folder of path)`` is below it."""
         if max_batch < 1 or milestone_every < 1:
             raise ValueError("max_batch and milestone_every must be positive")
         self._path = Path(path)
@@ -100,6 +107,8 @@ class LedgerStore:
         self._max_batch = max_batch
         self._milestone_every = milestone_every
         self._clock = clock
+        self._reserve = free_space_reserve_bytes
+        self._free_space = free_space
         self._listeners: list[CommitListener] = []
         self._state_lock = threading.Lock()
         self._read_lock = threading.Lock()
@@ -366,9 +375,14 @@ class LedgerStore:
                 _log.exception("ledger commit listener %r failed", listener)
 
     def _check_writable(self) -> None:
-        """Refuse the batch before anything is signed or written."""
+        """Refuse the batch before anything is signed or written: an untrusted ledger, or a disk so full that
+        SQLite could fail half-way through the transaction (it needs room for the WAL and the new pages)."""
         if self._untrusted is not None:
             raise UntrustedLedgerError(self._untrusted)
+        free = self._free_space(self._path.parent)
+        if free < self._reserve:
+            raise LowDiskSpaceError(f"only {free / 1e6:.1f} MB free on the disk holding {self._path}, below the "
+                                    f"reserve of {self._reserve / 1e6:.1f} MB: blocks not written")
 
     def _witness_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Append the committed checkpoint to the witness file. After COMMIT, so the witness never runs ahead of

@@ -48,6 +48,8 @@ PARAMETERS = (
                   'location written in thermal blocks: the monitored equipment (asset id)'),
     ParameterSpec('edge_tracker_id', Parameter.Type.STRING, 'model id written in edge blocks (name@version)'),
     ParameterSpec('max_batch', Parameter.Type.INTEGER, 'most appends committed in one transaction (blocks)'),
+    ParameterSpec('free_space_reserve_mb', Parameter.Type.DOUBLE,
+                  'appends are refused while the disk holding the database has less free space than this (MB)'),
     ParameterSpec('milestone_every', Parameter.Type.INTEGER,
                   'keep a signed checkpoint each time the tree grows by this much (blocks)'),
     ParameterSpec('diagnostics_period_s', Parameter.Type.DOUBLE, 'period of /diagnostics reports (s)'),
@@ -65,6 +67,7 @@ class LedgerNode(Node):
             self._params.database_path, signer,
             max_batch=self._params.max_batch, milestone_every=self._params.milestone_every,
             witness_path=Path(self._params.database_path).parent / self._params.witness_path,
+            free_space_reserve_bytes=int(self._params.free_space_reserve_mb * 1e6),
         )
         self._failure_log = LogThrottle(FAILURE_LOG_PERIOD_S)
         self._ledger = LedgerServices(self._store, signer.public_key)

@@ -37,10 +37,11 @@ else
   say "dependencies up to date ($deps_hash)"
 fi
 
+# launch/ and config/ are installed into fracturescope_bringup's share folder: a file added there needs a build too
 src_hash=$( (echo "$deps_hash"; find src -type f -not -path '*/__pycache__/*' -not -path '*/.pytest_cache/*' \
   \( -name '*.msg' -o -name '*.srv' -o -name 'CMakeLists.txt' -o -name 'package.xml' -o -name 'setup.py' \
      -o -name 'setup.cfg' -o -path '*/resource/*' -o -name 'README.md' \) -print0 | sort -z | xargs -0 sha256sum \
-  ; find src -type d -not -path '*/__pycache__*' | sort) | sha256sum | cut -c1-16)
+  ; find src -type d -not -path '*/__pycache__*' | sort; find launch config -type f | sort) | sha256sum | cut -c1-16)
 src_stamp=install/.fracturescope-src
 if [ "$(cat "$src_stamp" 2>/dev/null)" != "$src_hash" ]; then
   say "colcon build (src/: interfaces, packages)"

@@ -9,7 +9,9 @@ import re
 import shlex
 import subprocess
 
+from ament_index_python.packages import get_package_share_directory
 from fracturescope_bringup.provision_keys import GENERATED_OPERATOR_KEY
+from fracturescope_launch.launch_xml import load_launch_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / 'docker' / 'Dockerfile').read_text()
@@ -56,3 +58,17 @@ def test_entrypoint_provisions_keys_once_then_runs_the_command(tmp_path):
                             timeout=60)
     assert second.returncode == 0 and 'made' not in second.stdout
     assert (tmp_path / 'volume' / 'operator_key.pem.pub').read_text() == public
+
+
+def test_the_command_starts_the_robot_launch_file_as_installed(tmp_path):
+    """`ros2 launch fracturescope_bringup robot.launch.xml ...`, resolved by the runner against the installed
+    share folder: every node it starts exists and gets its parameters."""
+    command = json.loads(instruction('CMD'))
+    assert command[:2] == ['ros2', 'launch']
+    package, file, *arguments = command[2:]
+    args = dict(argument.split(':=', 1) for argument in arguments)
+    plan = load_launch_file(Path(get_package_share_directory(package)) / 'launch' / file,
+                            {**args, 'ledger_dir': str(tmp_path)})
+    assert {node.name for node in plan.nodes} == {'defect_detector', 'edge_tracker', 'thermal_monitor', 'ledger',
+                                                  'control'}
+    assert all(Path(node.command()[0]).is_file() for node in plan.nodes)

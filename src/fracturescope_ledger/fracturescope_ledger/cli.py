@@ -22,6 +22,7 @@ from .checkpoint import Checkpoint
 from .merkle import leaf_hash, verify_consistency, verify_inclusion
 from .store import LedgerStore
 from .verify import verify_ledger
+from .witness import read_checkpoints
 
 EXIT_OK = 0
 EXIT_VERIFY_FAILED = 1
@@ -54,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--from", dest="first", type=int, default=0, metavar="N")
     verify.add_argument("--to", dest="last", type=int, metavar="N", help="last index checked (inclusive)")
     verify.add_argument("--public-key", type=Path, metavar="FILE", help="trusted key (.pub hex or PEM)")
-    verify.add_argument("--checkpoint", type=Path, metavar="FILE.json",
-                        help="a checkpoint published earlier (output of the checkpoint command)")
+    verify.add_argument("--checkpoint", type=Path, metavar="FILE",
+                        help="checkpoints published earlier: the output of the checkpoint command, or the "
+                             "node's witness file (JSON lines); names the first rewritten block")
     verify.set_defaults(run=_verify)
 
     show = commands.add_parser("show", help="print blocks for humans")
@@ -94,11 +96,9 @@ def _parser() -> argparse.ArgumentParser:
 def _verify(args: argparse.Namespace) -> int:
     _require_file(args.db)
     trusted_key = None if args.public_key is None else load_public_key(args.public_key)
-    trusted_checkpoint = None
-    if args.checkpoint is not None:
-        trusted_checkpoint = Checkpoint.from_json(json.loads(args.checkpoint.read_text()))
+    trusted_checkpoints = [] if args.checkpoint is None else read_checkpoints(args.checkpoint)
     report = verify_ledger(args.db, args.first, args.last, trusted_public_key=trusted_key,
-                           trusted_checkpoint=trusted_checkpoint)
+                           trusted_checkpoints=trusted_checkpoints)
     if not report.ok:
         where = "" if report.first_bad_index is None else f" (first bad block: {report.first_bad_index})"
         print(f"FAILED{where}: {report.reason}")

@@ -22,7 +22,8 @@ import time
 
 from .block import LedgerRecord
 from .checkpoint import CheckpointSigner
-from .store import LedgerStore, open_read_only
+from .database import open_read_only
+from .store import LedgerStore
 from .verify import verify_ledger
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent

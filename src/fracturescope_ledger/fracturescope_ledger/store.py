@@ -4,6 +4,10 @@ One writer thread owns the writing connection. ``append`` validates a record and
 takes everything queued (up to ``max_batch``), seals the blocks, and writes blocks, the Merkle nodes they
 complete and a checkpoint signed over the whole tree in a single transaction. Futures resolve only after
 that COMMIT returned, so an acknowledged block survives a process crash (WAL + synchronous=FULL).
+
+Before its first commit the writer verifies the whole file against the newest stored checkpoint and the newest
+checkpoint of the witness file; a ledger that fails is *untrusted*: every append fails and nothing is ever signed
+over it (issue 17: a forged tree must not receive a genuine signature).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from .block import (
     make_block,
 )
 from .checkpoint import Checkpoint, CheckpointSigner
+from .database import free_bytes, open_read_only, open_writable
+from .log_throttle import LogThrottle, reason_of
 from .merkle import (
     MerkleFrontier,
     consistency_proof,
@@ -35,6 +41,8 @@ from .merkle import (
     leaf_hash,
     subtree_root,
 )
+from .verify import VerifyReport, verify_ledger
+from .witness import CheckpointWitness
 
 SCHEMA_VERSION = 1
 CommitListener = Callable[[list[Block], Checkpoint], None]
@@ -53,6 +61,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 _CHECKPOINT_COLUMNS = "tree_size, root, timestamp_ns, public_key, signature"
 _STOP = object()
 _READ_BATCH = 4096
+_LOG_PERIOD_S = 10.0
 
 _log = logging.getLogger(__name__)
 
@@ -63,6 +72,14 @@ class ReadOnlyLedgerError(RuntimeError):
 
 class LedgerClosedError(RuntimeError):
     """Raised by append after close()."""
+
+
+class LowDiskSpaceError(RuntimeError):
+    """Fails a batch when the disk holding the ledger has less free space than the reserve: nothing is written."""
+
+
+class UntrustedLedgerError(RuntimeError):
+    """Fails every append to a ledger that failed verification when opened: nothing is signed over it."""
 
 
 class LedgerStore:
@@ -77,7 +94,12 @@ class LedgerStore:
         milestone_every: int = 1024,
         clock: Callable[[], int] = time.time_ns,
         busy_timeout_s: float = 5.0,
+        witness_path: str | os.PathLike[str] | None = None,
+        free_space_reserve_bytes: int = 0,
+        free_space: Callable[[Path], int] = free_bytes,
     ) -> None:
+        """``witness_path``: the witness file (witness.py) every checkpoint is appended to after its commit.
+        ``free_space_reserve_bytes``: a batch is refused while ``free_space(folder of path)`` is below it."""
         if max_batch < 1 or milestone_every < 1:
             raise ValueError("max_batch and milestone_every must be positive")
         self._path = Path(path)
@@ -85,19 +107,26 @@ class LedgerStore:
         self._max_batch = max_batch
         self._milestone_every = milestone_every
         self._clock = clock
+        self._reserve = free_space_reserve_bytes
+        self._free_space = free_space
         self._listeners: list[CommitListener] = []
         self._state_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._closed = False
         self._commits = 0
         self._failed_commits = 0
+        self._refusal: str | None = None
+        self._untrusted: str | None = None
+        self._verified: Future[VerifyReport] = Future()
+        self._log_throttle = LogThrottle(_LOG_PERIOD_S)
+        self._witness = None if witness_path is None or signer is None else CheckpointWitness(witness_path)
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._writer = None if signer is None else _open_writable(self._path, busy_timeout_s)
+        self._writer = None if signer is None else open_writable(self._path, busy_timeout_s)
         try:
             if self._writer is not None:
                 _create_schema(self._writer)
             self._reader = (open_read_only(self._path, busy_timeout_s) if self._writer is None
-                            else _open_writable(self._path, busy_timeout_s))
+                            else open_writable(self._path, busy_timeout_s))
             _check_schema_version(self._reader)
             self._restore_state()
         except BaseException:
@@ -163,6 +192,19 @@ class LedgerStore:
         with self._state_lock:
             return self._failed_commits
 
+    @property
+    def refusal(self) -> str | None:
+        """Why appends fail now, or None: the last failed commit's error until a commit succeeds again; for good
+        on an untrusted ledger."""
+        with self._state_lock:
+            return self._refusal
+
+    def wait_verified(self, timeout: float | None = None) -> VerifyReport:
+        """The verification run before the first commit; appends wait for it, and fail if it failed."""
+        if self._signer is None:
+            raise ReadOnlyLedgerError(f"{self._path} was opened without a signing key: it is not verified on open")
+        return self._verified.result(timeout)
+
     # -- reading ----------------------------------------------------------------------------
 
     def latest_checkpoint(self) -> Checkpoint | None:
@@ -227,6 +269,8 @@ class LedgerStore:
             self._queue.put(_STOP)
         if self._thread is not None:
             self._thread.join()
+        if self._witness is not None:
+            self._witness.close()
         with self._read_lock:
             self._reader.close()
 
@@ -265,7 +309,24 @@ class LedgerStore:
                                     int.from_bytes(row[2][OFFSET_TIMESTAMP:OFFSET_TIMESTAMP + 8], "big",
                                                    signed=True))
 
+    def _verify_on_open(self) -> None:
+        """Hold the file to its newest stored checkpoint and to the newest witnessed one, which a rewrite of the
+        database cannot delete; until this returns nothing is committed."""
+        try:
+            witnessed = [] if self._witness is None else [c for c in [self._witness.newest()] if c is not None]
+            report = verify_ledger(self._path, trusted_public_key=self._signer.public_key,
+                                   trusted_checkpoints=witnessed)
+        except OSError as exc:
+            report = VerifyReport(False, 0, None, f"cannot read the witness file: {exc}", None, 0.0)
+        if not report.ok:
+            with self._state_lock:
+                self._untrusted = self._refusal = (
+                    f"{self._path} failed verification when opened, so nothing is appended to or signed over it "
+                    f"(move it away to start a new ledger): {report.reason}")
+        self._verified.set_result(report)
+
     def _run(self) -> None:
+        self._verify_on_open()
         stopping = False
         while not stopping:
             batch = [self._queue.get()]
@@ -286,11 +347,13 @@ class LedgerStore:
         if not pending:
             return
         try:
+            self._check_writable()
             blocks, checkpoint, frontier = self._write(pending)
         except Exception as exc:
-            _log.error("ledger commit of %d blocks failed: %s", len(pending), exc)
+            self._log_error(reason_of(exc), "ledger commit of %d blocks failed: %s", len(pending), exc)
             with self._state_lock:
                 self._failed_commits += 1
+                self._refusal = str(exc)
             self._resync_after_failure()
             for _, future in pending:
                 future.set_exception(exc)
@@ -301,6 +364,8 @@ class LedgerStore:
             self._head = blocks[-1].hash
             self._last_timestamp = blocks[-1].timestamp_ns
             self._commits += 1
+            self._refusal = None
+        self._witness_checkpoint(checkpoint)
         for block, (_, future) in zip(blocks, pending, strict=True):
             future.set_result(block)
         for listener in list(self._listeners):
@@ -308,6 +373,32 @@ class LedgerStore:
                 listener(blocks, checkpoint)
             except Exception:
                 _log.exception("ledger commit listener %r failed", listener)
+
+    def _check_writable(self) -> None:
+        """Refuse the batch before anything is signed or written: an untrusted ledger, or a disk so full that
+        SQLite could fail half-way through the transaction (it needs room for the WAL and the new pages)."""
+        if self._untrusted is not None:
+            raise UntrustedLedgerError(self._untrusted)
+        free = self._free_space(self._path.parent)
+        if free < self._reserve:
+            raise LowDiskSpaceError(f"only {free / 1e6:.1f} MB free on the disk holding {self._path}, below the "
+                                    f"reserve of {self._reserve / 1e6:.1f} MB: blocks not written")
+
+    def _witness_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Append the committed checkpoint to the witness file. After COMMIT, so the witness never runs ahead of
+        the database; if this fails the blocks are still durable and the next commit's checkpoint covers them."""
+        if self._witness is None:
+            return
+        try:
+            self._witness.append(checkpoint)
+        except OSError as exc:
+            self._log_error("witness", "checkpoint at tree size %d not written to the witness file %s: %s",
+                            checkpoint.tree_size, self._witness.path, exc)
+
+    def _log_error(self, reason: str, message: str, *args: object) -> None:
+        held = self._log_throttle.admit(reason)
+        if held is not None:
+            _log.error(message + ("" if not held else f" ({held} more like it since the last report)"), *args)
 
     def _write(self, pending: list[tuple[LedgerRecord, Future[Block]]]
                ) -> tuple[list[Block], Checkpoint, MerkleFrontier]:
@@ -349,26 +440,6 @@ class LedgerStore:
             self._restore_state()
         except sqlite3.Error as exc:
             _log.error("could not reload the ledger head after a failed commit: %s", exc)
-
-
-def open_read_only(path: str | os.PathLike[str], busy_timeout_s: float = 5.0) -> sqlite3.Connection:
-    """A connection that cannot modify the ledger file (autocommit; use BEGIN for a snapshot)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no ledger at {path}")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                           check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
-    return conn
-
-
-def _open_writable(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")  # WAL + FULL: the WAL is fsynced at every COMMIT
-    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
-    return conn
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:

@@ -10,7 +10,7 @@ each yields its subtree root(s), and large ledgers are scanned by several proces
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -29,8 +29,8 @@ from .block import (
     check_canonical,
 )
 from .checkpoint import Checkpoint, key_id
+from .database import open_read_only
 from .merkle import MerkleFrontier, fold_root, frontier_positions, leaf_hash
-from .store import open_read_only
 
 CHUNK_LEVEL = 16
 _PARALLEL_MIN_CHUNKS = 4  # below this, starting worker processes costs more than it saves
@@ -54,18 +54,22 @@ def verify_ledger(
     last: int | None = None,
     *,
     trusted_public_key: bytes | None = None,
-    trusted_checkpoint: Checkpoint | None = None,
+    trusted_checkpoints: Sequence[Checkpoint] = (),
     workers: int | None = None,
     chunk_level: int = CHUNK_LEVEL,
 ) -> VerifyReport:
     """Check blocks ``first..last`` (inclusive) fully and the whole tree against the signed checkpoints.
+
+    ``trusted_checkpoints`` were published earlier (a witness file, ``ledger/checkpoint``): a tree recomputed
+    after a rewrite fails on them, and the first rewritten block is named when the checkpoints are dense
+    enough (see ``_Verification.check_roots``).
 
     ``workers`` > 1 scans chunks in spawned processes (default: one per CPU for ledgers of at least four
     chunks); like any spawn-based multiprocessing, the calling script needs an ``if __name__ ==
     "__main__"`` guard.
     """
     started = time.perf_counter()
-    verification = _Verification(os.fspath(path), first, last, trusted_public_key, trusted_checkpoint,
+    verification = _Verification(os.fspath(path), first, last, trusted_public_key, trusted_checkpoints,
                                  workers, chunk_level)
     try:
         with closing(_open(path)) as conn:
@@ -108,16 +112,18 @@ class _ChunkResult:
 
 class _Verification:
     def __init__(self, path: str, first: int, last: int | None, trusted_public_key: bytes | None,
-                 trusted_checkpoint: Checkpoint | None, workers: int | None, chunk_level: int) -> None:
+                 trusted_checkpoints: Sequence[Checkpoint], workers: int | None, chunk_level: int) -> None:
         self.path = path
         self.first = first
         self.last = last
         self.trusted_key = trusted_public_key
-        self.trusted_checkpoint = trusted_checkpoint
+        self.trusted_checkpoints = trusted_checkpoints
         self.workers = workers
         self.chunk_level = chunk_level
         self.checked = 0
         self.checkpoint: Checkpoint | None = None
+        self.claims_at: dict[int, list[tuple[str, Checkpoint]]] = {}
+        self.vouched = (0, "the empty tree")  # the largest size whose root matched a claim, and that claim
 
     def run(self, conn: sqlite3.Connection) -> str:
         rows, max_index = conn.execute("SELECT COUNT(*), MAX(idx) FROM blocks").fetchone()
@@ -149,8 +155,7 @@ class _Verification:
             "ORDER BY tree_size")]
         self.checkpoint = stored[-1] if stored else None
         claims = [("milestone checkpoint", c) for c in stored[:-1]] + [("checkpoint", c) for c in stored[-1:]]
-        if self.trusted_checkpoint is not None:
-            claims.append(("trusted checkpoint", self.trusted_checkpoint))
+        claims += [("trusted checkpoint", c) for c in self.trusted_checkpoints]
         for what, checkpoint in claims:
             where = f"{what} at tree size {checkpoint.tree_size}"
             if self.trusted_key is not None and checkpoint.public_key != self.trusted_key:
@@ -158,6 +163,7 @@ class _Verification:
                                          f"not by the trusted key {key_id(self.trusted_key)}")
             if not checkpoint.verify():
                 raise _VerifyError(None, f"{where}: the signature is invalid")
+            self.claims_at.setdefault(checkpoint.tree_size, []).append((what, checkpoint))
         return claims
 
     def _scan(self, conn: sqlite3.Connection, size: int, last: int,
@@ -165,21 +171,21 @@ class _Verification:
         """Check every block and compare recomputed roots with the claims, chunk by chunk."""
         targets = {c.tree_size for _, c in claims if c.tree_size <= size}
         frontier = MerkleFrontier()
-        self._check_roots(0, [], claims)
+        self._check_roots(0, [])
         step = 1 << self.chunk_level
         tasks = [_ChunkTask(start, min(start + step, size), self.first, last,
                             tuple(sorted(t for t in targets if start < t <= start + step)))
                  for start in range(0, size, step)]
         with closing(self._results(conn, tasks)) as results:
             for task, result in zip(tasks, results, strict=False):
-                self._merge(conn, frontier, task, result, claims)
+                self._merge(conn, frontier, task, result)
 
     def _merge(self, conn: sqlite3.Connection, frontier: MerkleFrontier, task: _ChunkTask,
-               result: _ChunkResult, claims: list[tuple[str, Checkpoint]]) -> None:
+               result: _ChunkResult) -> None:
         """Fold one chunk's outcome into the whole-tree state, in index order."""
         self.checked += result.checked
-        for tree_size, chunk_frontier in result.target_frontiers.items():
-            self._check_roots(tree_size, frontier.hashes + chunk_frontier, claims)
+        for tree_size, chunk_frontier in sorted(result.target_frontiers.items()):
+            self._check_roots(tree_size, frontier.hashes + chunk_frontier)
         if result.failure is not None:
             raise _VerifyError(*result.failure)
         self._append_chunk(conn, frontier, task, result.frontier)
@@ -203,13 +209,27 @@ class _Verification:
                 if row is None or row[0] != node:
                     raise _VerifyError(None, _cache_mismatch(node_level, index))
 
-    def _check_roots(self, tree_size: int, frontier: list[bytes],
-                     claims: list[tuple[str, Checkpoint]]) -> None:
+    def _check_roots(self, tree_size: int, frontier: list[bytes]) -> None:
+        """Compare the recomputed root with the claims at ``tree_size``; sizes come in increasing order.
+
+        A consistent rewrite (blocks, hashes and Merkle nodes recomputed) passes every per-block check; only
+        the signed roots betray it. A root that matches vouches for every block below its size, so the first
+        rewritten block lies between the largest matching claim and the first failing one: exactly named when
+        they are one block apart (the witness holds a checkpoint per commit).
+        """
+        claims = self.claims_at.get(tree_size, [])
         root = fold_root(frontier)
         for what, checkpoint in claims:
-            if checkpoint.tree_size == tree_size and checkpoint.root_hash != root:
-                raise _VerifyError(None, f"the Merkle root of the first {tree_size} blocks does not "
-                                         f"match the {what} at that size")
+            if checkpoint.root_hash != root:
+                start, vouched_by = self.vouched
+                found = f"the Merkle root of the first {tree_size} blocks does not match the {what} at that size"
+                if start:
+                    found += f", while the first {start} match {vouched_by}"
+                if start == tree_size - 1:
+                    raise _VerifyError(start, f"block {start} was rewritten: {found}")
+                raise _VerifyError(None, f"the first rewritten block is one of {start}..{tree_size - 1}: {found}")
+        if claims:
+            self.vouched = (tree_size, f"the {claims[0][0]} at that size")
 
     def _check_coverage(self, size: int, claims: list[tuple[str, Checkpoint]]) -> None:
         """Truncation (a claim beyond the stored blocks) and blocks no checkpoint vouches for."""

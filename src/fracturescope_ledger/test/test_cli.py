@@ -7,7 +7,10 @@ import subprocess
 import sys
 
 from fracturescope_ledger.checkpoint import Checkpoint
+from fracturescope_ledger.crash_drill import drill_record
 from fracturescope_ledger.merkle import leaf_hash, verify_inclusion
+from fracturescope_ledger.store import LedgerStore
+from fracturescope_ledger.witness import CheckpointWitness
 import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +51,25 @@ def test_verify_tampered_names_the_block(ledger, tmp_path):
     result = cli("verify", copy)
     assert result.returncode == 1
     assert "first bad block: 23" in result.stdout and "block 23:" in result.stdout
+
+
+def test_verify_against_a_witness_file_names_the_first_rewritten_block(tmp_path, signer, rewrite_chain_from):
+    witness = CheckpointWitness(tmp_path / "ledger.witness")
+    with LedgerStore(tmp_path / "ledger.db", signer, milestone_every=16) as store:
+        store.add_commit_listener(lambda blocks, checkpoint: witness.append(checkpoint))
+        for seq in range(40):
+            store.append_sync(drill_record(seq))
+    witness.close()
+    key_file = tmp_path / "ledger.pub"
+    key_file.write_text(signer.public_key.hex() + "\n")
+    assert cli("verify", tmp_path / "ledger.db", "--public-key", key_file, "--checkpoint", witness.path).returncode == 0
+    rewrite_chain_from(tmp_path / "ledger.db", 35, merkle_too=True)
+    with sqlite3.connect(tmp_path / "ledger.db") as conn:
+        conn.execute("DELETE FROM checkpoints WHERE tree_size = 40")
+    result = cli("verify", tmp_path / "ledger.db", "--public-key", key_file, "--checkpoint", witness.path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("FAILED (first bad block: 35): block 35 was rewritten: the Merkle root of the "
+                                    "first 36 blocks does not match the trusted checkpoint"), result.stdout
 
 
 def test_show_and_export(ledger):

@@ -12,7 +12,7 @@ from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_ledger.block import LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
-from fracturescope_ledger.diagnostics_contract import LEDGER, REJECTED, VERIFY_FAILED
+from fracturescope_ledger.diagnostics_contract import APPEND_FAILED, LEDGER, REJECTED, VERIFY_FAILED
 from fracturescope_ledger.merkle import leaf_hash, verify_inclusion
 from fracturescope_ledger.store import LedgerStore
 from fracturescope_ledger.verify import verify_ledger
@@ -122,7 +122,7 @@ def test_detections_become_verified_blocks(tmp_path, graph_env):
     assert report.blocks_checked >= count + 5
 
 
-def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_env):
+def test_tampered_ledger_is_reported_and_never_appended_to(tmp_path, graph_env):
     ledger_dir = tmp_path / 'ledger'
     ledger_dir.mkdir()
     signer = CheckpointSigner.from_key_file(ledger_dir / 'ledger_key.pem')
@@ -133,6 +133,7 @@ def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_en
     with sqlite3.connect(ledger_dir / 'ledger.db') as db:
         (body,) = db.execute('SELECT body FROM blocks WHERE idx = 4').fetchone()
         db.execute('UPDATE blocks SET body = ? WHERE idx = 4', (bytes(body).replace(b'crack', b'none!'),))
+        checkpoints = db.execute('SELECT * FROM checkpoints').fetchall()
 
     with launched(REPO_ROOT / 'launch' / 'ledger.launch.xml', {'ledger_dir': str(ledger_dir)},
                   env=graph_env, log_dir=tmp_path / 'logs') as graph:
@@ -142,14 +143,18 @@ def test_tampered_ledger_is_reported_and_node_keeps_appending(tmp_path, graph_en
                 'no failed verification on /diagnostics'
             reading = probe.observed.read(LEDGER)
             assert reading.level == 2 and 'block 4' in reading.message
-            assert graph.wait_for_output('ledger', r'verification failed.*block 4', 5.0)
+            assert graph.wait_for_output('ledger', r'verification failed at start.*block 4', 5.0)
             assert probe.spin_until(lambda: probe.publisher.get_subscription_count() > 0, 10.0)
             probe.publisher.publish(detection('leak', 0.8, [hashlib.sha256(b'after').hexdigest()]))
-            assert probe.spin_until(lambda: len(probe.blocks) == 1, 10.0), 'node stopped appending'
-            assert probe.blocks[0].index == 10
-            assert all(graph.alive().values())
+            assert probe.spin_until(lambda: probe.observed.at_least(LEDGER, APPEND_FAILED, 1), 10.0)
+            # The ERROR is held while appends are refused, past Health.recent_s (10 s), not a blip.
+            assert not probe.spin_until(lambda: probe.observed.read(LEDGER).level != 2, 12.0)
+            assert 'failed verification when opened' in probe.observed.read(LEDGER).message
+            assert probe.blocks == [] and all(graph.alive().values())
         finally:
             probe.close()
+    with sqlite3.connect(ledger_dir / 'ledger.db') as db:
+        assert db.execute('SELECT * FROM checkpoints').fetchall() == checkpoints  # nothing signed over it
 
 
 def test_node_without_its_config_says_what_is_missing(graph_env):

@@ -5,8 +5,9 @@ import threading
 from fracturescope_ledger.block import InvalidRecord
 from fracturescope_ledger.crash_drill import drill_record
 from fracturescope_ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
-from fracturescope_ledger.store import LedgerClosedError, LedgerStore, ReadOnlyLedgerError
+from fracturescope_ledger.store import LedgerClosedError, LedgerStore, ReadOnlyLedgerError, UntrustedLedgerError
 from fracturescope_ledger.verify import verify_ledger
+from fracturescope_ledger.witness import read_checkpoints
 import pytest
 
 
@@ -131,3 +132,69 @@ def test_read_only_and_closed_stores_refuse_appends(tmp_path, signer, build_ledg
         store.append(drill_record(5))
     with pytest.raises(FileNotFoundError):
         LedgerStore(tmp_path / "absent.db", None)
+
+
+def witnessed_ledger(tmp_path, signer, count=40):
+    """``count`` blocks, one per commit, milestones every 16, every checkpoint in the witness file."""
+    path, witness = tmp_path / "l.db", tmp_path / "l.witness"
+    with LedgerStore(path, signer, milestone_every=16, witness_path=witness) as store:
+        for seq in range(count):
+            store.append_sync(drill_record(seq))
+    return path, witness
+
+
+def rows(path, table):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+
+
+def test_every_commit_is_witnessed_and_a_sound_ledger_reopens_trusted(tmp_path, signer):
+    path, witness = witnessed_ledger(tmp_path, signer)
+    with LedgerStore(path, signer, witness_path=witness) as store:
+        report = store.wait_verified(10)
+        assert report.ok and report.blocks_checked == 40, report.reason
+        assert store.append_sync(drill_record(40)).index == 40 and store.refusal is None
+        latest = store.latest_checkpoint()
+    assert [c.tree_size for c in read_checkpoints(witness)] == list(range(1, 42))
+    assert read_checkpoints(witness)[-1] == latest
+    with LedgerStore(path, None) as reader, pytest.raises(ReadOnlyLedgerError):
+        reader.wait_verified()
+
+
+@pytest.mark.parametrize("with_witness", [True, False])
+def test_a_consistently_rewritten_ledger_is_never_signed_over(tmp_path, signer, rewrite_chain_from, with_witness):
+    """The tester's attack: blocks after the last milestone (32) rewritten with hashes and Merkle tree recomputed,
+    the newest checkpoint row deleted, the ledger reopened and appended to."""
+    path, witness = witnessed_ledger(tmp_path, signer)
+    rewrite_chain_from(path, 35, merkle_too=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM checkpoints WHERE tree_size = 40")
+    checkpoints, witnessed = rows(path, "checkpoints"), witness.read_bytes()
+    with LedgerStore(path, signer, witness_path=witness if with_witness else None) as store:
+        futures = [store.append(drill_record(seq)) for seq in range(5)]
+        report = store.wait_verified(10)
+        assert not report.ok
+        assert (("does not match the trusted checkpoint" if with_witness else "block 32 is not covered")
+                in report.reason)
+        for future in futures:
+            with pytest.raises(UntrustedLedgerError, match="failed verification when opened"):
+                future.result(10)
+        with pytest.raises(UntrustedLedgerError):
+            store.append_sync(drill_record(6), 10)
+        assert store.refusal.startswith(f"{path} failed verification when opened, so nothing is appended")
+        assert store.size == 40 and store.commit_count == 0
+    assert rows(path, "checkpoints") == checkpoints and witness.read_bytes() == witnessed
+    assert not verify_ledger(path, trusted_public_key=signer.public_key).ok
+
+
+def test_truncation_to_a_milestone_is_caught_by_the_witness(tmp_path, signer):
+    path, witness = witnessed_ledger(tmp_path, signer)
+    with sqlite3.connect(path) as conn:  # a consistent ledger of 32 blocks, but 40 were witnessed
+        conn.execute("DELETE FROM blocks WHERE idx >= 32")
+        conn.execute("DELETE FROM merkle_nodes WHERE idx >= 32 >> level")
+        conn.execute("DELETE FROM checkpoints WHERE tree_size > 32")
+    assert verify_ledger(path, trusted_public_key=signer.public_key).ok
+    with LedgerStore(path, signer, witness_path=witness) as store:
+        assert "block 32 missing: the trusted checkpoint covers 40 blocks" in store.wait_verified(10).reason
+        with pytest.raises(UntrustedLedgerError):
+            store.append_sync(drill_record(1), 10)

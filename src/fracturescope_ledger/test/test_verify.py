@@ -1,11 +1,9 @@
-import dataclasses
 import random
 import re
 import shutil
 import sqlite3
 
-from fracturescope_ledger.block import block_hash, decode_block, encode_block
-from fracturescope_ledger.merkle import MerkleFrontier, leaf_hash
+from fracturescope_ledger.crash_drill import drill_record
 from fracturescope_ledger.store import LedgerStore
 from fracturescope_ledger.verify import verify_ledger
 import pytest
@@ -95,35 +93,35 @@ def test_truncation_against_the_checkpoint(ledger, keep):
     assert re.search(rf"checkpoint covers \d+ blocks but the ledger holds {keep}$", report.reason)
 
 
-def rewrite_chain_from(path, index):
-    """Change block ``index`` and re-link every later block, as an attacker without the key can."""
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT idx, body FROM blocks WHERE idx >= ? ORDER BY idx", (index,)).fetchall()
-        previous = decode_block(rows[0][1]).previous_hash
-        for idx, old in rows:
-            block = decode_block(old)
-            record = block.record if idx != index else dataclasses.replace(block.record, label="none")
-            new = encode_block(idx, block.timestamp_ns, record, previous)
-            previous = block_hash(new)
-            conn.execute("UPDATE blocks SET hash = ?, body = ? WHERE idx = ?", (previous, new, idx))
-
-
 @pytest.mark.parametrize("index", [0, 17, 100, SIZE - 1])
-def test_rewritten_chain_is_pinned_by_the_merkle_cache(ledger, index):
+def test_rewritten_chain_is_pinned_by_the_merkle_cache(ledger, index, rewrite_chain_from):
     rewrite_chain_from(ledger, index)
     assert_fails_at(ledger, index, f"block {index}: the cached Merkle leaf does not match")
 
 
-def test_rewritten_chain_and_cache_fail_on_the_signed_root(ledger):
-    rewrite_chain_from(ledger, 150)
-    frontier = MerkleFrontier()
-    with sqlite3.connect(ledger) as conn:
-        hashes = [row[0] for row in conn.execute("SELECT hash FROM blocks ORDER BY idx")]
-        nodes = [node for digest in hashes for node in frontier.append(leaf_hash(digest))]
-        conn.execute("DELETE FROM merkle_nodes")
-        conn.executemany("INSERT INTO merkle_nodes VALUES (?, ?, ?)", nodes)
-    report = assert_fails_at(ledger, None, "does not match the")
-    assert "Merkle root of the first" in report.reason
+def test_rewritten_chain_and_cache_fail_on_the_signed_root(ledger, rewrite_chain_from):
+    rewrite_chain_from(ledger, 150, merkle_too=True)
+    # milestones at 70, 133 and 196 (batches of 7 crossing multiples of 64): 133 still matches
+    assert_fails_at(ledger, None, "the first rewritten block is one of 133..195: the Merkle root of the first "
+                                  "196 blocks does not match the milestone checkpoint at that size, while the "
+                                  "first 133 match the milestone checkpoint at that size")
+
+
+def test_checkpoints_published_per_commit_name_the_first_rewritten_block(tmp_path, signer, rewrite_chain_from):
+    published = []
+    with LedgerStore(tmp_path / "l.db", signer, milestone_every=16) as store:
+        store.add_commit_listener(lambda blocks, checkpoint: published.append(checkpoint))
+        for seq in range(40):
+            store.append_sync(drill_record(seq))
+    rewrite_chain_from(tmp_path / "l.db", 35, merkle_too=True)  # after the last milestone (32)
+    sql(tmp_path / "l.db", "DELETE FROM checkpoints WHERE tree_size = 40")  # the tester's attack
+    assert_fails_at(tmp_path / "l.db", 32, "block 32 is not covered by any signed checkpoint")
+    assert_fails_at(tmp_path / "l.db", None, "the first rewritten block is one of 32..39: the Merkle root of "
+                    "the first 40 blocks does not match the trusted checkpoint",
+                    trusted_checkpoints=published[-1:])
+    assert_fails_at(tmp_path / "l.db", 35, "block 35 was rewritten: the Merkle root of the first 36 blocks does "
+                    "not match the trusted checkpoint at that size, while the first 35 match the trusted "
+                    "checkpoint at that size", trusted_checkpoints=published, trusted_public_key=signer.public_key)
 
 
 def test_checkpoint_signed_by_another_key(ledger, signer, other_signer):
@@ -167,13 +165,13 @@ def test_trusted_checkpoints(ledger, signer, other_signer):
     with LedgerStore(ledger, None) as store:
         _, root = store.inclusion_proof(0, 100)
     published = signer.sign(100, root, 1)
-    assert verify_ledger(ledger, trusted_checkpoint=published, trusted_public_key=signer.public_key).ok
+    assert verify_ledger(ledger, trusted_checkpoints=[published], trusted_public_key=signer.public_key).ok
     assert_fails_at(ledger, None, "trusted checkpoint at tree size 100",
-                    trusted_checkpoint=other_signer.sign(100, root, 1), trusted_public_key=signer.public_key)
+                    trusted_checkpoints=[other_signer.sign(100, root, 1)], trusted_public_key=signer.public_key)
     assert_fails_at(ledger, None, "does not match the trusted checkpoint",
-                    trusted_checkpoint=signer.sign(100, bytes(32), 1))
+                    trusted_checkpoints=[signer.sign(100, bytes(32), 1)])
     assert_fails_at(ledger, SIZE, f"the trusted checkpoint covers 300 blocks but the ledger holds {SIZE}",
-                    trusted_checkpoint=signer.sign(300, root, 1))
+                    trusted_checkpoints=[signer.sign(300, root, 1)])
 
 
 def test_range_verification(ledger):

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from fracturescope_common.background import in_background
@@ -30,6 +31,7 @@ from fracturescope_ledger.diagnostics_contract import (
     REJECTED,
     VERIFY_FAILED,
 )
+from fracturescope_ledger.log_throttle import LogThrottle, reason_of
 from fracturescope_ledger.messages import (
     block_message,
     checkpoint_message,
@@ -46,6 +48,9 @@ PARAMETERS = (
     ParameterSpec('database_path', Parameter.Type.STRING, 'SQLite ledger file; created with its folder (path)'),
     ParameterSpec('key_path', Parameter.Type.STRING,
                   'Ed25519 private key (PEM) signing checkpoints; created mode 0600 on first run (path)'),
+    ParameterSpec('witness_path', Parameter.Type.STRING,
+                  'append-only file receiving every signed checkpoint; the ledger is checked against it at start; '
+                  'relative to the folder of database_path unless absolute (path)'),
     ParameterSpec('defect_topics', Parameter.Type.STRING_ARRAY, 'DefectDetection topics recorded (names)'),
     ParameterSpec('edge_topics', Parameter.Type.STRING_ARRAY, 'EdgeMeasurement topics recorded (names)'),
     ParameterSpec('thermal_topics', Parameter.Type.STRING_ARRAY, 'ThermalAssessment topics recorded (names)'),
@@ -56,10 +61,13 @@ PARAMETERS = (
                   'location written in thermal blocks: the monitored equipment (asset id)'),
     ParameterSpec('edge_tracker_id', Parameter.Type.STRING, 'model id written in edge blocks (name@version)'),
     ParameterSpec('max_batch', Parameter.Type.INTEGER, 'most appends committed in one transaction (blocks)'),
+    ParameterSpec('free_space_reserve_mb', Parameter.Type.DOUBLE,
+                  'appends are refused while the disk holding the database has less free space than this (MB)'),
     ParameterSpec('milestone_every', Parameter.Type.INTEGER,
                   'keep a signed checkpoint each time the tree grows by this much (blocks)'),
     ParameterSpec('diagnostics_period_s', Parameter.Type.DOUBLE, 'period of /diagnostics reports (s)'),
 )
+FAILURE_LOG_PERIOD_S = 10.0  # one log line per failure reason (SQLITE_FULL, not enough free space, ...) and period
 
 
 class LedgerNode(Node):
@@ -71,7 +79,10 @@ class LedgerNode(Node):
         self._store = LedgerStore(
             self._params.database_path, signer,
             max_batch=self._params.max_batch, milestone_every=self._params.milestone_every,
+            witness_path=Path(self._params.database_path).parent / self._params.witness_path,
+            free_space_reserve_bytes=int(self._params.free_space_reserve_mb * 1e6),
         )
+        self._failure_log = LogThrottle(FAILURE_LOG_PERIOD_S)
         self._ledger = LedgerServices(self._store, signer.public_key)
         self._block_pub = self.create_publisher(LedgerBlock, 'ledger/blocks', OBSERVER_STREAM)
         self._checkpoint_pub = self.create_publisher(LedgerCheckpoint, 'ledger/checkpoint', LATCHED_STATE)
@@ -102,6 +113,7 @@ class LedgerNode(Node):
             lambda: f'{self._store.size} blocks, chain head {self._store.head_hash.hex()[:16]}',
             self._params.diagnostics_period_s,
         )
+        self.create_timer(self._params.diagnostics_period_s, self._hold_refusal)
         self.get_logger().info(
             f'ledger {self._params.database_path}: {self._store.size} blocks, key {signer.key_id}'
         )
@@ -126,9 +138,19 @@ class LedgerNode(Node):
             self.get_logger().error(f'rejected message on {topic}: {error}')
 
     def _on_append_done(self, future) -> None:  # noqa: ANN001 - concurrent.futures.Future
-        if future.exception() is not None:
-            self._health.problem(APPEND_FAILED, str(future.exception()), Level.ERROR)
-            self.get_logger().error(f'append failed, block not written: {future.exception()}')
+        error = future.exception()
+        if error is not None:
+            self._health.problem(APPEND_FAILED, str(error), Level.ERROR)
+            held = self._failure_log.admit(reason_of(error))
+            if held is not None:
+                more = f' ({held} more since the last such line)' if held else ''
+                self.get_logger().error(f'append failed, block not written: {error}{more}')
+
+    def _hold_refusal(self) -> None:
+        """While appends fail (an untrusted ledger, a full disk) the ERROR stays, not only for Health.recent_s."""
+        refusal = self._store.refusal
+        if refusal is not None:
+            self._health.problem(APPEND_FAILED, refusal, Level.ERROR, n=0)
 
     def _on_commit(self, blocks: list[Block], checkpoint: Checkpoint) -> None:
         self._health.count(BLOCKS_WRITTEN, len(blocks))
@@ -144,9 +166,13 @@ class LedgerNode(Node):
                 CHECKPOINT_ROOT: checkpoint.root_hash.hex() if checkpoint else ''}
 
     async def _verify_on_start(self) -> None:
-        """A ledger tampered with while the node was down is reported at once (the node keeps appending)."""
+        """A ledger tampered with while the node was down is reported at once; the store then refuses appends."""
         self._startup_check.cancel()
-        await self._verify(VerifyLedger.Request(whole_ledger=True), VerifyLedger.Response())
+        report = await in_background(self, self._store.wait_verified, 'verify')
+        if not report.ok:
+            self._health.problem(VERIFY_FAILED, report.reason, Level.ERROR)
+            self.get_logger().error(f'ledger verification failed at start: {report.reason}; every append is '
+                                    'refused until an operator moves the database and its witness file away')
 
     async def _verify(self, request: VerifyLedger.Request, response: VerifyLedger.Response) -> VerifyLedger.Response:
         # Reading the whole file takes seconds on a big ledger: off the executor, so appends go on meanwhile.

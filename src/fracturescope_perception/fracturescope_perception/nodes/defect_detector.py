@@ -2,7 +2,6 @@
 fused model (onnxruntime); DefectDetection out with every defect region, the frame's verdict and the SHA-256 of each
 input image; an annotated view for RViz, /diagnostics."""
 
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 import time
@@ -31,31 +30,19 @@ from sensor_msgs.msg import Image
 from fracturescope_msgs.msg import DefectDetection
 from fracturescope_msgs.srv import CalibrateSite
 from fracturescope_perception.diagnostics_contract import (
-    ANOMALY_THRESHOLD,
     DEFECT_DETECTOR,
-    DEFECT_THRESHOLD,
-    DETECTIONS_RATE,
     FRAME_REFUSED,
-    INFERENCE_P50,
     LABEL,
-    LATENCY_P50,
-    LATENCY_P95,
-    MODEL,
     PAIR_REJECTED,
-    PAIRED,
-    RESYNCED,
     RGB_RECEIVED,
-    SITE_CALIBRATION,
     SITE_CALIBRATIONS,
     THERMAL_RECEIVED,
-    UNPAIRED,
     UNPAIRED_FRAMES,
-    WAITING_RGB,
-    WAITING_THERMAL,
     defect_detector,
 )
 from fracturescope_perception.fusion.annotation import annotate
 from fracturescope_perception.fusion.classifier import FusionClassifier, PairError
+from fracturescope_perception.fusion.detector_report import DetectorReport
 from fracturescope_perception.fusion.frame_admission import FrameLimits, check_temperatures, frame_refusal
 from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
@@ -89,9 +76,7 @@ class DefectDetectorNode(Node):
         self._labels = LABEL.of([*self._classifier.classes, self._classifier.anomaly_label])
         self._contract = defect_detector(self._labels.members)
         self._health = Health(self._contract.counters)
-        self._latency_ms: deque[float] = deque(maxlen=300)
-        self._inference_ms: deque[float] = deque(maxlen=300)
-        self._published_at: deque[float] = deque(maxlen=1000)
+        self._report = DetectorReport()
         self._unpaired = 0
         self._detections = self.create_publisher(DefectDetection, 'defects', RELIABLE_EVENTS)
         self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_PUBLICATION)
@@ -166,14 +151,14 @@ class DefectDetectorNode(Node):
             self.get_logger().error(f'pair at {to_ns(rgb_msg.header.stamp)} ns not classified: {error}',
                                     throttle_duration_sec=1.0)
             return
-        self._inference_ms.append(result.inference_ms)
+        self._report.inferred(result.inference_ms)
         if self._site_run is not None:
             self._calibrate_site(rgb, thermal)
         message = detection_message(rgb_msg, thermal_msg, result, self._classifier, self._params.location)
         if publish_or_report(self._detections, message, self._health, self.get_logger()):
             self._health.count(self._labels[result.label])
-            self._published_at.append(time.monotonic())
-            self._latency_ms.append((self.get_clock().now().nanoseconds - to_ns(rgb_msg.header.stamp)) * 1e-6)
+            self._report.published(time.monotonic(),
+                                   (self.get_clock().now().nanoseconds - to_ns(rgb_msg.header.stamp)) * 1e-6)
         every = self._params.annotated_image_every
         if every and self._health.counters[RGB_RECEIVED.name] % every == 0 and \
                 self._annotated.get_subscription_count() > 0:
@@ -188,19 +173,7 @@ class DefectDetectorNode(Node):
             raise PairError(reason, f'{msg.encoding} {msg.width}x{msg.height}: {error}') from error
 
     def _values(self) -> dict[Key, object]:
-        now = time.monotonic()
-        recent = sum(1 for t in self._published_at if now - t <= 10.0)
-        latency = np.asarray(self._latency_ms) if self._latency_ms else np.zeros(1)
-        inference = np.asarray(self._inference_ms) if self._inference_ms else np.zeros(1)
-        return {MODEL: self._classifier.model_id, DETECTIONS_RATE: recent / 10.0,
-                ANOMALY_THRESHOLD: self._classifier.anomaly_threshold,
-                DEFECT_THRESHOLD: self._classifier.defect_threshold,
-                SITE_CALIBRATION: f'{self._site_run.collected}/{self._site_run.frames}' if self._site_run else 'idle',
-                LATENCY_P50: float(np.median(latency)), LATENCY_P95: float(np.percentile(latency, 95)),
-                INFERENCE_P50: float(np.median(inference)), PAIRED: self._sync.paired,
-                WAITING_RGB: self._sync.pending('rgb'), WAITING_THERMAL: self._sync.pending('thermal'),
-                **{UNPAIRED[drop]: self._sync.dropped[drop] for drop in UNPAIRED.members},
-                **{RESYNCED[stream]: self._sync.resynced[stream] for stream in RESYNCED.members}}
+        return self._report.values(self._classifier, self._sync, self._site_run, time.monotonic())
 
     def _state(self) -> str:
         if not self._sync.paired:

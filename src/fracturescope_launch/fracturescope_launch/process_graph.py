@@ -219,6 +219,9 @@ class RunningGraph:
                     return
                 for node in self._nodes.values():
                     self._check(node)
+                if not self._shutdown.is_set() and all(n.died and n.respawn_at is None for n in self._nodes.values()):
+                    self._say('no node left running: stopping')   # as ros2 launch ends when its last process has
+                    self._shutdown.set()
             time.sleep(_POLL_S)
 
     def _check(self, node: _Node) -> None:

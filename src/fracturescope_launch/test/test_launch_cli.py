@@ -181,3 +181,16 @@ def _alive(pid):
     # A zombie is dead too: the kernel keeps it only until its parent reaps it.
     with open(f'/proc/{pid}/stat') as stat:
         return stat.read().split(') ')[1][0] != 'Z'
+
+
+def test_the_run_ends_when_its_last_node_has_died(tmp_path, env):
+    """As ros2 launch does once no process is left (issue 17: a runner whose only node died kept running)."""
+    (tmp_path / 'alone.launch.xml').write_text(
+        '<launch><node pkg="fake" exec="node" name="alone" args="exit 3"/></launch>\n')
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, '-m', 'fracturescope_launch.launch_cli',
+                                str(tmp_path / 'alone.launch.xml'), '--duration', '60'], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    code, output = finish(process)
+    assert code == 1 and time.monotonic() - started < 15, output
+    assert 'no node left running: stopping' in output and "node 'alone'" in output

@@ -19,19 +19,21 @@ from sensor_msgs.msg import Image
 
 MODELS = Path(__file__).resolve().parents[2] / 'src' / 'fracturescope_perception' / 'models'
 CARD = MODELS / 'thermal_monitor' / 'thermal_monitor.card.json'
+SENSOR_RANGE = (-40.0, 300.0)   # config/thermal_monitor.yaml
 
 
 def reason(msg):
     with pytest.raises(FrameRejectedError) as rejected:
-        celsius_frame(msg, HEIGHT, WIDTH)
+        celsius_frame(msg, HEIGHT, WIDTH, SENSOR_RANGE)
     return rejected.value.reason
 
 
 def test_degc_and_centikelvin_frames_are_read_as_degc():
     frame = synthesize_frame('hot', (1, 2))
-    np.testing.assert_array_equal(celsius_frame(numpy_to_image(frame, '32FC1'), HEIGHT, WIDTH), frame)
+    np.testing.assert_array_equal(celsius_frame(numpy_to_image(frame, '32FC1'), HEIGHT, WIDTH, SENSOR_RANGE), frame)
     centikelvin = np.rint((frame.astype(np.float64) + 273.15) * 100).astype(np.uint16)
-    np.testing.assert_allclose(celsius_frame(numpy_to_image(centikelvin, '16UC1'), HEIGHT, WIDTH), frame, atol=0.006)
+    np.testing.assert_allclose(celsius_frame(numpy_to_image(centikelvin, '16UC1'), HEIGHT, WIDTH, SENSOR_RANGE),
+                               frame, atol=0.006)
 
 
 def test_each_bad_frame_is_refused_with_its_reason():
@@ -53,10 +55,15 @@ def test_each_bad_frame_is_refused_with_its_reason():
         broken = frame.copy()
         broken[5, 7] = value
         with pytest.raises(FrameRejectedError, match='1 of 768 temperatures'):
-            celsius_frame(numpy_to_image(broken, '32FC1'), HEIGHT, WIDTH)
+            celsius_frame(numpy_to_image(broken, '32FC1'), HEIGHT, WIDTH, SENSOR_RANGE)
+    for impossible in (-1272.0, 3e38):                       # what a broken sensor or an attacker sent
+        broken = frame.copy()
+        broken[2, 3] = impossible
+        assert reason(numpy_to_image(broken, '32FC1')) == 'temperature_out_of_range'
     with pytest.raises(ValueError, match='unknown rejection reason'):
         FrameRejectedError('too_hot', '')
-    assert set(REJECTION_REASONS) == {'bad_encoding', 'empty_image', 'bad_size', 'malformed', 'nan_temperature'}
+    assert set(REJECTION_REASONS) == {'bad_encoding', 'empty_image', 'bad_size', 'malformed', 'nan_temperature',
+                                      'temperature_out_of_range'}
 
 
 def test_every_bad_frame_of_the_simulated_camera_is_refused_for_its_own_reason():

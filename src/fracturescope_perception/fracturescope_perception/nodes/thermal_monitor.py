@@ -49,6 +49,9 @@ PARAMETERS = (
                   '(path)'),
     ParameterSpec('thermal_kelvin_per_count', D, '16UC1 / mono16 frames: temperature step of one count (K)'),
     ParameterSpec('thermal_count_offset_c', D, '16UC1 / mono16 frames: temperature of count 0 (degC)'),
+    ParameterSpec('thermal_min_c', D, 'lowest temperature the sensor reports; frames with colder pixels are refused '
+                  '(degC)'),
+    ParameterSpec('thermal_max_c', D, 'highest temperature the sensor reports (degC)'),
     ParameterSpec('alert_threshold', D, 'alert when the anomaly probability exceeds this (0..1)', runtime=True),
     ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
     ParameterSpec('stats_window', INT, 'frames over which rate and latency percentiles are computed (frames)'),
@@ -86,7 +89,8 @@ class ThermalMonitorNode(Node):
         self._frames += 1
         started = time.perf_counter()
         try:
-            frame = celsius_frame(msg, self._monitor.height, self._monitor.width, self._counts)
+            frame = celsius_frame(msg, self._monitor.height, self._monitor.width,
+                                  (self._params.thermal_min_c, self._params.thermal_max_c), self._counts)
         except FrameRejectedError as rejected:
             self._health.problem(FRAME_REJECTED[rejected.reason], str(rejected), Level.WARN)
             # throttled per reason (rclpy throttles per call site): a new kind of bad frame is always logged

@@ -19,7 +19,8 @@ import numpy as np
 from sensor_msgs.msg import Image
 
 # why a frame is not assessed; each is a /diagnostics counter `rejected_<reason>`
-REJECTION_REASONS = ('bad_encoding', 'empty_image', 'bad_size', 'malformed', 'nan_temperature')
+REJECTION_REASONS = ('bad_encoding', 'empty_image', 'bad_size', 'malformed', 'nan_temperature',
+                     'temperature_out_of_range')
 
 
 class FrameRejectedError(ValueError):
@@ -30,8 +31,10 @@ class FrameRejectedError(ValueError):
         self.reason = reason
 
 
-def celsius_frame(msg: Image, height: int, width: int, counts: CountScale = CENTIKELVIN) -> np.ndarray:
-    """The frame in degC (height x width float32, all finite), or FrameRejectedError saying why not."""
+def celsius_frame(msg: Image, height: int, width: int, valid_c: tuple[float, float],
+                  counts: CountScale = CENTIKELVIN) -> np.ndarray:
+    """The frame in degC (height x width float32, all finite and within the sensor's range `valid_c`), or
+    FrameRejectedError saying why not."""
     if msg.encoding not in TEMPERATURE_ENCODINGS:
         raise FrameRejectedError('bad_encoding', f'encoding {msg.encoding!r} is not a temperature encoding '
                                             f'({", ".join(TEMPERATURE_ENCODINGS)})')
@@ -47,6 +50,9 @@ def celsius_frame(msg: Image, height: int, width: int, counts: CountScale = CENT
     if bad.any():
         raise FrameRejectedError('nan_temperature',
                                  f'{int(bad.sum())} of {frame.size} temperatures are NaN or infinite')
+    if frame.min() < valid_c[0] or frame.max() > valid_c[1]:
+        raise FrameRejectedError('temperature_out_of_range', f'temperatures {frame.min():.4g} .. {frame.max():.4g} '
+                                 f'degC outside the sensor range {valid_c[0]:g} .. {valid_c[1]:g} degC')
     return frame
 
 

@@ -70,6 +70,31 @@ class LedgerRecord:
             raise InvalidRecord(f"label {self.label!r} is not one of {choices}")
 
 
+
+@dataclass(frozen=True)
+class RecordLimits:
+    """How much of one message the ledger takes in: a 10 MB location or 100,000 values per detection is refused,
+    not recorded (a few such messages made a database of 128 MB). Applied when a message arrives, never when
+    decoding or verifying stored blocks."""
+
+    max_text_bytes: int       # record type, location, label, model id, each value name (UTF-8 bytes)
+    max_images: int           # image digests per record
+    max_values: int           # named values per record
+
+    def check(self, record: LedgerRecord) -> None:
+        """Raise InvalidRecord naming the first field over its limit."""
+        for field in ('record_type', 'location', 'label', 'model_id'):
+            _check_size(field, len(getattr(record, field).encode('utf-8')), self.max_text_bytes, 'bytes')
+        _check_size('image_sha256', len(record.image_sha256), self.max_images, 'digests')
+        _check_size('values', len(record.values), self.max_values, 'values')
+        for name, _ in record.values:
+            _check_size(f'value name {name[:32]!r}', len(name.encode('utf-8')), self.max_text_bytes, 'bytes')
+
+
+def _check_size(field: str, size: int, limit: int, unit: str) -> None:
+    if size > limit:
+        raise InvalidRecord(f"{field} has {size} {unit}, more than the {limit} the ledger takes")
+
 @dataclass(frozen=True)
 class Block:
     """A record sealed at a position of the chain; ``hash`` is SHA-256 of ``canonical``."""

@@ -13,6 +13,7 @@ from fracturescope_ledger.block import (
     InvalidRecord,
     LedgerRecord,
     MalformedBlock,
+    RecordLimits,
     block_hash,
     decode_block,
     encode_block,
@@ -137,3 +138,16 @@ def test_encode_rejects_bad_previous_hash_and_index():
         encode_block(0, 0, RECORD, bytes(31))
     with pytest.raises(InvalidRecord, match="index is -1"):
         encode_block(-1, 0, RECORD, bytes(32))
+
+
+def test_limits_refuse_what_one_message_may_not_carry_and_name_the_field():
+    limits = RecordLimits(max_text_bytes=256, max_images=16, max_values=1024)
+    ok = LedgerRecord('defect', 1, 'bridge-7/pier-3', (bytes(32),), 'crack', 0.9, 'fusion@1',
+                      tuple((f'region{i}_x_px', float(i)) for i in range(150)))
+    limits.check(ok)
+    for change, field in (({'location': 'x' * 10_000_000}, 'location'),
+                          ({'image_sha256': (bytes(32),) * 100_000}, 'image_sha256'),
+                          ({'values': tuple((f'v{i}', 0.0) for i in range(100_000))}, 'values'),
+                          ({'values': (('n' * 300, 1.0),)}, 'value name')):
+        with pytest.raises(InvalidRecord, match=f'^{field}.* more than the'):
+            limits.check(dataclasses.replace(ok, **change))

@@ -17,7 +17,7 @@ from rclpy.event_handler import QoSMessageLostInfo, SubscriptionEventCallbacks
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from fracturescope_ledger.block import Block, InvalidRecord, LedgerRecord
+from fracturescope_ledger.block import Block, InvalidRecord, LedgerRecord, RecordLimits
 from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
 from fracturescope_ledger.diagnostics_contract import (
     APPEND_FAILED,
@@ -61,6 +61,10 @@ PARAMETERS = (
                   'location written in thermal blocks: the monitored equipment (asset id)'),
     ParameterSpec('edge_tracker_id', Parameter.Type.STRING, 'model id written in edge blocks (name@version)'),
     ParameterSpec('max_batch', Parameter.Type.INTEGER, 'most appends committed in one transaction (blocks)'),
+    ParameterSpec('max_text_bytes', Parameter.Type.INTEGER,
+                  'longest location, label, model id or value name taken in (bytes)'),
+    ParameterSpec('max_images', Parameter.Type.INTEGER, 'most image digests in one message taken in (count)'),
+    ParameterSpec('max_values', Parameter.Type.INTEGER, 'most named values in one message taken in (count)'),
     ParameterSpec('free_space_reserve_mb', Parameter.Type.DOUBLE,
                   'appends are refused while the disk holding the database has less free space than this (MB)'),
     ParameterSpec('milestone_every', Parameter.Type.INTEGER,
@@ -83,6 +87,8 @@ class LedgerNode(Node):
             free_space_reserve_bytes=int(self._params.free_space_reserve_mb * 1e6),
         )
         self._failure_log = LogThrottle(FAILURE_LOG_PERIOD_S)
+        self._rejection_log = LogThrottle(FAILURE_LOG_PERIOD_S)   # a flood of bad messages: a line per topic
+        self._limits = RecordLimits(self._params.max_text_bytes, self._params.max_images, self._params.max_values)
         self._ledger = LedgerServices(self._store, signer.public_key)
         self._block_pub = self.create_publisher(LedgerBlock, 'ledger/blocks', OBSERVER_STREAM)
         self._checkpoint_pub = self.create_publisher(LedgerCheckpoint, 'ledger/checkpoint', LATCHED_STATE)
@@ -132,10 +138,14 @@ class LedgerNode(Node):
         try:
             record = to_record(msg)
             record.validate(allowed_labels)
+            self._limits.check(record)
             self._store.append(record).add_done_callback(self._on_append_done)
         except InvalidRecord as error:
             self._health.problem(REJECTED, f'{topic}: {error}')
-            self.get_logger().error(f'rejected message on {topic}: {error}')
+            held = self._rejection_log.admit(topic)
+            if held is not None:
+                more = f' ({held} more since the last such line)' if held else ''
+                self.get_logger().error(f'rejected message on {topic}: {error}{more}')
 
     def _on_append_done(self, future) -> None:  # noqa: ANN001 - concurrent.futures.Future
         error = future.exception()

@@ -16,7 +16,7 @@ import tempfile
 import time
 
 from bench_report import print_figure, save_results
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import RECORDED_RESULTS, RELIABLE_EVENTS
 from fracturescope_common.stamps import from_ns, to_ns
 from fracturescope_ledger.diagnostics_contract import LEDGER, LOST_IN_TRANSPORT
 from fracturescope_testing.graph_monitor import watch_graph
@@ -48,7 +48,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix='ledger-node-bench-') as tmp, \
             launched(REPO_ROOT / 'launch' / 'ledger.launch.xml', {'ledger_dir': tmp}, env=env,
                      log_dir=Path(tmp) / 'log') as graph, GraphProbe(env, 'ledger_bench') as probe:
-        publisher = probe.node.create_publisher(DefectDetection, 'defects', RELIABLE_EVENTS)
+        publisher = probe.node.create_publisher(DefectDetection, 'defects', RECORDED_RESULTS)
         observed = watch_graph(probe)
         arrivals: list[tuple[LedgerBlock, int]] = []
         probe.node.create_subscription(LedgerBlock, 'ledger/blocks',

@@ -18,3 +18,14 @@ LATCHED_STATE = QoSProfile(
     reliability=ReliabilityPolicy.RELIABLE,
     durability=DurabilityPolicy.TRANSIENT_LOCAL,
 )
+
+# Results the ledger records (detections, edges, thermal assessments): their producer keeps the newest
+# RESULT_HISTORY (30 s of edges at 30 Hz) for late joiners, so a ledger restarted after a crash receives what it
+# missed and drops what it already holds (fracturescope_ledger/recent_records.py). Keep-last on the writer: a
+# producer never blocks on a dead ledger; the ledger reads at 17,000 blocks/s, far ahead of any producer.
+RESULT_HISTORY = 1000
+RECORDED_RESULTS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=RESULT_HISTORY,
+                              reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+# The ledger's side: everything the producers still hold, then every new result.
+RECORDING = QoSProfile(history=HistoryPolicy.KEEP_ALL, reliability=ReliabilityPolicy.RELIABLE,
+                       durability=DurabilityPolicy.TRANSIENT_LOCAL)

@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import RECORDED_RESULTS, RELIABLE_EVENTS
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_ledger.block import LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
@@ -34,7 +34,7 @@ class LedgerProbe(GraphProbe):
 
     def __init__(self, env):
         super().__init__(env, 'ledger_probe')
-        self.publisher = self.node.create_publisher(DefectDetection, 'defects', RELIABLE_EVENTS)
+        self.publisher = self.node.create_publisher(DefectDetection, 'defects', RECORDED_RESULTS)
         self.blocks = self.collect(LedgerBlock, 'ledger/blocks', RELIABLE_EVENTS)
         self.observed = watch_graph(self)
 

@@ -11,11 +11,12 @@ from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
-from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RELIABLE_EVENTS
+from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RECORDING
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.event_handler import QoSMessageLostInfo, SubscriptionEventCallbacks
+from rclpy.event_handler import QoSMessageLostInfo, QoSRequestedIncompatibleQoSInfo, SubscriptionEventCallbacks
 from rclpy.node import Node
 from rclpy.parameter import Parameter
+from rclpy.qos import QoSPolicyKind
 
 from fracturescope_ledger.block import Block, InvalidRecord, LedgerRecord, RecordLimits
 from fracturescope_ledger.checkpoint import Checkpoint, CheckpointSigner
@@ -26,6 +27,8 @@ from fracturescope_ledger.diagnostics_contract import (
     BLOCKS_WRITTEN,
     CHECKPOINT_ROOT,
     DATABASE,
+    DUPLICATES,
+    INCOMPATIBLE_PUBLISHERS,
     LEDGER,
     LOST_IN_TRANSPORT,
     REJECTED,
@@ -39,6 +42,7 @@ from fracturescope_ledger.messages import (
     record_from_edge_measurement,
     record_from_thermal_assessment,
 )
+from fracturescope_ledger.recent_records import Intake, RecentRecords
 from fracturescope_ledger.services import LedgerServices
 from fracturescope_ledger.store import LedgerStore
 from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement, LedgerBlock, LedgerCheckpoint, ThermalAssessment
@@ -65,6 +69,8 @@ PARAMETERS = (
                   'longest location, label, model id or value name taken in (bytes)'),
     ParameterSpec('max_images', Parameter.Type.INTEGER, 'most image digests in one message taken in (count)'),
     ParameterSpec('max_values', Parameter.Type.INTEGER, 'most named values in one message taken in (count)'),
+    ParameterSpec('duplicate_window', Parameter.Type.INTEGER,
+                  'newest blocks whose results are recognised when delivered again (blocks)'),
     ParameterSpec('free_space_reserve_mb', Parameter.Type.DOUBLE,
                   'appends are refused while the disk holding the database has less free space than this (MB)'),
     ParameterSpec('milestone_every', Parameter.Type.INTEGER,
@@ -88,7 +94,9 @@ class LedgerNode(Node):
         )
         self._failure_log = LogThrottle(FAILURE_LOG_PERIOD_S)
         self._rejection_log = LogThrottle(FAILURE_LOG_PERIOD_S)   # a flood of bad messages: a line per topic
-        self._limits = RecordLimits(self._params.max_text_bytes, self._params.max_images, self._params.max_values)
+        self._intake = Intake(RecordLimits(self._params.max_text_bytes, self._params.max_images,
+                                           self._params.max_values),
+                              RecentRecords.of_store(self._store, self._params.duplicate_window))
         self._ledger = LedgerServices(self._store, signer.public_key)
         self._block_pub = self.create_publisher(LedgerBlock, 'ledger/blocks', OBSERVER_STREAM)
         self._checkpoint_pub = self.create_publisher(LedgerCheckpoint, 'ledger/checkpoint', LATCHED_STATE)
@@ -104,7 +112,7 @@ class LedgerNode(Node):
         for message_type, topics, to_record, allowed_labels in recorded:
             for topic in topics:
                 self.create_subscription(message_type, topic, partial(self._append, topic, to_record, allowed_labels),
-                                         RELIABLE_EVENTS, event_callbacks=self._transport_events(topic))
+                                         RECORDING, event_callbacks=self._transport_events(topic))
         # Own group: while a verification awaits its thread, detections keep flowing in the default group.
         verifying = MutuallyExclusiveCallbackGroup()
         self.create_service(VerifyLedger, 'ledger/verify', self._verify, callback_group=verifying)
@@ -131,15 +139,23 @@ class LedgerNode(Node):
                                  'before reaching the ledger', Level.ERROR, n=status.total_count_change)
             self.get_logger().error(f'{topic}: {status.total_count} message(s) lost in transport so far '
                                     '(publisher faster than the ledger)', throttle_duration_sec=1.0)
-        return SubscriptionEventCallbacks(message_lost=on_lost)
+        def on_incompatible(status: QoSRequestedIncompatibleQoSInfo) -> None:
+            policy = QoSPolicyKind(status.last_policy_kind).name
+            self._health.problem(INCOMPATIBLE_PUBLISHERS, f'{topic}: a publisher\'s {policy} does not match the '
+                                 'ledger\'s', Level.ERROR, n=status.total_count_change)
+            self.get_logger().error(f'{topic}: a publisher offers a {policy} the ledger cannot record from: results '
+                                    'are published reliable and transient local (fracturescope_common.qos.'
+                                    'RECORDED_RESULTS), so that a restarted ledger receives what it missed')
+        return SubscriptionEventCallbacks(message_lost=on_lost, incompatible_qos=on_incompatible)
 
     def _append(self, topic: str, to_record: Callable[[Any], LedgerRecord], allowed_labels: list[str] | None,
                 msg: Any) -> None:
         try:
             record = to_record(msg)
-            record.validate(allowed_labels)
-            self._limits.check(record)
-            self._store.append(record).add_done_callback(self._on_append_done)
+            if not self._intake.admit(record, allowed_labels):
+                self._health.count(DUPLICATES)   # delivered again from a producer's history: already recorded
+                return
+            self._store.append(record).add_done_callback(partial(self._on_append_done, record))
         except InvalidRecord as error:
             self._health.problem(REJECTED, f'{topic}: {error}')
             held = self._rejection_log.admit(topic)
@@ -147,9 +163,10 @@ class LedgerNode(Node):
                 more = f' ({held} more since the last such line)' if held else ''
                 self.get_logger().error(f'rejected message on {topic}: {error}{more}')
 
-    def _on_append_done(self, future) -> None:  # noqa: ANN001 - concurrent.futures.Future
+    def _on_append_done(self, record: LedgerRecord, future) -> None:  # noqa: ANN001 - concurrent.futures.Future
         error = future.exception()
         if error is not None:
+            self._intake.recent.forget(record)
             self._health.problem(APPEND_FAILED, str(error), Level.ERROR)
             held = self._failure_log.admit(reason_of(error))
             if held is not None:

@@ -21,7 +21,7 @@ from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPT
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import RECORDED_RESULTS
 from fracturescope_common.stamps import to_ns
 import numpy as np
 from rclpy.node import Node
@@ -78,7 +78,7 @@ class DefectDetectorNode(Node):
         self._health = Health(self._contract.counters)
         self._report = DetectorReport()
         self._unpaired = 0
-        self._detections = self.create_publisher(DefectDetection, 'defects', RELIABLE_EVENTS)
+        self._detections = self.create_publisher(DefectDetection, 'defects', RECORDED_RESULTS)
         self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_PUBLICATION)
         self.create_subscription(Image, TOPICS[0], self._on_rgb, IMAGE_SUBSCRIPTION)
         self.create_subscription(Image, TOPICS[1], self._on_thermal, IMAGE_SUBSCRIPTION)

@@ -14,7 +14,7 @@ from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPT
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import RECORDED_RESULTS
 from fracturescope_common.stamps import to_ns
 import numpy as np
 from rclpy.node import Node
@@ -62,7 +62,7 @@ class EdgeTrackerNode(Node):
         self._times_ms: deque[float] = deque(maxlen=300)
         self._last_good: tuple[float, float] = (math.nan, math.nan)
         self._frames = 0
-        self._edges = self.create_publisher(EdgeMeasurement, 'edges', RELIABLE_EVENTS)
+        self._edges = self.create_publisher(EdgeMeasurement, 'edges', RECORDED_RESULTS)
         self._debug = self.create_publisher(Image, 'edges/debug_image', IMAGE_PUBLICATION)
         self.create_subscription(Image, 'line_camera/image_raw', self._on_image, IMAGE_SUBSCRIPTION)
         self._diagnostics = DiagnosticsReporter(self, EDGE_TRACKER, self._health, self._values, self._state,

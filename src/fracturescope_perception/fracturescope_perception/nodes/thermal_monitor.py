@@ -16,7 +16,7 @@ from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import RECORDED_RESULTS
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
@@ -78,7 +78,7 @@ class ThermalMonitorNode(Node):
         self._frames = 0
         self._alerting = False
         self._logged: dict[str, float] = {}  # rejection reason -> when last logged (perf_counter s)
-        self._assessments = self.create_publisher(ThermalAssessment, 'thermal_monitor/assessment', RELIABLE_EVENTS)
+        self._assessments = self.create_publisher(ThermalAssessment, 'thermal_monitor/assessment', RECORDED_RESULTS)
         self._subscription = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, IMAGE_SUBSCRIPTION)
         self._diagnostics = DiagnosticsReporter(self, self._contract, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)

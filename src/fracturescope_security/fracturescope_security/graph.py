@@ -92,6 +92,12 @@ def expected_nodes(specs: tuple[NodeSpec, ...]) -> list[NameKey]:
     return [(normalize_namespace(spec.namespace or '/'), str(spec.name)) for spec in specs]
 
 
+def _pushed(outer: str, namespace: str | None) -> str | None:
+    """`namespace` inside `outer`, as a launch file included under <push_ros_namespace namespace="outer"/>."""
+    tokens = [t for t in f'{outer}/{namespace or ""}'.split('/') if t]
+    return '/' + '/'.join(tokens) if tokens else namespace
+
+
 @contextmanager
 def _probe(env: Mapping[str, str]) -> Iterator[Node]:
     """A hidden node of our own on the graph's domain, discovering on localhost only as the graph does."""
@@ -123,9 +129,7 @@ def introspect_launch(file: str | os.PathLike, args: Mapping[str, str] | None = 
     made at start-up; anything else belongs in the graph file by hand, where the review sees it."""
     env = isolated_ros_env()
     plan = load_launch_file(file, args, env)
-    pushed = normalize_namespace(namespace)
-    specs = tuple(dataclasses.replace(spec, namespace=pushed.rstrip('/') + normalize_namespace(spec.namespace or '/')
-                                      if pushed != '/' else spec.namespace) for spec in plan.nodes)
+    specs = tuple(dataclasses.replace(spec, namespace=_pushed(namespace, spec.namespace)) for spec in plan.nodes)
     expected = expected_nodes(specs)
     with tempfile.TemporaryDirectory(prefix='fracturescope-keystore-') as logs, \
             RunningGraph(specs, log_dir=logs, echo=None) as graph, _probe(env) as probe:

@@ -170,3 +170,14 @@ def test_rebuilding_keeps_the_ca_and_identities_and_rewrites_permissions(keystor
     control = grant_in((Keystore(copy).enclave_dir('/fracturescope/robot1/control') / 'permissions.xml').read_bytes())
     assert 'rt/robot1/control/state' in control[1].publish
     assert sorted(load_graph(copy / 'graph.yaml'), key=str) == sorted(load_graph(changed), key=str)
+
+
+def test_cli_verify_exit_status_and_enclave(keystore, tmp_path, capsys):
+    assert main(['verify', str(keystore.root)]) == 0
+    broken = tmp_path / 'broken'
+    shutil.copytree(keystore.root, broken, symlinks=True)
+    (broken / 'enclaves' / 'governance.xml').write_text('<dds/>\n')
+    assert main(['verify', str(broken)]) == 1
+    assert 'governance.p7s: signed text differs from governance.xml' in capsys.readouterr().out
+    assert main(['enclave', 'robot1', 'ledger']) == 0
+    assert capsys.readouterr().out == '/fracturescope/robot1/ledger\n'

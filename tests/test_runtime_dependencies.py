@@ -8,7 +8,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / 'src'
 RUNTIME_PACKAGES = ('fracturescope_perception', 'fracturescope_common', 'fracturescope_ledger',
-                    'fracturescope_control')
+                    'fracturescope_control', 'fracturescope_security')
 OFFLINE = {'torch', 'onnx', 'onnxscript', 'matplotlib', 'tqdm', 'fracturescope_sim',
            'fracturescope_perception_training'}
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_launch.launch_xml import declared_arguments, launch_file_in_package, load_launch_file
+from fracturescope_security.policy import enclave_of
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,3 +72,13 @@ def test_installed_in_the_bringup_share_folder(path):
     assert sorted(p.name for p in config.iterdir()) == sorted(p.name for p in (ROOT / 'config').iterdir())
     plan = load_launch_file(installed, required_arguments(path))
     assert all(Path(p).is_file() for node in plan.nodes for p in node.params if isinstance(p, str))
+
+
+@pytest.mark.parametrize('namespace', ['', 'robot1', 'site_a/robot2'])
+@pytest.mark.parametrize('path', TOP_LEVEL, ids=[p.name for p in TOP_LEVEL])
+def test_every_node_runs_in_the_enclave_the_keystore_names(path, namespace):
+    """`fracturescope-keystore build --namespace` writes /fracturescope/<namespace>/<node>: the launch files ask for
+    exactly that enclave (used only with ROS_SECURITY_ENABLE=true)."""
+    for node in load_launch_file(path, {'namespace': namespace, 'ledger_dir': '/tmp/x'}).nodes:
+        command = node.command()
+        assert command[command.index('--enclave') + 1] == enclave_of(namespace, node.name), node.label

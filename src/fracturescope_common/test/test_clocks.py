@@ -8,14 +8,6 @@ from rclpy.qos import QoSProfile
 from rosgraph_msgs.msg import Clock as ClockMessage
 
 
-@pytest.fixture
-def context():
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx, args=[])
-    yield ctx
-    rclpy.shutdown(context=ctx)
-
-
 def test_without_sim_time_decisions_run_on_the_steady_clock(context):
     node = Node('clock_test', context=context)
     now = decision_clock(node)

@@ -1,6 +1,5 @@
 from fracturescope_common.params import MissingParametersError, ParameterSpec, declare_parameters
 import pytest
-import rclpy
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -8,14 +7,6 @@ SPECS = (
     ParameterSpec('rate_hz', Parameter.Type.DOUBLE, 'publish rate (Hz)'),
     ParameterSpec('topics', Parameter.Type.STRING_ARRAY, 'topics (names)'),
 )
-
-
-@pytest.fixture
-def context():
-    ctx = rclpy.Context()
-    rclpy.init(context=ctx, args=[])
-    yield ctx
-    rclpy.shutdown(context=ctx)
 
 
 def make_node(context, overrides):

@@ -195,8 +195,9 @@ def estop_latency(count: int) -> dict:
     from fracturescope_common.operator_commands import ESTOP, RESUME, CommandSigner
     from fracturescope_common.qos import RELIABLE_EVENTS
     from fracturescope_control.teleop import to_message
+    from fracturescope_launch.isolation import isolated_ros_env
     from fracturescope_testing.graph_probe import GraphProbe
-    from fracturescope_testing.testing import isolated_ros_env, launched
+    from fracturescope_testing.launched_graph import launched
 
     from fracturescope_msgs.msg import OperatorCommand, RollCommand
 

@@ -17,10 +17,11 @@ import time
 from bench_report import print_figure, save_results
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
+from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_perception.diagnostics_contract import EDGE_TRACKER
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
-from fracturescope_testing.testing import isolated_ros_env, launched
+from fracturescope_testing.launched_graph import launched
 import numpy as np
 
 from fracturescope_msgs.msg import EdgeMeasurement

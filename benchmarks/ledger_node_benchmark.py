@@ -18,10 +18,11 @@ import time
 from bench_report import print_figure, save_results
 from fracturescope_common.qos import RECORDED_RESULTS, RELIABLE_EVENTS
 from fracturescope_common.stamps import from_ns, to_ns
+from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_ledger.diagnostics_contract import LEDGER, LOST_IN_TRANSPORT
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
-from fracturescope_testing.testing import isolated_ros_env, launched
+from fracturescope_testing.launched_graph import launched
 
 from fracturescope_msgs.msg import DefectDetection, LedgerBlock
 

@@ -54,7 +54,8 @@ def main() -> None:
         arrivals: list[tuple[LedgerBlock, int]] = []
         probe.node.create_subscription(LedgerBlock, 'ledger/blocks',
                                        lambda block: arrivals.append((block, time.time_ns())), RELIABLE_EVENTS)
-        assert probe.spin_until(lambda: publisher.get_subscription_count() > 0, 20.0), 'ledger node not up'
+        assert probe.spin_until(lambda: publisher.get_subscription_count() > 0 and observed.reported(LEDGER), 20.0), \
+            'ledger node not up'
         for rate in args.rates:
             lost_before = observed.read(LEDGER)[LOST_IN_TRANSPORT]
             figures[f'{rate:g}_hz'] = figure = measure(probe, publisher, arrivals, rate, args.seconds)

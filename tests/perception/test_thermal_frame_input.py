@@ -63,7 +63,7 @@ def test_each_bad_frame_is_refused_with_its_reason():
     with pytest.raises(ValueError, match='unknown rejection reason'):
         FrameRejectedError('too_hot', '')
     assert set(REJECTION_REASONS) == {'bad_encoding', 'empty_image', 'bad_size', 'malformed', 'nan_temperature',
-                                      'temperature_out_of_range'}
+                                      'temperature_out_of_range', 'stamp_too_old', 'stamp_in_future'}
 
 
 def test_every_bad_frame_of_the_simulated_camera_is_refused_for_its_own_reason():

@@ -11,7 +11,7 @@ from fracturescope_common.health import Level
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.qos import RELIABLE_EVENTS
-from fracturescope_common.stamps import to_ns
+from fracturescope_common.stamps import from_ns, to_ns
 from fracturescope_perception.diagnostics_contract import (
     ALERTS,
     ASSESSED,
@@ -120,15 +120,17 @@ def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path
             hot_spot = next(f for f in (synthesize_frame('anomaly', (31, i)) for i in range(50))
                             if ThermalMonitor(CARD, 0.7).assess(f).anomaly_probability > 0.95)
             ours = [empty, truncated, numpy_to_image(hot_spot, '32FC1')]
-            for i, image in enumerate(ours):
-                image.header.stamp.sec = 7 + i
+            stamps = []                       # ours: stamped now (the monitor refuses stale stamps), odd nanoseconds
+            for image in ours:
+                stamps.append(probe.node.get_clock().now().nanoseconds | 1)
+                image.header.stamp = from_ns(stamps[-1])
                 publisher.publish(image)
                 probe.spin_until(lambda: False, 0.2)
-            assert probe.spin_until(lambda: any(a.header.stamp.sec == 9 for a in assessments), 10.0)
-            alert = next(a for a in assessments if a.header.stamp.sec == 9)
+            assert probe.spin_until(lambda: any(to_ns(a.header.stamp) == stamps[2] for a in assessments), 10.0)
+            alert = next(a for a in assessments if to_ns(a.header.stamp) == stamps[2])
             assert alert.alert and alert.label == 'anomaly'
             assert alert.image_sha256 == hashlib.sha256(bytes(ours[2].data)).hexdigest()
-            assert not any(a.header.stamp.sec in (7, 8) for a in assessments)
+            assert not any(to_ns(a.header.stamp) in stamps[:2] for a in assessments)
             assert probe.spin_until(lambda: counter(FRAME_REJECTED['empty_image']) == 1 and
                                     counter(FRAME_REJECTED['malformed']) == 1 and
                                     counter(MONITOR_FRAMES) == FRAMES + 3 and

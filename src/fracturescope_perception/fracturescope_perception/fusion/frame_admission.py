@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fracturescope_common.stamps import stamp_problem
 import numpy as np
 
 from fracturescope_perception.fusion.frame_tiles import PairError
 
 FRAME_REFUSALS = ('too_large', 'stamp_too_old', 'stamp_in_future')
-NS_PER_S = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,7 @@ def frame_refusal(limits: FrameLimits, width: int, height: int, data_bytes: int,
     if width > limits.max_width_px or height > limits.max_height_px or data_bytes > limits.max_bytes:
         return 'too_large', (f'{width} x {height} px, {data_bytes} B: larger than {limits.max_width_px} x '
                              f'{limits.max_height_px} px, {limits.max_bytes} B')
-    age_s = (now_ns - stamp_ns) / NS_PER_S
-    if age_s > limits.max_age_s:
-        return 'stamp_too_old', f'stamped {age_s:.1f} s before the node clock (at most {limits.max_age_s:g} s)'
-    if -age_s > limits.max_future_s:
-        return 'stamp_in_future', (f'stamped {-age_s:.1f} s after the node clock (at most {limits.max_future_s:g} '
-                                   's ahead)')
-    return None
+    return stamp_problem(stamp_ns, now_ns, limits.max_age_s, limits.max_future_s)
 
 
 def check_temperatures(thermal_c: np.ndarray, valid_c: tuple[float, float]) -> None:

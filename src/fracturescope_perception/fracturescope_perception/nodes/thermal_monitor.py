@@ -17,6 +17,7 @@ from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RECORDED_RESULTS
+from fracturescope_common.stamps import stamp_problem, to_ns
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
@@ -52,6 +53,8 @@ PARAMETERS = (
     ParameterSpec('thermal_min_c', D, 'lowest temperature the sensor reports; frames with colder pixels are refused '
                   '(degC)'),
     ParameterSpec('thermal_max_c', D, 'highest temperature the sensor reports (degC)'),
+    ParameterSpec('max_stamp_age_s', D, 'frames stamped longer ago by the node clock are refused (s)'),
+    ParameterSpec('max_stamp_future_s', D, 'frames stamped further ahead of the node clock are refused (s)'),
     ParameterSpec('alert_threshold', D, 'alert when the anomaly probability exceeds this (0..1)', runtime=True),
     ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
     ParameterSpec('stats_window', INT, 'frames over which rate and latency percentiles are computed (frames)'),
@@ -89,6 +92,10 @@ class ThermalMonitorNode(Node):
         self._frames += 1
         started = time.perf_counter()
         try:
+            refusal = stamp_problem(to_ns(msg.header.stamp), self.get_clock().now().nanoseconds,
+                                    self._params.max_stamp_age_s, self._params.max_stamp_future_s)
+            if refusal is not None:
+                raise FrameRejectedError(*refusal)
             frame = celsius_frame(msg, self._monitor.height, self._monitor.width,
                                   (self._params.thermal_min_c, self._params.thermal_max_c), self._counts)
         except FrameRejectedError as rejected:

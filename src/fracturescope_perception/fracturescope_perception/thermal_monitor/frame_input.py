@@ -20,7 +20,7 @@ from sensor_msgs.msg import Image
 
 # why a frame is not assessed; each is a /diagnostics counter `rejected_<reason>`
 REJECTION_REASONS = ('bad_encoding', 'empty_image', 'bad_size', 'malformed', 'nan_temperature',
-                     'temperature_out_of_range')
+                     'temperature_out_of_range', 'stamp_too_old', 'stamp_in_future')
 
 
 class FrameRejectedError(ValueError):

@@ -52,12 +52,13 @@ PROCESSING_P50, PROCESSING_P95 = number('processing_ms_p50', '.2f'), number('pro
 CACHE_HITS, CACHE_LOOKUPS, CACHE_FALSE_POSITIVES = count('cache_hits'), count('cache_lookups'), \
     count('cache_false_positives')
 BAD_IMAGE, BLANK_FRAME = count('bad_image'), count('blank_frame')
+BAD_STAMP = count('bad_stamp')                      # frames stamped outside the window around the node clock
 
 EDGE_TRACKER = NodeContract(
     'edge_tracker',
     values=(FRAMES, *STATUS.keys, BAR, EMPTY_FRAME, PROCESSING_P50, PROCESSING_P95, CACHE_HITS, CACHE_LOOKUPS,
             CACHE_FALSE_POSITIVES),
-    counters=(BAD_IMAGE, BLANK_FRAME, PUBLISH_FAILED),
+    counters=(BAD_IMAGE, BLANK_FRAME, BAD_STAMP, PUBLISH_FAILED),
 )
 
 # Thermal monitor.

@@ -9,7 +9,7 @@ import sys
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
-from fracturescope_perception.diagnostics_contract import BAD_IMAGE, BAR, BLANK_FRAME, EDGE_TRACKER, STATUS
+from fracturescope_perception.diagnostics_contract import BAD_IMAGE, BAD_STAMP, BAR, BLANK_FRAME, EDGE_TRACKER, STATUS
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
@@ -73,21 +73,25 @@ def test_bad_frames_get_a_clear_status_and_the_node_keeps_running(tmp_path, grap
                                data=bytes(1920 * 1080 * 3)),
                 'white': Image(height=1080, width=1920, encoding='mono8', step=1920, data=b'\xff' * (1920 * 1080)),
             }
-            for i, image in enumerate(bad.values()):
-                image.header.stamp.sec = 7 + i  # far from the camera's clock: identifies our frames
+            digests = {hashlib.sha256(bytes(image.data)).hexdigest(): name for name, image in bad.items()}
+            for image in bad.values():                 # stamped now, as a camera does; told apart by their data
+                image.header.stamp = probe.node.get_clock().now().to_msg()
                 publisher.publish(image)
                 probe.spin_until(lambda: False, 0.2)
+            forged = Image(height=1080, width=1920, encoding='rgb8', step=1920 * 3, data=b'\x01' * (1920 * 1080 * 3))
+            forged.header.stamp.sec = 2_147_483_647     # stamped 2038: refused, no measurement from it
+            publisher.publish(forged)
 
             def ours():
-                return {e.header.stamp.sec: e for e in edges if 7 <= e.header.stamp.sec < 7 + len(bad)}
+                return {digests[e.image_sha256]: e for e in edges if e.image_sha256 in digests}
             assert probe.spin_until(lambda: len(ours()) == len(bad), 20.0), ours()
-            for i, name in enumerate(bad):
-                answer = ours()[7 + i]
-                assert answer.status == EdgeMeasurement.STATUS_UNRECOGNISED, name
-                assert answer.image_sha256 == hashlib.sha256(bytes(bad[name].data)).hexdigest()
+            for name in bad:
+                assert ours()[name].status == EdgeMeasurement.STATUS_UNRECOGNISED, name
             assert probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, BAD_IMAGE, 2) and
-                                    observed.at_least(EDGE_TRACKER, BLANK_FRAME, 2), 5.0), \
+                                    observed.at_least(EDGE_TRACKER, BLANK_FRAME, 2) and
+                                    observed.at_least(EDGE_TRACKER, BAD_STAMP, 1), 5.0), \
                 observed.statuses.get('/edge_tracker')
+            assert not any(e.image_sha256 == hashlib.sha256(bytes(forged.data)).hexdigest() for e in edges)
             count = len(edges)
             assert probe.spin_until(lambda: len(edges) > count + 10, 10.0), 'tracker stopped after bad frames'
             assert all(graph.alive().values())

@@ -15,7 +15,7 @@ from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RECORDED_RESULTS
-from fracturescope_common.stamps import to_ns
+from fracturescope_common.stamps import stamp_problem, to_ns
 import numpy as np
 from rclpy.node import Node
 from sensor_msgs.msg import Image
@@ -23,6 +23,7 @@ from sensor_msgs.msg import Image
 from fracturescope_msgs.msg import EdgeMeasurement
 from fracturescope_perception.diagnostics_contract import (
     BAD_IMAGE,
+    BAD_STAMP,
     BAR,
     BLANK_FRAME,
     CACHE_FALSE_POSITIVES,
@@ -73,6 +74,12 @@ class EdgeTrackerNode(Node):
     def _on_image(self, msg: Image) -> None:
         self._frames += 1
         p = self._params
+        refusal = stamp_problem(to_ns(msg.header.stamp), self.get_clock().now().nanoseconds, p.max_stamp_age_s,
+                                p.max_stamp_future_s)
+        if refusal is not None:  # not measured, not published: no edge from a frame of another time
+            self._health.problem(BAD_STAMP, refusal[1])
+            self.get_logger().error(f'frame refused ({refusal[0]}): {refusal[1]}', throttle_duration_sec=1.0)
+            return
         try:
             frame = tracker_frame(msg, (p.width, p.height))
         except ImageConversionError as error:

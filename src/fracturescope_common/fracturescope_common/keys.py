@@ -14,6 +14,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from fracturescope_common.json_lines import fsync_directory
+
 PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
 
@@ -86,13 +88,13 @@ def _write_new_file(path: Path, data: bytes, mode: int = 0o600) -> bool:
         return False
     finally:
         tmp.unlink()
-    _fsync_dir(path.parent)
+    fsync_directory(path.parent)
     return True
 
 
 def _write_replace(path: Path, data: bytes, mode: int) -> None:
     os.replace(_write_temp(path, data, mode), path)
-    _fsync_dir(path.parent)
+    fsync_directory(path.parent)
 
 
 def _write_temp(path: Path, data: bytes, mode: int) -> Path:
@@ -102,11 +104,3 @@ def _write_temp(path: Path, data: bytes, mode: int) -> Path:
         file.flush()
         os.fsync(file.fileno())
     return tmp
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

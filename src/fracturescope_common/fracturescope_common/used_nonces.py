@@ -9,9 +9,9 @@ file atomically, so it never holds more than one freshness window of commands.
 from __future__ import annotations
 
 from dataclasses import dataclass
-import json
 import os
-from pathlib import Path
+
+from fracturescope_common.json_lines import JsonLinesFile
 
 
 @dataclass(frozen=True, order=True)
@@ -23,39 +23,28 @@ class UsedNonce:
 
 class UsedNonceFile:
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self._file = JsonLinesFile(path)
+        self.path = self._file.path
 
     def load(self, now_ns: int) -> list[UsedNonce]:
         """The nonces still fresh at `now_ns`; the file is compacted to them."""
         kept = [n for n in self._read() if n.expires_ns >= now_ns]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f'.{self.path.name}.{os.getpid()}.tmp')
-        with open(temporary, 'w') as file:
-            file.writelines(_line(n) for n in kept)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self.path)
+        self._file.rewrite(_fields(n) for n in kept)
         return kept
 
     def record(self, used: UsedNonce) -> None:
         """Append `used` durably; raises OSError when it cannot (the caller then refuses the command)."""
-        with open(self.path, 'a') as file:
-            file.write(_line(used))
-            file.flush()
-            os.fsync(file.fileno())
+        self._file.append(_fields(used))
 
     def _read(self) -> list[UsedNonce]:
-        if not self.path.exists():
-            return []
         entries = []
-        for text in self.path.read_text(errors='replace').splitlines():
+        for fields in self._file.read():
             try:
-                fields = json.loads(text)
                 entries.append(UsedNonce(int(fields['expires_ns']), str(fields['issuer']), int(fields['nonce'])))
-            except (ValueError, KeyError, TypeError):
-                continue  # torn by a crash mid-write: that command was not obeyed
+            except (KeyError, TypeError, ValueError):
+                continue  # not a nonce record
         return entries
 
 
-def _line(used: UsedNonce) -> str:
-    return json.dumps({'expires_ns': used.expires_ns, 'issuer': used.issuer, 'nonce': used.nonce}) + '\n'
+def _fields(used: UsedNonce) -> dict[str, object]:
+    return {'expires_ns': used.expires_ns, 'issuer': used.issuer, 'nonce': used.nonce}

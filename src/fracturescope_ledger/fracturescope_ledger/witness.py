@@ -13,44 +13,31 @@ import json
 import os
 from pathlib import Path
 
+from fracturescope_common.json_lines import JsonLinesFile, parse_line
+
 from .checkpoint import Checkpoint
 
 _TAIL_CHUNK = 1 << 16
 
 
 class CheckpointWitness:
-    """Appends checkpoints to one file (O_APPEND, fsync per line); reads back the newest."""
+    """Appends checkpoints to one file (a JsonLinesFile: fsync per line); reads back the newest."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._path = Path(path)
-        self._fd: int | None = None
-        self._torn = False
+        self._file = JsonLinesFile(path)
 
     @property
     def path(self) -> Path:
-        return self._path
+        return self._file.path
 
     def append(self, checkpoint: Checkpoint) -> None:
         """Write one line and fsync it; raises OSError (e.g. ENOSPC), after which the file is still readable."""
-        if self._fd is None:
-            created = not self._path.exists()
-            self._fd = os.open(self._path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-            if created:
-                _fsync_directory(self._path.parent)  # the new file's name survives a power loss too
-            size = os.fstat(self._fd).st_size
-            self._torn = size > 0 and os.pread(self._fd, 1, size - 1) != b"\n"  # a crash cut the last line
-        data = (b"\n" if self._torn else b"") + json.dumps(checkpoint.to_json()).encode() + b"\n"
-        self._torn = True  # until the whole line is on disk: a failure leaves a fragment to end first
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view):]
-        os.fsync(self._fd)
-        self._torn = False
+        self._file.append(checkpoint.to_json())
 
     def newest(self) -> Checkpoint | None:
         """The last complete checkpoint line, read backwards from the end: O(1) for a healthy file."""
         try:
-            file = self._path.open("rb")
+            file = self.path.open("rb")
         except FileNotFoundError:
             return None
         with file:
@@ -69,9 +56,7 @@ class CheckpointWitness:
         return None
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        self._file.close()
 
 
 def read_checkpoints(path: str | os.PathLike[str]) -> list[Checkpoint]:
@@ -91,14 +76,6 @@ def read_checkpoints(path: str | os.PathLike[str]) -> list[Checkpoint]:
 def parse_checkpoint_line(line: bytes) -> Checkpoint | None:
     """The checkpoint on one witness line, or None for a blank or cut-short line."""
     try:
-        return Checkpoint.from_json(json.loads(line))
+        return Checkpoint.from_json(parse_line(line))
     except (ValueError, TypeError):
         return None
-
-
-def _fsync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

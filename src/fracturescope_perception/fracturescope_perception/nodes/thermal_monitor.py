@@ -128,10 +128,10 @@ class ThermalMonitorNode(Node):
 
     def _change_threshold(self, changes: dict[str, Any]) -> str | None:
         """ros2 param set thermal_monitor alert_threshold 0.8: takes effect from the next frame."""
-        threshold = changes.get('alert_threshold', self._monitor.alert_threshold)
-        if not 0.0 <= threshold <= 1.0:
-            return f'alert_threshold {threshold} is not in 0..1'
-        self._monitor.alert_threshold = threshold
+        try:
+            self._monitor.set_alert_threshold(changes.get('alert_threshold', self._monitor.alert_threshold))
+        except ValueError as refused:
+            return str(refused)
         return None
 
     def _values(self) -> dict[Key, object]:

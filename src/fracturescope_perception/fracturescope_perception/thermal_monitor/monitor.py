@@ -24,8 +24,7 @@ class Assessment:
 
 class ThermalMonitor:
     def __init__(self, card_path: Path, alert_threshold: float, threads: int = 1) -> None:
-        if not 0.0 <= alert_threshold <= 1.0:
-            raise ValueError(f'alert threshold {alert_threshold} is not in 0..1')
+        self.set_alert_threshold(alert_threshold)
         card_path = Path(card_path)
         self.card = json.loads(card_path.read_text())
         self.classes: list[str] = list(self.card['classes'])
@@ -33,13 +32,18 @@ class ThermalMonitor:
         self._offset = np.float32(self.card['normalisation']['offset_c'])
         self._scale = np.float32(self.card['normalisation']['scale_k'])
         self._alert_index = self.classes.index(self.card['alert_class'])
-        self.alert_threshold = alert_threshold
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(card_path.parent / self.card['model_file']), options,
                                              providers=['CPUExecutionProvider'])
         self._input = self._session.get_inputs()[0].name
+
+    def set_alert_threshold(self, alert_threshold: float) -> None:
+        """Alert when P(anomaly) exceeds it from the next frame on; ValueError outside 0..1."""
+        if not 0.0 <= alert_threshold <= 1.0:
+            raise ValueError(f'alert_threshold {alert_threshold} is not in 0..1')
+        self.alert_threshold = alert_threshold
 
     def assess(self, frame_c: np.ndarray) -> Assessment:
         """Classify one frame (height x width, degC). Raises ValueError on a wrong shape or non-finite data."""

@@ -4,9 +4,11 @@ from types import SimpleNamespace
 
 from fracturescope_control.controller import Controller
 from fracturescope_control.loop import ControlLoop, LoopConfig
+from fracturescope_control.measurement_guard import PlausibilityLimits
 from fracturescope_control.msnf import MsnfController, MsnfParameters
 from fracturescope_control.output_limits import OutputLimits
 from fracturescope_control.pid import PidController, PidParameters
+from fracturescope_control.steering_bound import SteeringBoundConfig
 
 CONTROLLERS = ('msnf', 'pid')
 
@@ -33,8 +35,24 @@ def output_limits(p: SimpleNamespace) -> OutputLimits:
     return OutputLimits(p.f_min_hz, p.f_max_hz, p.slew_hz_per_s)
 
 
+def plausibility_limits(p: SimpleNamespace) -> PlausibilityLimits:
+    return PlausibilityLimits(
+        max_age_s=p.stale_after_s, max_future_s=p.edge_max_future_s, max_edge_speed_mm_s=p.edge_max_speed_mm_s,
+        jump_mm=p.edge_jump_mm, width_range_mm=(p.sheet_width_min_mm, p.sheet_width_max_mm),
+        source_timeout_s=p.edge_source_timeout_s)
+
+
+def steering_bound(p: SimpleNamespace) -> SteeringBoundConfig:
+    return SteeringBoundConfig(
+        alpha=p.alpha, beta=p.beta, gamma_hz_per_mm=p.line_gamma_min_hz_per_mm,
+        unconfirmed_mm=p.unconfirmed_steering_mm, max_steering_mm=p.max_steering_mm,
+        confirm_band_mm=p.confirm_band_mm, response_s=p.line_response_s,
+        trust_after_s=p.edge_source_trust_after_s)
+
+
 def make_loop(p: SimpleNamespace) -> ControlLoop:
     return ControlLoop(make_controller(p), LoopConfig(
         limits=output_limits(p), period_s=p.period_s, stale_after_s=p.stale_after_s,
         safe_output_hz=(p.safe_f_left_hz, p.safe_f_right_hz), start_output_hz=(p.start_f_left_hz, p.start_f_right_hz),
-        standard_mm=(p.standard_left_mm, p.standard_right_mm)))
+        standard_mm=(p.standard_left_mm, p.standard_right_mm), plausibility=plausibility_limits(p),
+        steering=steering_bound(p)))

@@ -17,6 +17,7 @@ from fracturescope_common.operator_commands import COMMAND_NAMES, INSPECT_AGAIN,
 from fracturescope_common.publishing import PUBLISH_FAILED
 
 from fracturescope_control.loop import Output
+from fracturescope_control.measurement_guard import Refusal
 from fracturescope_control.output_limits import HoldReason
 from fracturescope_control.plc_client import PlcClient
 
@@ -35,6 +36,7 @@ REJECTED = Family('rejected_', tuple(Rejection))
 NOT_APPLICABLE = count('rejected_not_applicable')    # authenticated, but not a command the loop can apply
 OBEYED = Family('obeyed_', tuple(name for code, name in COMMAND_NAMES.items() if code != INSPECT_AGAIN))
 HOLD = Family('hold_', tuple(HoldReason))             # entries into HOLD, by reason
+REFUSED = Family('refused_', tuple(Refusal))          # edge measurements refused by measurement_guard.py, by reason
 REFUSED_OUT_OF_RANGE, PLC_WRITE_MISSED = count('refused_out_of_range'), count('plc_write_missed')
 
 CONTROL = NodeContract(
@@ -42,8 +44,8 @@ CONTROL = NodeContract(
     values=(CONTROLLER, MODE, HOLD_REASON, F_LEFT, F_RIGHT, GAMMA, TRUSTED_OPERATORS, PLC_CONNECTED, PLC_ADDRESS,
             PLC_CONNECTS, PLC_CONNECT_FAILURES, PLC_WRITES, PLC_WRITE_FAILURES, PLC_REFUSED_OUT_OF_RANGE,
             PLC_WRITE_RATE, PLC_STATE, PLC_ALARMS, PLC_LAST_ERROR),
-    counters=(COMMANDS_FOR_OTHERS, *REJECTED.keys, NOT_APPLICABLE, *OBEYED.keys, *HOLD.keys, REFUSED_OUT_OF_RANGE,
-              PLC_WRITE_MISSED, PUBLISH_FAILED),
+    counters=(COMMANDS_FOR_OTHERS, *REJECTED.keys, NOT_APPLICABLE, *OBEYED.keys, *HOLD.keys, *REFUSED.keys,
+              REFUSED_OUT_OF_RANGE, PLC_WRITE_MISSED, PUBLISH_FAILED),
 )
 
 

@@ -3,10 +3,14 @@
 One `tick` per control period gives the setpoints to write. Plain Python (no ROS, no Modbus): the control node and
 the closed-loop benchmark run the same loop.
 
+Measurements pass the guard first (measurement_guard.py: one source, stamps, physics); the controller's wish is then
+bounded by how far the line has confirmed it may steer (steering_bound.py), then clamped and slewed.
+
 Modes (RollCommand.mode): AUTO the controller drives; HOLD the last output is kept (operator stop, or no usable
 measurement); ESTOP the configured safe output, at once, without slew, until an operator resumes; MANUAL the
-operator's frequencies, clamped and slewed. Leaving HOLD / MANUAL / ESTOP for AUTO restarts the controller from the
-output then running (bumpless).
+operator's frequencies, clamped and slewed. HOLD with reason `unconfirmed` is the controller held at the steering
+bound: it keeps running, and steers again once the measurements confirm the line followed. Leaving HOLD / MANUAL /
+ESTOP for AUTO restarts the controller from the output then running (bumpless).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from enum import IntEnum
 import math
 
 from fracturescope_control.controller import Controller
+from fracturescope_control.measurement_guard import EdgeSample, MeasurementGuard, PlausibilityLimits, Refusal
 from fracturescope_control.output_limits import HoldReason, OutputLimits, clamp, limit_output, measurement_problem
+from fracturescope_control.steering_bound import SteeringBound, SteeringBoundConfig
 
 
 class Mode(IntEnum):
@@ -36,6 +42,8 @@ class LoopConfig:
     safe_output_hz: tuple[float, float]   # e-stop output (Hz), within limits
     start_output_hz: tuple[float, float]  # output before the first tick (Hz), within limits
     standard_mm: tuple[float, float]      # standard left and right edge positions (mm)
+    plausibility: PlausibilityLimits | None = None   # None: every measurement admitted (unit tests of the modes)
+    steering: SteeringBoundConfig | None = None      # None: no steering bound (unit tests of the controllers)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,12 @@ class Measurement:
     right_mm: float
     usable: bool                 # status OK or REPAIRED
     received_s: float            # receiver clock (s)
+    stamp_s: float | None = None  # when the camera saw it, on the receiver clock (s); None: at arrival
+    source: str = ''             # the publisher (DDS GID)
+
+    def sample(self) -> EdgeSample:
+        stamp = self.received_s if self.stamp_s is None else self.stamp_s
+        return EdgeSample(self.left_mm, self.right_mm, stamp, self.received_s, self.source)
 
 
 class ControlLoop:
@@ -68,11 +82,27 @@ class ControlLoop:
         self.operator_mode = Mode.AUTO          # what the operator asked for (AUTO, HOLD=stop, ESTOP, MANUAL)
         self.manual_output = config.start_output_hz  # operator frequencies, clamped
         self._measurement: Measurement | None = None
+        self._refused_since_admitted = False
         self._controller_running = False       # reset before the next AUTO update
+        self.guard = MeasurementGuard(config.plausibility) if config.plausibility else None
+        self.steering = SteeringBound(config.steering, self.output) if config.steering else None
         controller.reset(*self.output)
 
-    def measure(self, measurement: Measurement) -> None:
-        self._measurement = measurement
+    def measure(self, measurement: Measurement) -> Refusal | None:
+        """Take a measurement for the next tick, unless the guard refuses it (then: why)."""
+        if self.guard is not None:
+            source = self.guard.source
+            refusal = self.guard.admit(measurement.sample(), self._drives(measurement))
+            if self.steering is not None and self.guard.source != source:
+                self.steering.new_source()
+            if refusal is not None:
+                self._refused_since_admitted = True
+                return refusal
+        self._measurement, self._refused_since_admitted = measurement, False
+        if self.steering is not None and self._drives(measurement):
+            centre = (measurement.left_mm + measurement.right_mm) / 2
+            self.steering.observed(measurement.received_s, centre - sum(self.standard) / 2)
+        return None
 
     def tick(self, now_s: float) -> Output:
         """The setpoints for this period."""
@@ -95,8 +125,13 @@ class ControlLoop:
         m = self._measurement
         centre = (m.left_mm + m.right_mm) / 2
         wanted = self.controller.update(centre, sum(self.standard) / 2)
+        bounded = False
+        if self.steering is not None:
+            wanted, bounded = self.steering.limit(wanted)
         self.output = limit_output(self.output, wanted, self.config.limits, self.config.period_s)
         self.controller.applied(*self.output)
+        if bounded:
+            return self._emit(Mode.HOLD, HoldReason.UNCONFIRMED, now_s)
         return self._emit(Mode.AUTO, None, now_s)
 
     # Operator commands, already authenticated by the caller.
@@ -128,16 +163,26 @@ class ControlLoop:
         self.standard = (left_mm, right_mm)
         return True
 
+    @staticmethod
+    def _drives(m: Measurement) -> bool:
+        """Whether `m` is a measurement a controller could act on at all (not no-material / lost / NaN)."""
+        return measurement_problem(m.left_mm, m.right_mm, m.usable, 0.0, math.inf) is None
+
     def _problem(self, now_s: float) -> HoldReason | None:
         m = self._measurement
         if m is None:
-            return HoldReason.STALE
-        return measurement_problem(m.left_mm, m.right_mm, m.usable, now_s - m.received_s,
-                                   self.config.stale_after_s)
+            return HoldReason.REFUSED if self._refused_since_admitted else HoldReason.STALE
+        problem = measurement_problem(m.left_mm, m.right_mm, m.usable, now_s - m.received_s,
+                                      self.config.stale_after_s)
+        if problem == HoldReason.STALE and self._refused_since_admitted:
+            return HoldReason.REFUSED
+        return problem
 
     def _emit(self, mode: Mode, reason: HoldReason | None, now_s: float) -> Output:
         if mode == Mode.ESTOP:
             self.output = self.config.safe_output_hz
+        if self.steering is not None:
+            self.steering.commanded(now_s, self.output)
         m = self._measurement
         usable = m is not None and self._problem(now_s) is None
         errors = (m.left_mm - self.standard[0], m.right_mm - self.standard[1]) if usable else (math.nan, math.nan)

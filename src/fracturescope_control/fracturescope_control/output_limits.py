@@ -12,6 +12,8 @@ class HoldReason(StrEnum):
     STOP = 'stop'          # the operator said so
     STALE = 'stale'        # no measurement, or an old one
     INVALID = 'invalid'    # a measurement no controller should act on
+    REFUSED = 'refused'    # the newest measurements were refused (measurement_guard.py), the last admitted is old
+    UNCONFIRMED = 'unconfirmed'   # at the steering bound: the measurements do not show the line following the rolls
 
 
 @dataclass(frozen=True)

@@ -23,3 +23,9 @@ def test_unknown_controller_and_unsafe_outputs_are_refused():
         make_loop(SimpleNamespace(**{**SHIPPED, 'controller': 'fuzzy'}))
     with pytest.raises(ValueError, match='outside the limits'):
         make_loop(SimpleNamespace(**{**SHIPPED, 'safe_f_left_hz': SHIPPED['f_max_hz'] + 1}))
+
+
+def test_the_shipped_loop_guards_its_measurements_and_bounds_its_steering():
+    loop = make_loop(SimpleNamespace(**SHIPPED))
+    assert loop.guard.limits.max_age_s == SHIPPED['stale_after_s']
+    assert loop.steering.config.unconfirmed_mm == SHIPPED['unconfirmed_steering_mm']

@@ -12,12 +12,14 @@ import subprocess
 import sys
 import time
 
+from diagnostic_msgs.msg import DiagnosticStatus
 from fracturescope_common.operator_commands import ESTOP, MANUAL, RESUME, SET_STANDARD, STOP, CommandSigner
 from fracturescope_common.qos import OBSERVER_STREAM, RELIABLE_EVENTS
 from fracturescope_control.diagnostics_contract import (
     CONTROL,
     PLC_CONNECTS,
     PLC_WRITE_MISSED,
+    REFUSED,
     REJECTED,
     TRUSTED_OPERATORS,
 )
@@ -111,6 +113,33 @@ def test_loop_holds_the_edge_across_a_plc_restart_and_the_plc_holds_without_hear
     # The PLC's own record of every write it received, both incarnations: never out of range.
     assert all(w['in_limits'] and F_MIN <= w['f_left_hz'] <= F_MAX and F_MIN <= w['f_right_hz'] <= F_MAX
                for w in writes)
+
+
+def test_spoofed_edges_from_a_second_publisher_do_not_move_the_sheet(tmp_path, graph_env):
+    """The attack of issue 17.3 over DDS: fake measurements at 100 Hz claiming the sheet 500 mm off, from a publisher
+    other than the one the node follows, are refused and reported; the real line stays at the standard."""
+    args = {'plc_port': str(free_port()), 'plc_write_log': str(tmp_path / 'w.jsonl'), 'edges_topic': SIM_EDGES,
+            'line_disturbance': 'none', 'operator_public_key': str(tmp_path / 'none.pub')}
+    with launched(LAUNCH, args, env=graph_env, log_dir=tmp_path / 'logs'):
+        probe = ControlProbe(graph_env)
+        try:
+            assert probe.spin_until(lambda: len(probe.truth) > 5 and probe.centre_error() < 2.0, 30.0)
+            spoofer = probe.node.create_publisher(EdgeMeasurement, SIM_EDGES, RELIABLE_EVENTS)
+            worst = 0.0
+            for _ in range(300):
+                fake = EdgeMeasurement(status=EdgeMeasurement.STATUS_OK, left_mm=-250.0, right_mm=1250.0,
+                                       width_mm=1500.0)
+                fake.header.stamp = probe.node.get_clock().now().to_msg()
+                spoofer.publish(fake)
+                probe.spin_until(lambda: False, 0.01)
+                worst = max(worst, probe.centre_error())
+            assert worst < 5.0, f'the spoofed measurements moved the sheet {worst:.1f} mm'
+            assert probe.spin_until(lambda: (probe.diag(CONTROL, REFUSED['foreign_source']) or 0) >= 250, 5.0)
+            assert probe.commands[-1].mode == RollCommand.MODE_AUTO   # still following the real measurements
+            status = probe.observed.statuses['/control']
+            assert status.level == DiagnosticStatus.ERROR and 'foreign_source' in status.message
+        finally:
+            probe.close()
 
 
 def test_signed_commands_from_the_teleop_cli_and_every_bad_one_refused(tmp_path, graph_env):

@@ -16,6 +16,7 @@ from fracturescope_control.diagnostics_contract import (
     PLC_CONNECTED,
     PLC_STATE,
     PLC_WRITES,
+    REFUSED,
     REJECTED,
     TRUSTED_OPERATORS,
     control_values,
@@ -39,7 +40,8 @@ def test_a_fresh_node_reports_every_declared_key_with_counters_at_0():
     assert {kv.key for kv in status.values} == {key.name for key in CONTROL.keys}
     assert reading[MODE] == '' and math.isnan(reading[F_LEFT]) and reading[PLC_CONNECTED] is False
     assert reading[PLC_WRITES] == 0 and reading[PLC_STATE] is None and reading[TRUSTED_OPERATORS] == ''
-    assert reading.family(HOLD) == {'stop': 0, 'stale': 0, 'invalid': 0}
+    assert reading.family(HOLD) == {'stop': 0, 'stale': 0, 'invalid': 0, 'refused': 0, 'unconfirmed': 0}
+    assert set(reading.family(REFUSED).values()) == {0} and 'foreign_source' in reading.family(REFUSED)
 
 
 def test_a_hold_is_reported_by_its_reason():

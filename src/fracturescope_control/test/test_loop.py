@@ -1,5 +1,6 @@
 """The control loop: modes, operator commands, and the property that no input ever drives the output out of limits."""
 
+from dataclasses import replace
 import math
 
 from fracturescope_control.loop import ControlLoop, LoopConfig, Measurement, Mode
@@ -107,3 +108,31 @@ def test_output_never_leaves_the_limits(kind, script):
             case (command,):
                 getattr(loop, command)()
     assert all(LIMITS.contains(f) for f in loop.output)
+
+
+def guarded_loop():
+    from fracturescope_control.measurement_guard import PlausibilityLimits
+    from fracturescope_control.steering_bound import SteeringBoundConfig
+    config = replace(CONFIG, plausibility=PlausibilityLimits(0.5, 0.2, 250.0, 35.0, (1000.0, 2000.0), 1.0),
+                     steering=SteeringBoundConfig(1.0, 1.0, 0.05, 50.0, 200.0, 10.0, 0.6, 3.0))
+    return ControlLoop(MsnfController(MSNF), config)
+
+
+def test_refused_measurements_do_not_drive_and_the_hold_says_why():
+    loop = guarded_loop()
+    assert loop.measure(Measurement(250.0, 1750.0, True, 0.0, stamp_s=0.0, source='tracker')) is None
+    assert loop.tick(0.1).mode == Mode.AUTO
+    assert loop.measure(Measurement(-250.0, 1250.0, True, 0.2, stamp_s=0.2, source='spoofer')) == 'foreign_source'
+    assert loop.measure(Measurement(250.0, 1750.0, True, 0.3, stamp_s=9e9, source='tracker')) == 'future'
+    out = loop.tick(0.7)                      # the last admitted one is stale, newer ones were refused
+    assert (out.mode, out.hold_reason) == (Mode.HOLD, 'refused')
+
+
+def test_a_stream_that_never_shows_the_sheet_arriving_is_held_at_the_steering_bound():
+    loop = guarded_loop()
+    for i in range(100):                      # 25 mm left of standard, whatever the rolls do
+        t = i * 0.2
+        loop.measure(Measurement(225.0, 1725.0, True, t, stamp_s=t - 0.05, source='spoofer'))
+        out = loop.tick(t)
+    assert (out.mode, out.hold_reason) == (Mode.HOLD, 'unconfirmed')
+    assert out.f_left_hz - out.f_right_hz == pytest.approx(50.0 * 0.05)   # 50 mm to the right, no more

@@ -10,7 +10,6 @@ from fracturescope_common.event_loop import EventLoopThread
 from fracturescope_common.health import Health, Level
 from fracturescope_common.node_main import run_node
 from fracturescope_common.operator_commands import CommandVerifier, fields_of, load_trusted_keys
-from fracturescope_common.params import ParameterSpec as P
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RELIABLE_EVENTS
@@ -18,7 +17,8 @@ from fracturescope_common.register_map import RegisterMap
 from fracturescope_common.used_nonces import UsedNonceFile
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
-from rclpy.parameter import Parameter
+from rclpy.subscription import MessageInfo
+from rclpy.time import Time
 
 from fracturescope_control.configuration import make_loop, output_limits
 from fracturescope_control.diagnostics_contract import (
@@ -28,59 +28,25 @@ from fracturescope_control.diagnostics_contract import (
     NOT_APPLICABLE,
     OBEYED,
     PLC_WRITE_MISSED,
+    REFUSED,
     REFUSED_OUT_OF_RANGE,
     REJECTED,
     control_values,
 )
 from fracturescope_control.loop import Measurement, Mode, Output
+from fracturescope_control.nodes.control_node_parameters import PARAMETERS
 from fracturescope_control.operator import obey
+from fracturescope_control.output_limits import HoldReason
 from fracturescope_control.plc_client import PlcClient, PlcStatus
 from fracturescope_control.setpoint_link import SetpointLink
 from fracturescope_msgs.msg import EdgeMeasurement, OperatorCommand, RollCommand
 
-D, INT, S, B, SA = (Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL,
-                  Parameter.Type.STRING_ARRAY)
-PARAMETERS = (
-    P('controller', S, 'msnf (seed 002 Algorithm 2) or pid (baseline) (name)'),
-    P('period_s', D, 'control period; the paper PLC runs at 5 Hz (s)'),
-    P('alpha', D, 'nominal left roll ratio factor of eq. 10 (1)'), P('beta', D, 'nominal right roll ratio factor (1)'),
-    P('msnf_gamma_initial', D, 'gamma of eq. 10 before any eq. 12 update (Hz/mm)'),
-    P('msnf_gamma_min', D, 'lower bound of the gamma estimate (Hz/mm)'),
-    P('msnf_gamma_max', D, 'upper bound of the gamma estimate (Hz/mm)'),
-    P('msnf_gamma_forgetting', D, 'eq. 12 least squares: weight kept by past samples per excited slot (1)'),
-    P('msnf_gamma_prior_hz2', D, 'weight of msnf_gamma_initial as a prior, in squared roll change (Hz^2)'),
-    P('msnf_min_excitation_hz', D, 'seen roll-differential change in a slot needed to update gamma (Hz)'),
-    P('msnf_window', INT, 'k: slots of smoothing and of the multi-stage window (slots)'),
-    P('msnf_drift_window', INT, 'slots over which the disturbance drift is fitted (slots)'),
-    P('msnf_dead_time_slots', D, 'line response model: slots before a roll change shows at the camera (slots)'),
-    P('msnf_lag_slots', D, 'line response model: first-order settling after the dead time (slots)'),
-    P('msnf_drift_lead_slots', D, 'how far ahead the disturbance drift is extrapolated; 0 turns it off (slots)'),
-    P('msnf_max_drift_mm_s', D, 'largest believable disturbance drift; faster estimates are limited to it (mm/s)'),
-    P('pid_kp', D, 'PID proportional gain (Hz/mm)'), P('pid_ki', D, 'PID integral gain (Hz/(mm s))'),
-    P('pid_kd', D, 'PID derivative gain (Hz s/mm)'), P('pid_derivative_filter_s', D, 'derivative filter (s)'),
-    P('pid_tracking_s', D, 'PID anti-windup back-calculation time (s)'),
-    P('standard_range_mm', D, 'deadband: |deviation| within which the rolls are held (mm)'),
-    P('standard_left_mm', D, 'standard left edge position (mm)'), P('standard_right_mm', D, 'standard right edge (mm)'),
-    P('f_min_hz', D, 'lowest roll frequency ever written (Hz)'), P('f_max_hz', D, 'highest roll frequency (Hz)'),
-    P('slew_hz_per_s', D, 'largest setpoint change per second outside an e-stop (Hz/s)'),
-    P('safe_f_left_hz', D, 'e-stop left output (Hz)'), P('safe_f_right_hz', D, 'e-stop right output (Hz)'),
-    P('start_f_left_hz', D, 'left output at start (Hz)'), P('start_f_right_hz', D, 'right output at start (Hz)'),
-    P('stale_after_s', D, 'older measurements do not drive the rolls: hold (s)'),
-    P('plc_host', S, 'PLC address (host)'), P('plc_port', INT, 'PLC Modbus TCP port (port)'),
-    P('register_map_path', S, 'register map of the PLC, config/plc_registers.yaml (path)'),
-    P('plc_timeout_s', D, 'Modbus connect / request timeout (s)'),
-    P('reconnect_min_s', D, 'first reconnect delay, doubled per failure (s)'),
-    P('reconnect_max_s', D, 'longest reconnect delay (s)'),
-    P('trusted_operator_keys', SA, 'issuer:key entries, key = 64 hex digits or a .pub / PEM file (list)'),
-    P('command_max_age_s', D, 'operator commands older than this are refused (s)'),
-    P('command_max_future_s', D, 'allowed clock skew of an operator command ahead of ours (s)'),
-    P('command_nonce_memory', INT, 'most nonces remembered within the freshness window (count)'),
-    P('used_nonce_file', S, "obeyed commands' nonces kept across restarts; '' = none, then commands issued "
-      'before the node started are refused (path)'),
-    P('command_target', S, 'target name this node obeys besides "" (name)'),
-    P('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
-)
 USABLE = (EdgeMeasurement.STATUS_OK, EdgeMeasurement.STATUS_REPAIRED)
+ERROR_HOLDS = {
+    HoldReason.UNCONFIRMED: 'holding at the steering bound: the edge measurements do not show the sheet following '
+                            'the rolls (spoofed or broken measurements?)',
+    HoldReason.REFUSED: 'holding: the newest edge measurements were refused as implausible',
+}
 
 
 class ControlNode(Node):
@@ -115,9 +81,18 @@ class ControlNode(Node):
         self.get_logger().info(f'{p.controller} control at {1 / p.period_s:g} Hz, PLC {p.plc_host}:{p.plc_port}, '
                                f'trusted operators: {", ".join(self._verifier.issuers) or "none"}')
 
-    def _on_edges(self, msg: EdgeMeasurement) -> None:
-        self._stamp = msg.header.stamp
-        self._loop.measure(Measurement(msg.left_mm, msg.right_mm, msg.status in USABLE, self._now_s()))
+    def _on_edges(self, msg: EdgeMeasurement, info: MessageInfo) -> None:
+        now_s = self._now_s()
+        age_s = (self.get_clock().now() - Time.from_msg(msg.header.stamp)).nanoseconds * 1e-9
+        gid = info.get('publisher_gid')
+        refusal = self._loop.measure(Measurement(msg.left_mm, msg.right_mm, msg.status in USABLE, now_s,
+                                                 stamp_s=now_s - age_s,
+                                                 source=bytes(gid['data']).hex() if gid else ''))
+        if refusal is None:
+            self._stamp = msg.header.stamp
+        else:
+            self._health.problem(REFUSED[refusal], f'edge measurement refused: {refusal}', Level.ERROR)
+            self.get_logger().error(f'edge measurement refused: {refusal}', throttle_duration_sec=1.0)
 
     def _tick(self) -> None:
         self._send(self._loop.tick(self._now_s()))
@@ -139,7 +114,12 @@ class ControlNode(Node):
             self._send(result.write_now)  # e-stop: sent now, not at the next tick
 
     def _send(self, out: Output) -> None:
-        if out.mode == Mode.HOLD and (self._last is None or self._last.hold_reason != out.hold_reason):
+        entered = self._last is None or self._last.hold_reason != out.hold_reason
+        if out.hold_reason in ERROR_HOLDS:   # held as ERROR while it lasts, counted once per entry
+            self._health.problem(HOLD[out.hold_reason], ERROR_HOLDS[out.hold_reason], Level.ERROR, n=int(entered))
+            if entered:
+                self.get_logger().error(ERROR_HOLDS[out.hold_reason])
+        elif out.mode == Mode.HOLD and entered:
             self._health.count(HOLD[out.hold_reason])
         self._last = out
         self._io.loop.call_soon_threadsafe(self._link.offer, out)

@@ -1,11 +1,14 @@
 """The body of every node's `main`: start, spin until Ctrl-C / SIGTERM, stop cleanly."""
 
 from collections.abc import Callable
+import sys
+import time
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
+from fracturescope_common.crash_loop import CrashLoopBackoff, state_file
 from fracturescope_common.params import MissingParametersError
 
 # What a node may raise while starting because of its configuration or its files.
@@ -16,21 +19,30 @@ TAKE_FAILED = 'Unable to convert call argument'
 
 def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
     """Run the node `make_node` builds, single-threaded (see background.py for why); a startup error is logged
-    and exits with status 2 (no traceback)."""
+    and exits with status 2 (no traceback). A node respawned again and again soon after each start waits longer
+    each time before it starts (crash_loop.py)."""
     rclpy.init(args=args)
+    backoff = CrashLoopBackoff(state_file(name, sys.argv if args is None else args))
     try:
+        wait_s = backoff.start()
+        if wait_s:
+            rclpy.logging.get_logger(name).warning(
+                f'restarted again soon after dying: waiting {wait_s:g} s before starting (crash-loop backoff)')
+            time.sleep(wait_s)
         node = make_node()
     except STARTUP_ERRORS as error:
         rclpy.logging.get_logger(name).fatal(f'cannot start: {error}')
         rclpy.try_shutdown()
         raise SystemExit(2) from error
     except KeyboardInterrupt:  # stopped while still starting (a node that precomputes or loads a model)
+        backoff.stopped_cleanly()
         rclpy.try_shutdown()
         return
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
         _spin(executor, node)
+        backoff.stopped_cleanly()
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

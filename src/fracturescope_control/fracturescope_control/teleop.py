@@ -5,11 +5,14 @@
     fracturescope-teleop --key ... --issuer alice set_standard 250 1750   # mm, left right
     fracturescope-teleop keygen ~/.fracturescope/op.pem                   # new key (0600) + .pub to trust
 
-Exit status: 0 published and acknowledged by the subscribers, 1 nobody subscribed or no acknowledgement in time,
-2 usage or key error. The receiver decides whether to obey (trusted key, fresh, not replayed).
+Exit status: 0 published and acknowledged by every subscriber, 1 nobody subscribed, 3 published but not acknowledged
+by every subscriber in time (a subscriber of a process that died stays matched until its DDS lease runs out, so the
+command may well have been obeyed: roll_command and /diagnostics tell), 2 usage or key error. The receiver decides
+whether to obey (trusted key, fresh, not replayed).
 """
 
 import argparse
+from dataclasses import dataclass
 import os
 import sys
 import time
@@ -33,20 +36,31 @@ def to_message(fields: CommandFields) -> OperatorCommand:
                            signature=list(fields.signature))
 
 
-def publish(msg: OperatorCommand, topic: str, wait_s: float) -> bool:
-    """Publish once something subscribes; True when every subscriber acknowledged it within `wait_s`."""
+@dataclass(frozen=True)
+class Delivery:
+    subscribers: int             # matched when it was published; 0: not published
+    acknowledged: bool           # by every one of them, within the wait
+
+
+def publish(msg: OperatorCommand, topic: str, wait_s: float) -> Delivery:
+    """Publish once something subscribes, then wait up to `wait_s` in all for every subscriber's acknowledgement."""
     context = rclpy.Context()
     rclpy.init(context=context, signal_handler_options=SignalHandlerOptions.NO)
     try:
         node = rclpy.create_node('teleop', context=context)
         publisher = node.create_publisher(OperatorCommand, topic, RELIABLE_EVENTS)
         deadline = time.monotonic() + wait_s
-        while publisher.get_subscription_count() == 0 and time.monotonic() < deadline:
+        # Publish only when every subscriber the graph knows of is matched: one matched later would miss the
+        # command (volatile) and hold up the acknowledgement of the others, reading as a failure.
+        while time.monotonic() < deadline and not 0 < node.count_subscribers(topic) <= \
+                publisher.get_subscription_count():
             time.sleep(0.01)
-        if publisher.get_subscription_count() == 0:
-            return False
+        subscribers = publisher.get_subscription_count()
+        if subscribers == 0:
+            return Delivery(0, False)
         publisher.publish(msg)
-        return publisher.wait_for_all_acked(Duration(seconds=max(deadline - time.monotonic(), 0.1)))
+        return Delivery(subscribers,
+                        publisher.wait_for_all_acked(Duration(seconds=max(deadline - time.monotonic(), 0.1))))
     finally:
         rclpy.try_shutdown(context=context)
 
@@ -87,10 +101,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f'fracturescope-teleop: {error}', file=sys.stderr)
         return 2
     fields = signer.sign(COMMAND_CODES[args.command], values, args.target)
-    if not publish(to_message(fields), args.topic, args.wait):
-        print(f'{args.command}: no subscriber on {args.topic} acknowledged it within {args.wait:g} s', file=sys.stderr)
+    delivery = publish(to_message(fields), args.topic, args.wait)
+    if delivery.subscribers == 0:
+        print(f'{args.command}: nobody subscribes to {args.topic} (waited {args.wait:g} s); not sent', file=sys.stderr)
         return 1
-    print(f'{args.command} {" ".join(args.values)} signed by {args.issuer} (nonce {fields.nonce}) and delivered')
+    sent = f'{args.command} {" ".join(args.values)} signed by {args.issuer} (nonce {fields.nonce})'
+    if not delivery.acknowledged:
+        print(f'{sent} published to {delivery.subscribers} subscriber(s), not acknowledged by all within '
+              f'{args.wait:g} s (one may belong to a process that died); whether it was obeyed shows on '
+              'roll_command and /diagnostics', file=sys.stderr)
+        return 3
+    print(f'{sent} delivered to {delivery.subscribers} subscriber(s)')
     return 0
 
 

@@ -26,6 +26,7 @@ setup(
             'fracturescope-edge-eye-calibrate = fracturescope_perception.edge_eye.calibration:main',
             'fracturescope-register-cameras = fracturescope_perception.fusion.register_cameras:main',
             'fracturescope-calibrate-site = fracturescope_perception.fusion.calibrate_site:main',
+            'fracturescope-thermal-teach = fracturescope_perception.thermal_monitor.teach_cli:run',
             'edge_tracker = fracturescope_perception.nodes.edge_tracker:main',
             'defect_detector = fracturescope_perception.nodes.defect_detector:main',
             'thermal_monitor = fracturescope_perception.nodes.thermal_monitor:main',

@@ -19,15 +19,15 @@ TAKE_FAILED = 'Unable to convert call argument'
 
 def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
     """Run the node `make_node` builds, single-threaded (see background.py for why); a startup error is logged
-    and exits with status 2 (no traceback). A node respawned again and again soon after each start waits longer
-    each time before it starts (crash_loop.py)."""
+    and exits with status 2 (no traceback). A node that failed to start several times in a row waits longer
+    each time before it tries again (crash_loop.py)."""
     rclpy.init(args=args)
     backoff = CrashLoopBackoff(state_file(name, sys.argv if args is None else args))
     try:
         wait_s = backoff.start()
         if wait_s:
             rclpy.logging.get_logger(name).warning(
-                f'restarted again soon after dying: waiting {wait_s:g} s before starting (crash-loop backoff)')
+                f'failed to start several times in a row: waiting {wait_s:g} s before trying again (backoff)')
             time.sleep(wait_s)
         node = make_node()
     except STARTUP_ERRORS as error:
@@ -38,6 +38,7 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
         backoff.stopped_cleanly()
         rclpy.try_shutdown()
         return
+    backoff.up()
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:

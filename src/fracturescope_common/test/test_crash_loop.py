@@ -1,5 +1,5 @@
-"""Crash-loop backoff: short unclean runs in a row make the next start wait 1, 2, 4 ... s; a clean stop or a long
-run resets it."""
+"""Crash-loop backoff: starts that never come up make the next start wait 1, 2, 4 ... 16 s; a node that was up and
+died (killed, crashed later) is respawned at once; a clean stop leaves nothing behind."""
 
 from fracturescope_common.crash_loop import CrashLoopBackoff, state_file
 
@@ -12,18 +12,29 @@ class Clock:
         return self.t
 
 
-def test_waits_grow_while_the_node_keeps_dying_young_and_reset_after_a_long_run(tmp_path):
+def test_waits_grow_while_the_node_fails_to_start_and_reset_once_it_comes_up(tmp_path):
     clock = Clock()
     waits = []
-    for _ in range(7):                  # killed 2 s after each start, respawned 1 s later
+    for _ in range(7):                  # a bad config: exits 2 at every start
         waits.append(CrashLoopBackoff(tmp_path / 's.json', clock=clock).start())
-        clock.t += 3.0 + waits[-1]
+        clock.t += 1.0 + waits[-1]
     assert waits == [0.0, 0.0, 1.0, 2.0, 4.0, 8.0, 16.0]
-    clock.t += 60.0                     # the last run lived a minute
+    fixed = CrashLoopBackoff(tmp_path / 's.json', clock=clock)
+    assert fixed.start() == 16.0
+    fixed.up()                          # the config was fixed: it came up, then was killed
     assert CrashLoopBackoff(tmp_path / 's.json', clock=clock).start() == 0.0
 
 
-def test_a_clean_stop_is_no_crash(tmp_path):
+def test_a_node_killed_while_up_is_respawned_at_once(tmp_path):
+    clock = Clock()
+    for _ in range(30):                 # the ledger outage drill: SIGKILL every 3 s, never a clean stop
+        backoff = CrashLoopBackoff(tmp_path / 's.json', clock=clock)
+        assert backoff.start() == 0.0
+        backoff.up()
+        clock.t += 3.0
+
+
+def test_a_clean_stop_is_no_crash_and_leaves_no_file(tmp_path):
     clock = Clock()
     for _ in range(5):
         backoff = CrashLoopBackoff(tmp_path / 's.json', clock=clock)

@@ -186,3 +186,39 @@ def test_ros2_param_set_changes_what_may_change_and_refuses_the_rest_with_a_reas
             assert all(graph.alive().values())
         finally:
             probe.close()
+
+
+def test_teach_in_records_learns_and_switches_to_the_installation(tmp_path, graph_env):
+    """Issue 18 end to end on the live topic: fracturescope-thermal-teach record saves the camera's frames; the
+    learn service learns the installation from the next frames, writes its card and the monitor assesses with it:
+    assessments name the installation, and the annotated view shows the frames."""
+    args = {**CAMERA, 'thermal_camera_frames': '0', 'thermal_bad_frame_share': '0.0',
+            'installation_dir': str(tmp_path / 'installations')}
+    with launched(LAUNCH, args, env=graph_env, log_dir=tmp_path / 'logs'):
+        recorded = subprocess.run([sys.executable, '-m', 'fracturescope_perception.thermal_monitor.teach_cli',
+                                   'record', str(tmp_path / 'rec.npz'), '--minutes', '0.1'],
+                                  env=graph_env, capture_output=True, text=True, timeout=60)
+        assert recorded.returncode == 0, recorded.stderr
+        from fracturescope_perception.thermal_monitor.recording import Recording
+        assert len(Recording.load(tmp_path / 'rec.npz').frames) >= 30    # 6 s at 20 Hz
+        probe = GraphProbe(graph_env, 'teach_probe')
+        try:
+            from fracturescope_msgs.srv import LearnInstallation
+            assessments = probe.collect(ThermalAssessment, 'thermal_monitor/assessment', RELIABLE_EVENTS)
+            views = probe.collect(Image, 'thermal_monitor/annotated', IMAGE_PUBLICATION)
+            refused = probe.call(LearnInstallation, 'thermal_monitor/learn',
+                                 LearnInstallation.Request(frames=5, installation_id='boiler-1'))
+            assert refused is not None and not refused.accepted and 'at least 30' in refused.message
+            reply = probe.call(LearnInstallation, 'thermal_monitor/learn',
+                               LearnInstallation.Request(frames=60, installation_id='boiler-1'))
+            assert reply is not None and reply.accepted, reply
+            assert probe.spin_until(lambda: assessments and assessments[-1].installation_id == 'boiler-1', 30.0)
+            card = tmp_path / 'installations' / 'boiler-1.card.json'
+            assert card.is_file()
+            last = assessments[-1]
+            assert last.model_id == model_id(card) and last.class_names[-1] == 'anomaly'
+            assert len(last.hot_spots) == len(last.hot_spot_excess_k)
+            assert probe.spin_until(lambda: len(views) >= 3, 10.0)
+            assert views[-1].encoding == 'rgb8' and views[-1].width == WIDTH * 10
+        finally:
+            probe.close()

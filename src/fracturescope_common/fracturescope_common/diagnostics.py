@@ -34,6 +34,10 @@ class DiagnosticsReporter:
         self._publisher = node.create_publisher(DiagnosticArray, DIAGNOSTICS_TOPIC, 10)
         self._timer = node.create_timer(period_s, self.publish)
 
+    def use_contract(self, contract: NodeContract) -> None:
+        """Report through `contract` from now on (a node whose model, and so its vocabulary, was replaced)."""
+        self._contract = contract
+
     def publish(self) -> None:
         level, message = self._health.summary(self._ok_message())
         status = self._contract.status(self._node.get_fully_qualified_name(), int(level), message, self._values(),

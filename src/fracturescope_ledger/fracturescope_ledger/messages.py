@@ -111,9 +111,12 @@ def record_from_edge_measurement(msg: EdgeMeasurement, location: str, model_id: 
 
 
 def record_from_thermal_assessment(msg: ThermalAssessment, location: str) -> LedgerRecord:
-    """The ledger record of one equipment thermal assessment: state, probabilities, alert, hottest pixel."""
+    """The ledger record of one equipment thermal assessment: state, probabilities, alert, hottest pixel, hot spots
+    (box and excess). Recorded under the assessment's installation id when it names one, else `location`."""
     if len(msg.class_names) != len(msg.probabilities):
         raise InvalidRecord(f'{len(msg.class_names)} class_names but {len(msg.probabilities)} probabilities')
+    if len(msg.hot_spots) != len(msg.hot_spot_excess_k):
+        raise InvalidRecord(f'{len(msg.hot_spots)} hot spots but {len(msg.hot_spot_excess_k)} excess values')
     if msg.label not in msg.class_names:
         raise InvalidRecord(f'label {msg.label!r} is not one of the assessment\'s classes {list(msg.class_names)}')
     values = [(f'probability_{name}', float(p)) for name, p in zip(msg.class_names, msg.probabilities, strict=True)]
@@ -124,10 +127,14 @@ def record_from_thermal_assessment(msg: ThermalAssessment, location: str) -> Led
         ('max_temperature_c', float(msg.max_temperature_c)),
         ('inference_ms', float(msg.inference_ms)),
     ]
+    for i, (box, excess) in enumerate(zip(msg.hot_spots, msg.hot_spot_excess_k, strict=True)):
+        values += [(f'hot_spot_{i}_x', float(box.x_offset)), (f'hot_spot_{i}_y', float(box.y_offset)),
+                   (f'hot_spot_{i}_width', float(box.width)), (f'hot_spot_{i}_height', float(box.height)),
+                   (f'hot_spot_{i}_excess_k', float(excess))]
     return LedgerRecord(
         record_type=THERMAL,
         source_stamp_ns=to_ns(msg.header.stamp),
-        location=location,
+        location=msg.installation_id or location,
         image_sha256=sha256_from_hex([msg.image_sha256]),
         label=msg.label,
         confidence=float(msg.probabilities[list(msg.class_names).index(msg.label)]),

@@ -14,13 +14,14 @@ def graph_env(monkeypatch):
 
 
 H, W = 24, 32
-RUNNING_K = {'cold': 0.0, 'warm': 12.0, 'hot': 30.0}
+RUNNING_K = {'hot': 30.0}
+LEVELS = {'cold': (0.0, 0.02), 'warm': (0.2, 0.8), 'hot': (0.95, 1.05)}   # share of the running heat
 
 
 def scene(state, rng, ambient=None, shake=True, spot=None):
     """A pipe (rows 8-10) and a motor (a block with a hotter bearing), heated by the state, at an ambient."""
     ambient = rng.uniform(5.0, 35.0) if ambient is None else ambient
-    level = RUNNING_K[state] * rng.uniform(0.85, 1.15)
+    level = RUNNING_K['hot'] * rng.uniform(*LEVELS[state])     # warm: heating up or cooling down
     frame = np.full((H + 2, W + 2), ambient) + np.linspace(0, 1.0, W + 2)[None]        # a wall gradient
     frame[9:12, 1:33] += level                                                          # pipe
     frame[15:22, 6:14] += 0.7 * level                                                   # motor housing

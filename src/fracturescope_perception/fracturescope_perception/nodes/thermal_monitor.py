@@ -1,7 +1,7 @@
-"""Thermal monitor node (seed 001): 32 x 24 thermal frames of equipment in, cold / warm / hot / anomaly out."""
+"""Thermal monitor node (seed 001, issue 18): thermal frames of equipment in, its state and hot spots out; learns
+an installation from its own frames on request (thermal_monitor/learn)."""
 
 from collections import Counter
-import hashlib
 import math
 from pathlib import Path
 import time
@@ -11,18 +11,18 @@ from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
-from fracturescope_common.image_conversion import CountScale
-from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
+from fracturescope_common.image_conversion import CountScale, numpy_to_image
+from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
 from fracturescope_common.node_main import run_node
-from fracturescope_common.params import ParameterSpec, declare_parameters
+from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RECORDED_RESULTS
 from fracturescope_common.stamps import stamp_problem, to_ns
 from rclpy.node import Node
-from rclpy.parameter import Parameter
 from sensor_msgs.msg import Image
 
 from fracturescope_msgs.msg import ThermalAssessment
+from fracturescope_msgs.srv import LearnInstallation
 from fracturescope_perception.diagnostics_contract import (
     ALERTS,
     ASSESSED,
@@ -36,30 +36,18 @@ from fracturescope_perception.diagnostics_contract import (
     THERMAL_MONITOR,
     thermal_monitor,
 )
+from fracturescope_perception.nodes.thermal_monitor_parameters import PARAMETERS
+from fracturescope_perception.thermal_monitor.annotation import annotate
+from fracturescope_perception.thermal_monitor.assessment_message import assessment_message
 from fracturescope_perception.thermal_monitor.frame_input import (
     FrameRejectedError,
     RateAndLatency,
     celsius_frame,
     model_id,
 )
-from fracturescope_perception.thermal_monitor.monitor import ThermalMonitor
+from fracturescope_perception.thermal_monitor.monitor import load_monitor
+from fracturescope_perception.thermal_monitor.teach_in import TeachIn
 
-D, INT, S = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING
-PARAMETERS = (
-    ParameterSpec('model_card', S, 'model card JSON (its ONNX file beside it); relative to the package share folder '
-                  '(path)'),
-    ParameterSpec('thermal_kelvin_per_count', D, '16UC1 / mono16 frames: temperature step of one count (K)'),
-    ParameterSpec('thermal_count_offset_c', D, '16UC1 / mono16 frames: temperature of count 0 (degC)'),
-    ParameterSpec('thermal_min_c', D, 'lowest temperature the sensor reports; frames with colder pixels are refused '
-                  '(degC)'),
-    ParameterSpec('thermal_max_c', D, 'highest temperature the sensor reports (degC)'),
-    ParameterSpec('max_stamp_age_s', D, 'frames stamped longer ago by the node clock are refused (s)'),
-    ParameterSpec('max_stamp_future_s', D, 'frames stamped further ahead of the node clock are refused (s)'),
-    ParameterSpec('alert_threshold', D, 'alert when the anomaly probability exceeds this (0..1)', runtime=True),
-    ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
-    ParameterSpec('stats_window', INT, 'frames over which rate and latency percentiles are computed (frames)'),
-    ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
-)
 IMAGE_TOPIC = 'equipment_thermal/image_raw'
 
 
@@ -70,23 +58,31 @@ class ThermalMonitorNode(Node):
         card = Path(p.model_card)
         if not card.is_absolute():
             card = Path(get_package_share_directory('fracturescope_perception')) / card
-        self._monitor = ThermalMonitor(card, p.alert_threshold, p.inference_threads)
         self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
-        self._model_id = model_id(card)
-        self._states_of = STATE.of(self._monitor.classes)
-        self._contract = thermal_monitor(self._states_of.members)
-        self._health = Health(self._contract.counters)
+        self._health = Health(thermal_monitor().counters)
         self._stats = RateAndLatency(p.stats_window)
-        self._states: Counter[str] = Counter()
         self._frames = 0
         self._alerting = False
+        self._teach_in: TeachIn | None = None
         self._logged: dict[str, float] = {}  # rejection reason -> when last logged (perf_counter s)
         self._assessments = self.create_publisher(ThermalAssessment, 'thermal_monitor/assessment', RECORDED_RESULTS)
+        self._annotated = self.create_publisher(Image, 'thermal_monitor/annotated', IMAGE_PUBLICATION)
         self._subscription = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, IMAGE_SUBSCRIPTION)
-        self._diagnostics = DiagnosticsReporter(self, self._contract, self._health, self._values, self._state,
+        self.create_service(LearnInstallation, 'thermal_monitor/learn', self._on_learn)
+        self._diagnostics = DiagnosticsReporter(self, THERMAL_MONITOR, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
-        self.get_logger().info(f'thermal monitor: {self._model_id}, {self._monitor.width} x {self._monitor.height}, '
-                               f'alert when {self._monitor.card["alert_class"]} > {p.alert_threshold}')
+        self._use(card)
+
+    def _use(self, card: Path) -> None:
+        """Assess with the model of `card` from the next frame on."""
+        self._monitor = load_monitor(card, self._params.alert_threshold, self._params.inference_threads)
+        self._model_id = model_id(card)
+        self._states_of = STATE.of(self._monitor.classes)
+        self._states: Counter[str] = Counter()
+        self._diagnostics.use_contract(thermal_monitor(self._states_of.members))
+        self.get_logger().info(f'thermal monitor: {self._model_id} ({card}), {self._monitor.width} x '
+                               f'{self._monitor.height}, states {self._monitor.classes}, alert when '
+                               f'{self._monitor.card["alert_class"]} > {self._monitor.alert_threshold}')
 
     def _on_image(self, msg: Image) -> None:
         self._frames += 1
@@ -109,22 +105,46 @@ class ThermalMonitorNode(Node):
         inference_ms = (time.perf_counter() - started) * 1e3
         self._stats.add(time.monotonic(), inference_ms)
         self._states[result.label] += 1
-        out = ThermalAssessment(
-            header=msg.header, label=result.label, class_names=self._monitor.classes,
-            probabilities=[result.probabilities[c] for c in self._monitor.classes],
-            anomaly_probability=result.anomaly_probability, alert_threshold=self._monitor.alert_threshold,
-            alert=result.alert, max_temperature_c=float(frame.max()), image_topic=self._subscription.topic_name,
-            image_sha256=hashlib.sha256(msg.data).hexdigest(), model_id=self._model_id,
-            inference_ms=inference_ms)
+        out = assessment_message(msg, self._subscription.topic_name, float(frame.max()), result, self._monitor,
+                                 self._model_id, inference_ms)
         if result.alert:
             # counted as a problem: /diagnostics goes to WARN for Health.recent_s after the latest alert
+            where = f', hot spot {result.hot_spots[0].box} +{result.hot_spots[0].excess_k:.1f} K' \
+                if result.hot_spots else ''
             self._health.problem(ALERTS, f'anomaly probability {result.anomaly_probability:.2f} > '
-                                 f'{self._monitor.alert_threshold} (hottest {out.max_temperature_c:.1f} degC)')
+                                 f'{self._monitor.alert_threshold}{where}')
             if not self._alerting:
-                self.get_logger().warning(f'ALERT: thermal anomaly, probability {result.anomaly_probability:.2f}, '
-                                       f'hottest pixel {out.max_temperature_c:.1f} degC')
+                self.get_logger().warning(f'ALERT: thermal anomaly, probability {result.anomaly_probability:.2f}'
+                                          f'{where}, hottest pixel {out.max_temperature_c:.1f} degC')
         self._alerting = result.alert
         publish_or_report(self._assessments, out, self._health, self.get_logger())
+        if self._annotated.get_subscription_count():
+            publish_or_report(self._annotated, numpy_to_image(annotate(frame, result, self._params.annotation_scale),
+                                                              'rgb8', msg.header), self._health, self.get_logger())
+        if self._teach_in is not None and self._teach_in.add(frame):
+            self._learn()
+
+    def _on_learn(self, request: LearnInstallation.Request,
+                  response: LearnInstallation.Response) -> LearnInstallation.Response:
+        try:
+            self._teach_in = TeachIn(request.installation_id, request.frames, Path(self._params.installation_dir))
+        except ValueError as refused:
+            response.accepted, response.message = False, str(refused)
+            return response
+        response.accepted = True
+        response.message = f'learning {request.installation_id} from the next {request.frames} frames'
+        self.get_logger().info(response.message)
+        return response
+
+    def _learn(self) -> None:
+        teach_in, self._teach_in = self._teach_in, None
+        try:
+            model, card = teach_in.learn()
+        except (OSError, ValueError) as error:
+            self.get_logger().error(f'installation {teach_in.installation_id} not learnt: {error}')
+            return
+        self.get_logger().info(f'learnt {model.installation_id}: {model.card["frames_per_state"]} -> {card}')
+        self._use(card)
 
     def _change_threshold(self, changes: dict[str, Any]) -> str | None:
         """ros2 param set thermal_monitor alert_threshold 0.8: takes effect from the next frame."""
@@ -142,7 +162,9 @@ class ThermalMonitorNode(Node):
     def _state(self) -> str:
         if not self._frames:
             return f'waiting for {IMAGE_TOPIC}'
-        return 'ALERT: thermal anomaly' if self._alerting else 'equipment normal'
+        learning = f'; learning {self._teach_in.installation_id} ({self._teach_in.collected} of ' \
+                   f'{self._teach_in.wanted} frames)' if self._teach_in else ''
+        return ('ALERT: thermal anomaly' if self._alerting else 'equipment normal') + learning
 
 
 def main(args: list[str] | None = None) -> None:

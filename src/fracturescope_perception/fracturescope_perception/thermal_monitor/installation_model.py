@@ -10,15 +10,19 @@ The patterns are the equipment heating and cooling (a pipe, a motor's housing an
 cabinet); h says how hot each is in this frame, c shifts the whole scene with ambient. A frame is fitted robustly
 (iteratively reweighted least squares with Tukey's biweight), so a hot spot does not pull the fit towards itself,
 and what is left is the excess over normal at every pixel. Camera shake of up to `shake_px` is tolerated by comparing
-each pixel with the highest prediction in its neighbourhood. A hot spot is a connected region whose excess exceeds
-`min_excess_k`, `noise_z` times that pixel's learnt residual noise, and 1.5 times the largest excess normal frames
-showed there (a burner or a bearing whose heat varies more than the patterns explain) plus half of `min_excess_k`:
-the largest of a few hundred frames is not the largest there will ever be.
+each pixel with the highest prediction in its neighbourhood. The excess is then smoothed with the footprint of a
+small hot spot seen through the sensor's optics (a Gaussian of `spot_sigma_px`: a matched filter, which keeps most of
+a 2 x 2 px spot and removes most of the pixel noise). A hot spot is a connected region where this evidence exceeds
+`min_evidence_k`, `noise_z` times its learnt noise at that pixel, and 1.5 times the largest evidence normal frames
+showed there (a burner or a bearing whose heat varies more than the patterns explain) plus half of
+`min_evidence_k`: the largest of a few hundred frames is not the largest there will ever be. Noise and that largest
+evidence are measured on frames held out of the learning (5 folds).
 
-States (cold / warm / hot, or the user's own names) are classes of the fitted heat coefficients h: learnt from the
-user's labels, or proposed by clustering the frames' heat contrast for the user to confirm (`propose_states`).
-Anomaly probability, for the seed's alert rule (alert when it exceeds 0.7): 1 - 0.3 ** (excess / threshold) of the
-hottest region, so it passes 0.7 exactly where the excess passes the detection threshold.
+States (cold / warm / hot, or the user's own names) are read from the fitted heat coefficients h by the nearest learnt
+frames (k-nearest neighbours): the user's labels, or states proposed from the frames' heat contrast for the user to
+confirm (`propose_states`). Anomaly probability, for the seed's alert rule (alert when it exceeds 0.7):
+1 - 0.3 ** (evidence / threshold) of the hottest region, so it passes 0.7 exactly where the evidence passes the
+detection threshold.
 """
 
 from __future__ import annotations
@@ -35,16 +39,19 @@ FORMAT = 'fracturescope-thermal-installation/1'
 ANOMALY = 'anomaly'
 PROPOSED_STATES = ('cold', 'warm', 'hot')
 FOLDS = 5
+NEIGHBOURS = 7
 
 
 @dataclass(frozen=True)
 class LearningSettings:
-    max_components: int = 6          # patterns of heating at most (count)
+    max_components: int = 12         # patterns of heating at most: a cabinet has a pattern per circuit (count)
     explained_variance: float = 0.995  # fewest patterns explaining this share of the frames' variance (1)
-    min_excess_k: float = 2.0        # a hot spot is at least this much above normal (K)
-    noise_z: float = 6.0             # ... and this many times the pixel's residual noise (1)
-    noise_floor_k: float = 0.2       # residual noise assumed at least (the sensor's) (K)
+    spot_sigma_px: float = 0.8       # footprint of a small hot spot through the optics, matched filter (px)
+    min_evidence_k: float = 1.0      # a hot spot's smoothed excess is at least this (K)
+    noise_z: float = 5.0             # ... and this many times its noise at that pixel (1)
+    noise_floor_k: float = 0.2       # pixel noise assumed at least (the sensor's) (K)
     shake_px: int = 1                # camera shake tolerated (px)
+    allowance_factor: float = 1.5    # times the largest evidence normal frames showed (1)
     min_pixels: int = 2              # a region smaller than this needs twice the threshold (px)
 
 
@@ -74,7 +81,7 @@ class InstallationModel:
         self.settings = LearningSettings(**card['settings'])
         self.mean, self.patterns, self.noise = arrays['mean'], arrays['patterns'], arrays['noise']
         self.allowance = arrays['allowance']
-        self.state_means, self.state_vars = arrays['state_means'], arrays['state_vars']
+        self.known_heat, self.known_state = arrays['known_heat'], arrays['known_state']
         self._design = np.column_stack([np.ones(self.mean.size), self.patterns.T])    # P x (1 + K)
 
     # Learning --------------------------------------------------------------------------------------------------
@@ -90,21 +97,22 @@ class InstallationModel:
         flat = frames.reshape(n, -1)
         mean, patterns = _normal_patterns(flat, settings)
         model = cls({'mean': mean, 'patterns': patterns, 'noise': np.zeros_like(mean), 'allowance': np.zeros_like(mean),
-                     'state_means': np.zeros((1, len(patterns))), 'state_vars': np.ones((1, len(patterns)))},
+                     'known_heat': np.zeros((1, len(patterns))), 'known_state': np.zeros(1, np.int64)},
                     _card(installation_id, ['normal'], height, width, settings, n))
-        # Residual noise and the excess normal frames show, measured on frames the patterns were not learnt from
-        # (5 folds): in-sample residuals are smaller than the ones the monitor will see.
-        residuals, excess = [], []
+        # Evidence noise and the largest evidence normal frames show, measured on frames the patterns were not learnt
+        # from (5 folds): in-sample residuals are smaller than the ones the monitor will see.
+        evidence = []
         for fold in range(FOLDS):
             held_out = np.arange(n) % FOLDS == fold
             mean_f, patterns_f = _normal_patterns(flat[~held_out], settings)
             fold_model = cls({**model.arrays(), 'mean': mean_f, 'patterns': patterns_f}, model.card)
             for pixels in flat[held_out]:
                 prediction, _ = fold_model._fit(pixels)
-                residuals.append(pixels - prediction)
-                excess.append(fold_model._excess(pixels.reshape(height, width), prediction.reshape(height, width)))
-        model.noise = np.maximum(1.4826 * np.median(np.abs(residuals), axis=0), settings.noise_floor_k)
-        model.allowance = np.clip(np.max(excess, axis=0).ravel(), 0.0, None)
+                evidence.append(fold_model._evidence(fold_model._excess(pixels.reshape(height, width),
+                                                                        prediction.reshape(height, width))).ravel())
+        model.noise = np.maximum(1.4826 * np.median(np.abs(evidence - np.median(evidence, axis=0)), axis=0),
+                                 settings.noise_floor_k * _filter_noise_gain(settings.spot_sigma_px))
+        model.allowance = np.clip(np.max(evidence, axis=0), 0.0, None)
         fits = [model._fit(f) for f in flat]
         heat = np.array([coef[1:] for _, coef in fits])
         k = len(patterns)
@@ -114,18 +122,15 @@ class InstallationModel:
         names = sorted(set(states), key=lambda s: (PROPOSED_STATES.index(s) if s in PROPOSED_STATES else 3, s))
         if ANOMALY in names:
             raise ValueError(f'"{ANOMALY}" is not a normal state: learning takes normal frames only')
-        chosen = [heat[[s == name for s in states]] for name in names]
         model.states, model.classes = names, [*names, ANOMALY]
-        model.state_means = np.array([c.mean(axis=0) for c in chosen])
-        spread = np.array([c.var(axis=0) for c in chosen])
-        model.state_vars = np.maximum(spread, 1e-3 * heat.var(axis=0).max() + 1e-6)
-        model.card = _card(installation_id, names, height, width, settings, n,
-                           {name: int(len(c)) for name, c in zip(names, chosen, strict=True)}, k)
+        model.known_heat, model.known_state = heat, np.array([names.index(state) for state in states])
+        chosen = {name: int((model.known_state == i).sum()) for i, name in enumerate(names)}
+        model.card = _card(installation_id, names, height, width, settings, n, chosen, k)
         return model
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {'mean': self.mean, 'patterns': self.patterns, 'noise': self.noise, 'allowance': self.allowance,
-                'state_means': self.state_means, 'state_vars': self.state_vars}
+                'known_heat': self.known_heat, 'known_state': self.known_state}
 
     # Assessment ------------------------------------------------------------------------------------------------
     def assess(self, frame_c: np.ndarray) -> InstallationAssessment:
@@ -160,13 +165,22 @@ class InstallationModel:
         size = 2 * self.settings.shake_px + 1
         return frame - cv2.dilate(prediction, np.ones((size, size), np.uint8))
 
+    def _evidence(self, excess: np.ndarray) -> np.ndarray:
+        """The excess smoothed with a small hot spot's footprint (matched filter, K). Only heat counts: beside hot
+        equipment the shake envelope lies far above a pixel, and that deficit must not cancel a spot next to it."""
+        if self.settings.spot_sigma_px <= 0:
+            return excess
+        return cv2.GaussianBlur(np.maximum(excess, 0.0), (0, 0), self.settings.spot_sigma_px,
+                                borderType=cv2.BORDER_REFLECT)
+
     def _hot_spots(self, frame: np.ndarray, prediction: np.ndarray) -> list[HotSpot]:
         s = self.settings
-        threshold = np.maximum.reduce([np.full(frame.shape, s.min_excess_k),
+        threshold = np.maximum.reduce([np.full(frame.shape, s.min_evidence_k),
                                        s.noise_z * self.noise.reshape(frame.shape),
-                                       1.5 * self.allowance.reshape(frame.shape) + s.min_excess_k / 2])
+                                       s.allowance_factor * self.allowance.reshape(frame.shape)
+                                       + s.min_evidence_k / 2])
         excess = self._excess(frame, prediction)
-        score = excess / threshold
+        score = self._evidence(excess) / threshold
         count, regions = cv2.connectedComponents((score > 0.5).astype(np.uint8), connectivity=8)
         spots = []
         for region in range(1, count):
@@ -182,9 +196,13 @@ class InstallationModel:
         return sorted(spots, key=lambda spot: -spot.score)
 
     def _state_probabilities(self, heat: np.ndarray) -> np.ndarray:
-        log_p = -0.5 * (((heat - self.state_means) ** 2 / self.state_vars) + np.log(self.state_vars)).sum(axis=1)
-        p = np.exp(log_p - log_p.max())
-        return p / p.sum()
+        """Share of each state among the NEIGHBOURS learnt frames whose heat coefficients are nearest, smoothed:
+        warm is a continuum between cold and hot, which no single Gaussian per state describes. Unscaled: the
+        patterns that carry most of the heat carry most of the distance."""
+        distance = ((self.known_heat - heat) ** 2).sum(axis=1)
+        nearest = self.known_state[np.argsort(distance)[:NEIGHBOURS]]
+        counts = np.bincount(nearest, minlength=len(self.states)) + 0.5
+        return counts / counts.sum()
 
     # Files -----------------------------------------------------------------------------------------------------
     def save(self, directory: Path) -> Path:
@@ -206,6 +224,15 @@ class InstallationModel:
             return cls({name: arrays[name] for name in arrays.files}, card)
 
 
+def _filter_noise_gain(sigma_px: float) -> float:
+    """How much the matched filter scales independent pixel noise (its kernel's L2 norm)."""
+    if sigma_px <= 0:
+        return 1.0
+    impulse = np.zeros((15, 15))
+    impulse[7, 7] = 1.0
+    return float(np.sqrt((cv2.GaussianBlur(impulse, (0, 0), sigma_px) ** 2).sum()))
+
+
 def _normal_patterns(flat: np.ndarray, settings: LearningSettings) -> tuple[np.ndarray, np.ndarray]:
     """Mean frame and the fewest principal patterns explaining `explained_variance` of the frames (N x P), after
     taking out each frame's own mean (the ambient offset, fitted per frame)."""
@@ -224,24 +251,22 @@ def heat_contrast(frames_c: np.ndarray) -> np.ndarray:
 
 
 def propose_states(frames_c: np.ndarray) -> list[str]:
-    """cold / warm / hot per frame by 1-D k-means of the heat contrast, for the user to confirm or correct. Fewer
-    than three states when the recording does not show three (clusters closer than 2 K are merged)."""
+    """cold / warm / hot per frame from its heat contrast, for the user to confirm or correct: as a share of the way
+    from the recording's off level (2nd percentile) to its running level (98th), cold within the first 10 %, hot
+    within the last 10 %, warm (heating up or cooling down) between. All `cold` when the recording shows less than
+    2 K of difference: it never ran."""
     contrast = heat_contrast(frames_c)
-    centres = np.percentile(contrast, [5, 50, 95])
-    for _ in range(50):
-        nearest = np.argmin(np.abs(contrast[:, None] - centres[None]), axis=1)
-        centres = np.array([contrast[nearest == i].mean() if (nearest == i).any() else centres[i] for i in range(3)])
-    names = {0: 'cold', 1: 'warm', 2: 'hot'}
-    if centres[1] - centres[0] < 2.0:
-        names[1] = 'cold'
-    if centres[2] - centres[1] < 2.0:
-        names[2] = names[1] if names[1] != 'cold' else 'hot'
-    return [names[int(i)] for i in nearest]
+    off, running = np.percentile(contrast, [2, 98])
+    if running - off < 2.0:
+        return ['cold'] * len(contrast)
+    level = (contrast - off) / (running - off)
+    return ['cold' if x < 0.1 else 'hot' if x > 0.9 else 'warm' for x in level]
 
 
 def _card(installation_id: str, states: list[str], height: int, width: int, settings: LearningSettings,
           frames: int, per_state: dict[str, int] | None = None, components: int = 0) -> dict:
-    return {'format': FORMAT, 'installation_id': installation_id, 'states': states, 'alert_class': ANOMALY,
+    return {'format': FORMAT, 'name': installation_id, 'installation_id': installation_id, 'states': states,
+            'alert_class': ANOMALY,
             'input': {'height': height, 'width': width}, 'settings': settings.__dict__, 'frames_learnt': frames,
             'frames_per_state': per_state or {}, 'components': components,
             'learnt_utc': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}

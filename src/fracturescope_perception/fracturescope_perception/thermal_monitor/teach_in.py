@@ -1,0 +1,41 @@
+"""The thermal monitor node's learn service, without ROS: collect the next frames, then learn the installation from
+them with proposed states and write its card (fracturescope-thermal-teach does the same from a recording, with
+states the user confirms)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+
+import numpy as np
+
+from fracturescope_perception.thermal_monitor.installation_model import InstallationModel
+
+MIN_FRAMES = 30
+INSTALLATION_ID = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$')
+
+
+class TeachIn:
+    def __init__(self, installation_id: str, frames: int, directory: Path) -> None:
+        if not INSTALLATION_ID.match(installation_id):
+            raise ValueError(f'installation id {installation_id!r}: letters, digits, - and _, at most 64')
+        if frames < MIN_FRAMES:
+            raise ValueError(f'{frames} frames: at least {MIN_FRAMES} are needed')
+        self.installation_id, self.wanted, self.directory = installation_id, frames, Path(directory)
+        self._frames: list[np.ndarray] = []
+
+    @property
+    def collected(self) -> int:
+        return len(self._frames)
+
+    def add(self, frame_c: np.ndarray) -> bool:
+        """Take one frame; True once there are enough to learn."""
+        if self._frames and frame_c.shape != self._frames[0].shape:
+            raise ValueError(f'frame {frame_c.shape} differs from the first {self._frames[0].shape}')
+        self._frames.append(np.array(frame_c, np.float32))
+        return len(self._frames) >= self.wanted
+
+    def learn(self) -> tuple[InstallationModel, Path]:
+        """The installation learnt with proposed states, and its card's path (written)."""
+        model = InstallationModel.learn(np.stack(self._frames), None, self.installation_id)
+        return model, model.save(self.directory)

@@ -10,12 +10,11 @@ from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.node_main import run_node
-from fracturescope_common.params import ParameterSpec, declare_parameters
+from fracturescope_common.params import declare_parameters
 from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RECORDING
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.event_handler import QoSMessageLostInfo, QoSRequestedIncompatibleQoSInfo, SubscriptionEventCallbacks
 from rclpy.node import Node
-from rclpy.parameter import Parameter
 from rclpy.qos import QoSPolicyKind
 
 from fracturescope_ledger.block import Block, InvalidRecord, LedgerRecord, RecordLimits
@@ -42,41 +41,13 @@ from fracturescope_ledger.messages import (
     record_from_edge_measurement,
     record_from_thermal_assessment,
 )
+from fracturescope_ledger.nodes.ledger_node_parameters import PARAMETERS
 from fracturescope_ledger.recent_records import Intake, RecentRecords
 from fracturescope_ledger.services import LedgerServices
 from fracturescope_ledger.store import LedgerStore
 from fracturescope_msgs.msg import DefectDetection, EdgeMeasurement, LedgerBlock, LedgerCheckpoint, ThermalAssessment
 from fracturescope_msgs.srv import GetCheckpoint, GetConsistencyProof, GetInclusionProof, VerifyLedger
 
-PARAMETERS = (
-    ParameterSpec('database_path', Parameter.Type.STRING, 'SQLite ledger file; created with its folder (path)'),
-    ParameterSpec('key_path', Parameter.Type.STRING,
-                  'Ed25519 private key (PEM) signing checkpoints; created mode 0600 on first run (path)'),
-    ParameterSpec('witness_path', Parameter.Type.STRING,
-                  'append-only file receiving every signed checkpoint; the ledger is checked against it at start; '
-                  'relative to the folder of database_path unless absolute (path)'),
-    ParameterSpec('defect_topics', Parameter.Type.STRING_ARRAY, 'DefectDetection topics recorded (names)'),
-    ParameterSpec('edge_topics', Parameter.Type.STRING_ARRAY, 'EdgeMeasurement topics recorded (names)'),
-    ParameterSpec('thermal_topics', Parameter.Type.STRING_ARRAY, 'ThermalAssessment topics recorded (names)'),
-    ParameterSpec('allowed_labels', Parameter.Type.STRING_ARRAY,
-                  'labels a defect block may carry; others are rejected (names)'),
-    ParameterSpec('edge_location', Parameter.Type.STRING, 'location written in edge blocks (asset id)'),
-    ParameterSpec('thermal_location', Parameter.Type.STRING,
-                  'location written in thermal blocks: the monitored equipment (asset id)'),
-    ParameterSpec('edge_tracker_id', Parameter.Type.STRING, 'model id written in edge blocks (name@version)'),
-    ParameterSpec('max_batch', Parameter.Type.INTEGER, 'most appends committed in one transaction (blocks)'),
-    ParameterSpec('max_text_bytes', Parameter.Type.INTEGER,
-                  'longest location, label, model id or value name taken in (bytes)'),
-    ParameterSpec('max_images', Parameter.Type.INTEGER, 'most image digests in one message taken in (count)'),
-    ParameterSpec('max_values', Parameter.Type.INTEGER, 'most named values in one message taken in (count)'),
-    ParameterSpec('duplicate_window', Parameter.Type.INTEGER,
-                  'newest blocks whose results are recognised when delivered again (blocks)'),
-    ParameterSpec('free_space_reserve_mb', Parameter.Type.DOUBLE,
-                  'appends are refused while the disk holding the database has less free space than this (MB)'),
-    ParameterSpec('milestone_every', Parameter.Type.INTEGER,
-                  'keep a signed checkpoint each time the tree grows by this much (blocks)'),
-    ParameterSpec('diagnostics_period_s', Parameter.Type.DOUBLE, 'period of /diagnostics reports (s)'),
-)
 FAILURE_LOG_PERIOD_S = 10.0  # one log line per failure reason (SQLITE_FULL, not enough free space, ...) and period
 
 

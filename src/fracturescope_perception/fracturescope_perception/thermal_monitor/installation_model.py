@@ -14,8 +14,9 @@ each pixel with the highest prediction in its neighbourhood. The excess is then 
 small hot spot seen through the sensor's optics (a Gaussian of `spot_sigma_px`: a matched filter, which keeps most of
 a 2 x 2 px spot and removes most of the pixel noise). A hot spot is a connected region where this evidence exceeds
 `min_evidence_k`, `noise_z` times its learnt noise at that pixel, and 1.5 times the largest evidence normal frames
-showed there (a burner or a bearing whose heat varies more than the patterns explain) plus half of
-`min_evidence_k`: the largest of a few hundred frames is not the largest there will ever be. Noise and that largest
+showed there in the states the frame is likely in (a burner or a bearing whose heat varies more than the patterns
+explain when running, not when off) plus half of `min_evidence_k`: the largest of a few hundred frames is not the
+largest there will ever be. Noise and that largest
 evidence are measured on frames held out of the learning (5 folds).
 
 States (cold / warm / hot, or the user's own names) are read from the fitted heat coefficients h by the nearest learnt
@@ -40,6 +41,8 @@ ANOMALY = 'anomaly'
 PROPOSED_STATES = ('cold', 'warm', 'hot')
 FOLDS = 5
 NEIGHBOURS = 7
+LIKELY_STATE = 0.25          # states at least this probable count for the allowance (2 of 7 neighbours)
+MIN_FRAMES_PER_STATE = 10    # fewer: that state's allowance is the largest of all states
 
 
 @dataclass(frozen=True)
@@ -96,36 +99,39 @@ class InstallationModel:
         n, height, width = frames.shape
         flat = frames.reshape(n, -1)
         mean, patterns = _normal_patterns(flat, settings)
-        model = cls({'mean': mean, 'patterns': patterns, 'noise': np.zeros_like(mean), 'allowance': np.zeros_like(mean),
-                     'known_heat': np.zeros((1, len(patterns))), 'known_state': np.zeros(1, np.int64)},
-                    _card(installation_id, ['normal'], height, width, settings, n))
-        # Evidence noise and the largest evidence normal frames show, measured on frames the patterns were not learnt
-        # from (5 folds): in-sample residuals are smaller than the ones the monitor will see.
-        evidence = []
-        for fold in range(FOLDS):
-            held_out = np.arange(n) % FOLDS == fold
-            mean_f, patterns_f = _normal_patterns(flat[~held_out], settings)
-            fold_model = cls({**model.arrays(), 'mean': mean_f, 'patterns': patterns_f}, model.card)
-            for pixels in flat[held_out]:
-                prediction, _ = fold_model._fit(pixels)
-                evidence.append(fold_model._evidence(fold_model._excess(pixels.reshape(height, width),
-                                                                        prediction.reshape(height, width))).ravel())
-        model.noise = np.maximum(1.4826 * np.median(np.abs(evidence - np.median(evidence, axis=0)), axis=0),
-                                 settings.noise_floor_k * _filter_noise_gain(settings.spot_sigma_px))
-        model.allowance = np.clip(np.max(evidence, axis=0), 0.0, None)
-        fits = [model._fit(f) for f in flat]
-        heat = np.array([coef[1:] for _, coef in fits])
-        k = len(patterns)
         states = labels if labels is not None else propose_states(frames)
         if len(states) != n:
             raise ValueError(f'{len(states)} labels for {n} frames')
         names = sorted(set(states), key=lambda s: (PROPOSED_STATES.index(s) if s in PROPOSED_STATES else 3, s))
         if ANOMALY in names:
             raise ValueError(f'"{ANOMALY}" is not a normal state: learning takes normal frames only')
+        known_state = np.array([names.index(state) for state in states])
+        model = cls({'mean': mean, 'patterns': patterns, 'noise': np.zeros_like(mean),
+                     'allowance': np.zeros((len(names), mean.size)),
+                     'known_heat': np.zeros((1, len(patterns))), 'known_state': np.zeros(1, np.int64)},
+                    _card(installation_id, names, height, width, settings, n))
+        # Evidence noise and the largest evidence normal frames show in each state, measured on frames the patterns
+        # were not learnt from (5 folds): in-sample residuals are smaller than the ones the monitor will see.
+        evidence = np.zeros((n, height * width))
+        for fold in range(FOLDS):
+            held_out = np.arange(n) % FOLDS == fold
+            mean_f, patterns_f = _normal_patterns(flat[~held_out], settings)
+            fold_model = cls({**model.arrays(), 'mean': mean_f, 'patterns': patterns_f}, model.card)
+            for i in np.nonzero(held_out)[0]:
+                prediction, _ = fold_model._fit(flat[i])
+                evidence[i] = fold_model._evidence(fold_model._excess(frames[i], prediction.reshape(height, width))
+                                                   ).ravel()
+        model.noise = np.maximum(1.4826 * np.median(np.abs(evidence - np.median(evidence, axis=0)), axis=0),
+                                 settings.noise_floor_k * _filter_noise_gain(settings.spot_sigma_px))
+        overall = np.clip(evidence.max(axis=0), 0.0, None)
+        model.allowance = np.array([np.clip(evidence[known_state == i].max(axis=0), 0.0, None)
+                                    if (known_state == i).sum() >= MIN_FRAMES_PER_STATE else overall
+                                    for i in range(len(names))])
+        heat = np.array([model._fit(f)[1][1:] for f in flat])
         model.states, model.classes = names, [*names, ANOMALY]
-        model.known_heat, model.known_state = heat, np.array([names.index(state) for state in states])
-        chosen = {name: int((model.known_state == i).sum()) for i, name in enumerate(names)}
-        model.card = _card(installation_id, names, height, width, settings, n, chosen, k)
+        model.known_heat, model.known_state = heat, known_state
+        chosen = {name: int((known_state == i).sum()) for i, name in enumerate(names)}
+        model.card = _card(installation_id, names, height, width, settings, n, chosen, len(patterns))
         return model
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -140,8 +146,10 @@ class InstallationModel:
         if not np.isfinite(frame).all():
             raise ValueError(f'frame has {int((~np.isfinite(frame)).sum())} non-finite temperatures')
         prediction, coef = self._fit(frame.ravel())
-        hot_spots = self._hot_spots(frame, prediction.reshape(frame.shape))
         state_p = self._state_probabilities(coef[1:])
+        # what normal frames showed in the states this frame may be in
+        allowance = self.allowance[state_p >= LIKELY_STATE].max(axis=0)
+        hot_spots = self._hot_spots(frame, prediction.reshape(frame.shape), allowance.reshape(frame.shape))
         anomaly = 1.0 - 0.3 ** hot_spots[0].score if hot_spots else 0.0
         probabilities = {s: float(p) * (1.0 - anomaly) for s, p in zip(self.states, state_p, strict=True)}
         probabilities[ANOMALY] = anomaly
@@ -173,11 +181,11 @@ class InstallationModel:
         return cv2.GaussianBlur(np.maximum(excess, 0.0), (0, 0), self.settings.spot_sigma_px,
                                 borderType=cv2.BORDER_REFLECT)
 
-    def _hot_spots(self, frame: np.ndarray, prediction: np.ndarray) -> list[HotSpot]:
+    def _hot_spots(self, frame: np.ndarray, prediction: np.ndarray, allowance: np.ndarray) -> list[HotSpot]:
         s = self.settings
         threshold = np.maximum.reduce([np.full(frame.shape, s.min_evidence_k),
                                        s.noise_z * self.noise.reshape(frame.shape),
-                                       s.allowance_factor * self.allowance.reshape(frame.shape)
+                                       s.allowance_factor * allowance
                                        + s.min_evidence_k / 2])
         excess = self._excess(frame, prediction)
         score = self._evidence(excess) / threshold

@@ -9,14 +9,14 @@ normal appearance is a linear model of each pixel, learnt from frames of normal 
 The patterns are the equipment heating and cooling (a pipe, a motor's housing and bearings, each breaker of a
 cabinet); h says how hot each is in this frame, c shifts the whole scene with ambient. A frame is fitted robustly
 (iteratively reweighted least squares with Tukey's biweight), so a hot spot does not pull the fit towards itself,
-and what is left is the excess over normal at every pixel. Camera shake of up to `shake_px` is tolerated by comparing
-each pixel with the highest prediction in its neighbourhood. The excess is then smoothed with the footprint of a
-small hot spot seen through the sensor's optics (a Gaussian of `spot_sigma_px`: a matched filter, which keeps most of
-a 2 x 2 px spot and removes most of the pixel noise). A hot spot is a connected region where this evidence exceeds
-`min_evidence_k`, `noise_z` times its learnt noise at that pixel, and 1.5 times the largest evidence normal frames
-showed there in the states the frame is likely in (a burner or a bearing whose heat varies more than the patterns
-explain when running, not when off) plus half of `min_evidence_k`: the largest of a few hundred frames is not the
-largest there will ever be. Noise and that largest
+and what is left is the excess over normal at every pixel. Camera shake of up to `shake_px` is found per frame (the
+sub-pixel shift of the prediction that matches the frame best) and a quarter pixel of it tolerated. The excess is
+then smoothed with the footprint of a small hot spot seen through the sensor's optics (a Gaussian of
+`spot_sigma_px`: a matched filter, which keeps most of a 2 x 2 px spot and removes most of the pixel noise). A hot
+spot is a connected region where this evidence exceeds `min_evidence_k`, `noise_z` times its learnt noise at that
+pixel, and 1.5 times the largest evidence normal frames showed there in the states the frame is likely in (a burner
+or a bearing whose heat varies more than the patterns explain when running, not when off) plus half of
+`min_evidence_k`: the largest of a few hundred frames is not the largest there will ever be. Noise and that largest
 evidence are measured on frames held out of the learning (5 folds).
 
 States (cold / warm / hot, or the user's own names) are read from the fitted heat coefficients h by the nearest learnt
@@ -43,6 +43,7 @@ FOLDS = 5
 NEIGHBOURS = 7
 LIKELY_STATE = 0.25          # states at least this probable count for the allowance (2 of 7 neighbours)
 MIN_FRAMES_PER_STATE = 10    # fewer: that state's allowance is the largest of all states
+SHIFT_STEP_PX = 0.25         # camera shake searched in these steps (px)
 
 
 @dataclass(frozen=True)
@@ -169,9 +170,22 @@ class InstallationModel:
         return self.mean + self._design @ coef, coef
 
     def _excess(self, frame: np.ndarray, prediction: np.ndarray) -> np.ndarray:
-        """How much hotter each pixel is than the highest normal prediction within the shake (K)."""
-        size = 2 * self.settings.shake_px + 1
-        return frame - cv2.dilate(prediction, np.ones((size, size), np.uint8))
+        """How much hotter each pixel is than the normal prediction, after the camera's shake: the prediction is
+        moved by the sub-pixel shift (within `shake_px`, steps of SHIFT_STEP_PX) that matches the frame best, and
+        each pixel compared with the highest of the predictions within one step of that shift."""
+        limit = self.settings.shake_px
+        steps = np.arange(-limit, limit + 1e-9, SHIFT_STEP_PX)
+        shifted = {(dx, dy): _shift(prediction, dx, dy) for dx in steps for dy in steps}
+        # mean, not median, absolute residual: most pixels are background, which every shift matches equally
+        cost = {shift: float(np.mean(np.abs(frame - moved - np.median(frame - moved))))
+                for shift, moved in shifted.items()}
+        bx, by = min(cost, key=cost.__getitem__)
+        near = np.max([moved for (dx, dy), moved in shifted.items()
+                       if abs(dx - bx) <= SHIFT_STEP_PX + 1e-9 and abs(dy - by) <= SHIFT_STEP_PX + 1e-9], axis=0)
+        # at the border a shift brings in what the camera never saw: compare with every shift's prediction there
+        border = np.ones(frame.shape, bool)
+        border[limit:frame.shape[0] - limit, limit:frame.shape[1] - limit] = False
+        return frame - np.where(border, np.max(list(shifted.values()), axis=0), near)
 
     def _evidence(self, excess: np.ndarray) -> np.ndarray:
         """The excess smoothed with a small hot spot's footprint (matched filter, K). Only heat counts: beside hot
@@ -230,6 +244,12 @@ class InstallationModel:
             raise ValueError(f'{card_path} is not an installation model card ({FORMAT})')
         with np.load(Path(card_path).parent / card['model_file']) as arrays:
             return cls({name: arrays[name] for name in arrays.files}, card)
+
+
+def _shift(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """`image` moved by (dx, dy) pixels, bilinear, edges repeated."""
+    return cv2.warpAffine(image, np.float64([[1, 0, dx], [0, 1, dy]]), (image.shape[1], image.shape[0]),
+                          flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _filter_noise_gain(sigma_px: float) -> float:

@@ -67,7 +67,7 @@ def test_files_round_trip_and_bad_input_is_refused(tmp_path, thermal_scene):
     assert again.card['installation_id'] == 'test-installation' and again.card['frames_per_state']['hot'] == 20
     with pytest.raises(ValueError, match='non-finite'):
         model.assess(np.full((24, 32), np.nan))
-    with pytest.raises(ValueError, match='learnt at'):
+    with pytest.raises(ValueError, match='model takes'):
         model.assess(np.zeros((24, 33)))
     with pytest.raises(ValueError, match='not a normal state'):
         InstallationModel.learn(np.stack([thermal_scene('hot', rng) for _ in range(12)]), [ANOMALY] * 12, 'x')

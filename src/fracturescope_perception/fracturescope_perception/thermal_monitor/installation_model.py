@@ -141,11 +141,7 @@ class InstallationModel:
 
     # Assessment ------------------------------------------------------------------------------------------------
     def assess(self, frame_c: np.ndarray) -> InstallationAssessment:
-        frame = np.asarray(frame_c, np.float64)
-        if frame.shape != (self.height, self.width):
-            raise ValueError(f'frame is {frame.shape}, the installation was learnt at {(self.height, self.width)}')
-        if not np.isfinite(frame).all():
-            raise ValueError(f'frame has {int((~np.isfinite(frame)).sum())} non-finite temperatures')
+        frame = checked_frame(frame_c, (self.height, self.width), np.float64)
         prediction, coef = self._fit(frame.ravel())
         state_p = self._state_probabilities(coef[1:])
         # what normal frames showed in the states this frame may be in
@@ -244,6 +240,16 @@ class InstallationModel:
             raise ValueError(f'{card_path} is not an installation model card ({FORMAT})')
         with np.load(Path(card_path).parent / card['model_file']) as arrays:
             return cls({name: arrays[name] for name in arrays.files}, card)
+
+
+def checked_frame(frame_c: np.ndarray, shape: tuple[int, int], dtype: type) -> np.ndarray:
+    """`frame_c` as an array of `dtype`; ValueError unless it has `shape` and only finite temperatures."""
+    frame = np.asarray(frame_c, dtype)
+    if frame.shape != shape:
+        raise ValueError(f'frame is {frame.shape}, the model takes {shape}')
+    if not np.isfinite(frame).all():
+        raise ValueError(f'frame has {int((~np.isfinite(frame)).sum())} non-finite temperatures')
+    return frame
 
 
 def _shift(image: np.ndarray, dx: float, dy: float) -> np.ndarray:

@@ -15,7 +15,12 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from fracturescope_perception.thermal_monitor.installation_model import FORMAT, HotSpot, InstallationModel
+from fracturescope_perception.thermal_monitor.installation_model import (
+    FORMAT,
+    HotSpot,
+    InstallationModel,
+    checked_frame,
+)
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,7 @@ class ThermalMonitor(AlertThreshold):
 
     def assess(self, frame_c: np.ndarray) -> Assessment:
         """Classify one frame (height x width, degC). Raises ValueError on a wrong shape or non-finite data."""
-        frame = np.asarray(frame_c, np.float32)
-        if frame.shape != (self.height, self.width):
-            raise ValueError(f'frame is {frame.shape}, the model takes {(self.height, self.width)}')
-        if not np.isfinite(frame).all():
-            raise ValueError(f'frame has {int((~np.isfinite(frame)).sum())} non-finite temperatures')
+        frame = checked_frame(frame_c, (self.height, self.width), np.float32)
         x = ((frame - self._offset) / self._scale)[None, None]
         probabilities = self._session.run(None, {self._input: x})[0][0]
         p_anomaly = float(probabilities[self._alert_index])

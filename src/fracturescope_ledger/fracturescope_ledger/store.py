@@ -23,6 +23,8 @@ import sqlite3
 import threading
 import time
 
+from fracturescope_common.log_throttle import LogThrottle, reason_of
+
 from .block import (
     GENESIS_PREVIOUS_HASH,
     OFFSET_TIMESTAMP,
@@ -33,7 +35,6 @@ from .block import (
 )
 from .checkpoint import Checkpoint, CheckpointSigner
 from .database import free_bytes, open_read_only, open_writable
-from .log_throttle import LogThrottle, reason_of
 from .merkle import (
     MerkleFrontier,
     consistency_proof,

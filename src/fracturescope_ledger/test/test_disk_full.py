@@ -4,8 +4,8 @@ and the ledger records again once space returns."""
 import logging
 import sqlite3
 
+from fracturescope_common.log_throttle import reason_of
 from fracturescope_ledger.crash_drill import drill_record
-from fracturescope_ledger.log_throttle import LogThrottle, reason_of
 from fracturescope_ledger.store import LedgerStore, LowDiskSpaceError
 from fracturescope_ledger.verify import verify_ledger
 import pytest
@@ -84,14 +84,3 @@ def test_sqlite_full_half_way_is_rolled_back_and_the_store_recovers(tmp_path, si
         assert block.index == len(published.blocks) - 1 and store.refusal is None
     assert stored_hashes(path) == {b.index: b.hash for b in published.blocks}
     assert verify_ledger(path, trusted_public_key=signer.public_key).ok
-
-
-def test_log_throttle_admits_one_line_per_reason_and_period():
-    now = [0.0]
-    throttle = LogThrottle(10.0, clock=lambda: now[0])
-    assert throttle.admit("SQLITE_FULL") == 0
-    assert throttle.admit("SQLITE_FULL") is None and throttle.admit("SQLITE_FULL") is None
-    assert throttle.admit("LowDiskSpaceError") == 0  # another reason is not held back by the first
-    now[0] = 10.0
-    assert throttle.admit("SQLITE_FULL") == 2
-    assert throttle.admit("SQLITE_FULL") is None

@@ -8,6 +8,7 @@ from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.event_loop import EventLoopThread
 from fracturescope_common.health import Health, Level
+from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
 from fracturescope_common.operator_commands import CommandVerifier, fields_of, load_trusted_keys
 from fracturescope_common.params import declare_parameters
@@ -69,6 +70,7 @@ class ControlNode(Node):
         self._io.submit(self._plc.run())
         self._link = SetpointLink(self._exchange, self._written)   # the tick never waits on the PLC
         self._last: Output | None = None
+        self._refusal_log = LogThrottle(1.0)   # a line per refusal reason and second
         self._stamp = None
         self._pub = self.create_publisher(RollCommand, 'roll_command', RELIABLE_EVENTS)
         self.create_subscription(EdgeMeasurement, 'edges', self._on_edges, RELIABLE_EVENTS)
@@ -92,7 +94,7 @@ class ControlNode(Node):
             self._stamp = msg.header.stamp
         else:
             self._health.problem(REFUSED[refusal], f'edge measurement refused: {refusal}', Level.ERROR)
-            self.get_logger().error(f'edge measurement refused: {refusal}', throttle_duration_sec=1.0)
+            self._refusal_log.log(refusal, self.get_logger().error, f'edge measurement refused: {refusal}')
 
     def _tick(self) -> None:
         self._send(self._loop.tick(self._now_s()))

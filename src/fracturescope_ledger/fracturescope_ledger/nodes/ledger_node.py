@@ -9,6 +9,7 @@ from fracturescope_common.background import in_background
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
+from fracturescope_common.log_throttle import LogThrottle, reason_of
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RECORDING
@@ -33,7 +34,6 @@ from fracturescope_ledger.diagnostics_contract import (
     REJECTED,
     VERIFY_FAILED,
 )
-from fracturescope_ledger.log_throttle import LogThrottle, reason_of
 from fracturescope_ledger.messages import (
     block_message,
     checkpoint_message,

@@ -18,6 +18,7 @@ from fracturescope_common.image_conversion import (
     numpy_to_image,
 )
 from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
+from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -56,6 +57,7 @@ class DefectDetectorNode(Node):
     def __init__(self) -> None:
         super().__init__(DEFECT_DETECTOR.node)
         p = self._params = declare_parameters(self, PARAMETERS, check_change)
+        self._problem_log = LogThrottle(1.0)   # a line per problem reason and second
         card = Path(p.model_card)
         if not card.is_absolute():
             card = Path(get_package_share_directory('fracturescope_perception')) / card
@@ -126,7 +128,8 @@ class DefectDetectorNode(Node):
                                 self.get_clock().now().nanoseconds)
         if refusal is not None:
             self._health.problem(FRAME_REFUSED[f'{camera}_{refusal[0]}'], f'{camera} frame: {refusal[1]}')
-            self.get_logger().error(f'{camera} frame refused ({refusal[0]}): {refusal[1]}', throttle_duration_sec=1.0)
+            self._problem_log.log(f'{camera}_{refusal[0]}', self.get_logger().error,
+                                  f'{camera} frame refused ({refusal[0]}): {refusal[1]}')
         return refusal is None
 
     def _classify_pairs(self, pairs: list) -> None:
@@ -148,8 +151,8 @@ class DefectDetectorNode(Node):
             result = self._classifier.detect(rgb, thermal)
         except PairError as error:
             self._health.problem(PAIR_REJECTED[error.reason], str(error), Level.WARN)
-            self.get_logger().error(f'pair at {to_ns(rgb_msg.header.stamp)} ns not classified: {error}',
-                                    throttle_duration_sec=1.0)
+            self._problem_log.log(error.reason, self.get_logger().error,
+                                  f'pair at {to_ns(rgb_msg.header.stamp)} ns not classified: {error}')
             return
         self._report.inferred(result.inference_ms)
         if self._site_run is not None:

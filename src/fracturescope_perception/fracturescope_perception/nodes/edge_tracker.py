@@ -11,6 +11,7 @@ from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import ImageConversionError
 from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
+from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -51,6 +52,7 @@ class EdgeTrackerNode(Node):
     def __init__(self) -> None:
         super().__init__(EDGE_TRACKER.node)
         p = self._params = declare_parameters(self, PARAMETERS, check_change)
+        self._problem_log = LogThrottle(1.0)   # a line per problem reason and second
         values = vars(p)
         model = Path(p.espcn_model)
         if not model.is_absolute():
@@ -78,13 +80,13 @@ class EdgeTrackerNode(Node):
                                 p.max_stamp_future_s)
         if refusal is not None:  # not measured, not published: no edge from a frame of another time
             self._health.problem(BAD_STAMP, refusal[1])
-            self.get_logger().error(f'frame refused ({refusal[0]}): {refusal[1]}', throttle_duration_sec=1.0)
+            self._problem_log.log(refusal[0], self.get_logger().error, f'frame refused ({refusal[0]}): {refusal[1]}')
             return
         try:
             frame = tracker_frame(msg, (p.width, p.height))
         except ImageConversionError as error:
             self._health.problem(BAD_IMAGE, str(error))
-            self.get_logger().error(f'frame not measured: {error}', throttle_duration_sec=1.0)
+            self._problem_log.log('bad_image', self.get_logger().error, f'frame not measured: {error}')
             self._publish(msg, None, Status.UNRECOGNISED)
             return
         result = self._tracker.process(frame, to_ns(msg.header.stamp) * 1e-9)

@@ -2,7 +2,6 @@
 an installation from its own frames on request (thermal_monitor/learn)."""
 
 from collections import Counter
-import math
 from pathlib import Path
 import time
 from typing import Any
@@ -13,6 +12,7 @@ from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import CountScale, numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
+from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
@@ -64,7 +64,7 @@ class ThermalMonitorNode(Node):
         self._frames = 0
         self._alerting = False
         self._teach_in: TeachIn | None = None
-        self._logged: dict[str, float] = {}  # rejection reason -> when last logged (perf_counter s)
+        self._rejection_log = LogThrottle(1.0)   # a line per rejection reason and second
         self._assessments = self.create_publisher(ThermalAssessment, 'thermal_monitor/assessment', RECORDED_RESULTS)
         self._annotated = self.create_publisher(Image, 'thermal_monitor/annotated', IMAGE_PUBLICATION)
         self._subscription = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, IMAGE_SUBSCRIPTION)
@@ -97,9 +97,8 @@ class ThermalMonitorNode(Node):
         except FrameRejectedError as rejected:
             self._health.problem(FRAME_REJECTED[rejected.reason], str(rejected), Level.WARN)
             # throttled per reason (rclpy throttles per call site): a new kind of bad frame is always logged
-            if started - self._logged.get(rejected.reason, -math.inf) >= 1.0:
-                self._logged[rejected.reason] = started
-                self.get_logger().error(f'thermal frame not assessed ({rejected.reason}): {rejected}')
+            self._rejection_log.log(rejected.reason, self.get_logger().error,
+                                    f'thermal frame not assessed ({rejected.reason}): {rejected}')
             return
         result = self._monitor.assess(frame)
         inference_ms = (time.perf_counter() - started) * 1e3

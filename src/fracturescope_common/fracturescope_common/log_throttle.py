@@ -28,6 +28,12 @@ class LogThrottle:
             self._last[reason] = now
             return self._held.pop(reason, 0)
 
+    def log(self, reason: str, emit: Callable[[str], object], message: str) -> None:
+        """`emit(message)` unless held back, saying how many were held back since the last line of `reason`."""
+        held = self.admit(reason)
+        if held is not None:
+            emit(f'{message} ({held} more like it since the last line)' if held else message)
+
 
 def reason_of(error: BaseException) -> str:
     """What an error is, for throttling: SQLite's error name (SQLITE_FULL, SQLITE_BUSY) or the class name."""

@@ -54,8 +54,12 @@ class CrashLoopBackoff:
         self._update(lambda e: {**e, 'up': True})
 
     def stopped_cleanly(self) -> None:
-        """Cross this start out: a clean stop is no crash."""
-        self._update(lambda e: None)
+        """A clean stop is no crash: after a run that came up, nothing before it counts any more; a start stopped
+        before it came up (Ctrl-C while loading) is crossed out."""
+        if self._started is not None and any(e['t'] == self._started and e.get('up') for e in self._read()):
+            self.path.unlink(missing_ok=True)
+        else:
+            self._update(lambda e: None)
 
     def _update(self, change: Callable[[dict], dict | None]) -> None:
         if self._started is None:

@@ -57,3 +57,17 @@ def test_each_launch_configuration_and_domain_has_its_own_file(monkeypatch, tmp_
     monkeypatch.setenv('ROS_DOMAIN_ID', '7')
     a, b = state_file('ledger', ['--ros-args', '-r', '__ns:=/a']), state_file('ledger', ['--ros-args'])
     assert a != b and a.parent == tmp_path / 'fracturescope' / 'starts' and '-7-' in a.name
+
+
+def test_a_run_that_came_up_and_stopped_cleanly_forgets_the_failures_before_it(tmp_path):
+    clock = Clock()
+    for _ in range(6):
+        CrashLoopBackoff(tmp_path / 's.json', clock=clock).start()
+        clock.t += 1.0
+    fixed = CrashLoopBackoff(tmp_path / 's.json', clock=clock)
+    fixed.start()
+    fixed.up()
+    clock.t += 60.0
+    fixed.stopped_cleanly()
+    clock.t += 5.0
+    assert CrashLoopBackoff(tmp_path / 's.json', clock=clock).start() == 0.0

@@ -172,8 +172,8 @@ class ControlLoop:
         m = self._measurement
         if m is None:
             return HoldReason.REFUSED if self._refused_since_admitted else HoldReason.STALE
-        problem = measurement_problem(m.left_mm, m.right_mm, m.usable, now_s - m.received_s,
-                                      self.config.stale_after_s)
+        problem = measurement_problem(m.left_mm, m.right_mm, m.usable, now_s - m.sample().stamp_s,
+                                      self.config.stale_after_s)   # age by the stamp: when the camera saw it
         if problem == HoldReason.STALE and self._refused_since_admitted:
             return HoldReason.REFUSED
         return problem

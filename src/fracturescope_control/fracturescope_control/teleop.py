@@ -23,6 +23,8 @@ from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import from_ns
 import rclpy
 from rclpy.duration import Duration
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 
 from fracturescope_msgs.msg import OperatorCommand
@@ -42,6 +44,23 @@ class Delivery:
     acknowledged: bool           # by every one of them, within the wait
 
 
+def matchable_subscribers(node: Node, topic: str) -> int:
+    """Subscriptions on `topic` the graph knows of that our publisher can match: OperatorCommand, and asking no
+    more reliability or durability than we offer (rclpy's qos_check_compatible also refuses a discovered
+    subscription's "infinite" deadline against our default one, so the two policies are compared here)."""
+    return sum(1 for info in node.get_subscriptions_info_by_topic(topic)
+               if info.topic_type == 'fracturescope_msgs/msg/OperatorCommand'
+               and can_match(RELIABLE_EVENTS, info.qos_profile))
+
+
+def can_match(offered: QoSProfile, requested: QoSProfile) -> bool:
+    """Whether a writer offering `offered` matches a reader requesting `requested` (reliability, durability)."""
+    if requested.reliability == ReliabilityPolicy.RELIABLE and offered.reliability == ReliabilityPolicy.BEST_EFFORT:
+        return False
+    return not (requested.durability == DurabilityPolicy.TRANSIENT_LOCAL
+                and offered.durability == DurabilityPolicy.VOLATILE)
+
+
 def publish(msg: OperatorCommand, topic: str, wait_s: float) -> Delivery:
     """Publish once something subscribes, then wait up to `wait_s` in all for every subscriber's acknowledgement."""
     context = rclpy.Context()
@@ -51,8 +70,9 @@ def publish(msg: OperatorCommand, topic: str, wait_s: float) -> Delivery:
         publisher = node.create_publisher(OperatorCommand, topic, RELIABLE_EVENTS)
         deadline = time.monotonic() + wait_s
         # Publish only when every subscriber the graph knows of is matched: one matched later would miss the
-        # command (volatile) and hold up the acknowledgement of the others, reading as a failure.
-        while time.monotonic() < deadline and not 0 < node.count_subscribers(topic) <= \
+        # command (volatile) and hold up the acknowledgement of the others, reading as a failure. Subscriptions
+        # that can never match (another type, incompatible QoS) are not waited for.
+        while time.monotonic() < deadline and not 0 < matchable_subscribers(node, topic) <= \
                 publisher.get_subscription_count():
             time.sleep(0.01)
         subscribers = publisher.get_subscription_count()

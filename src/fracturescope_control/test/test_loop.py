@@ -136,3 +136,11 @@ def test_a_stream_that_never_shows_the_sheet_arriving_is_held_at_the_steering_bo
         out = loop.tick(t)
     assert (out.mode, out.hold_reason) == (Mode.HOLD, 'unconfirmed')
     assert out.f_left_hz - out.f_right_hz == pytest.approx(50.0 * 0.05)   # 50 mm to the right, no more
+
+
+def test_staleness_is_counted_from_the_stamp_not_from_arrival():
+    loop = make()
+    loop.measure(Measurement(280.0, 1780.0, True, 10.45, stamp_s=10.0))   # arrived 0.45 s after the camera saw it
+    assert loop.tick(10.4 + 0.1).mode == Mode.AUTO
+    out = loop.tick(10.9)                                                  # 0.9 s after the camera, 0.45 after arrival
+    assert (out.mode, out.hold_reason) == (Mode.HOLD, 'stale')

@@ -88,3 +88,14 @@ def test_published_but_not_acknowledged_is_told_apart(tmp_path, monkeypatch, cap
     monkeypatch.setattr(teleop_module, 'publish', lambda msg, topic, wait_s: Delivery(2, False))
     assert main(['--key', str(key), '--issuer', 'alice', 'estop']) == 3
     assert 'published to 2 subscriber(s), not acknowledged by all' in capsys.readouterr().err
+
+
+def test_subscriptions_that_can_never_match_are_not_waited_for():
+    """An e-stop must not wait out --wait for a subscriber with an incompatible QoS (or of another type)."""
+    from fracturescope_common.qos import RELIABLE_EVENTS
+    from fracturescope_control.teleop import can_match
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+    assert can_match(RELIABLE_EVENTS, RELIABLE_EVENTS)
+    assert can_match(RELIABLE_EVENTS, QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT))
+    assert not can_match(RELIABLE_EVENTS, QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL))
+    assert not can_match(QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT), RELIABLE_EVENTS)

@@ -4,6 +4,7 @@ hot spot it has never seen as a located excess, ignores ambient and a pixel of s
 from fracturescope_perception.thermal_monitor.installation_model import (
     ANOMALY,
     InstallationModel,
+    LearningSettings,
     heat_contrast,
     propose_states,
 )
@@ -71,3 +72,15 @@ def test_files_round_trip_and_bad_input_is_refused(tmp_path, thermal_scene):
         model.assess(np.zeros((24, 33)))
     with pytest.raises(ValueError, match='not a normal state'):
         InstallationModel.learn(np.stack([thermal_scene('hot', rng) for _ in range(12)]), [ANOMALY] * 12, 'x')
+
+
+def test_many_states_the_heat_does_not_separate_and_long_recordings_are_bounded(thermal_scene):
+    rng = np.random.default_rng(6)
+    frames = np.stack([thermal_scene('hot', rng) for _ in range(70)])
+    labels = [f'load-{i % 7}' for i in range(70)]                 # 7 user states the heat does not tell apart
+    model = InstallationModel.learn(frames, labels, 'x')
+    assert len(model.states) == 7
+    for frame in frames[:20]:
+        assert model.assess(frame).label in model.classes     # never a crash when no state is likely
+    bounded = InstallationModel.learn(frames, labels, 'x', LearningSettings(max_frames=40))
+    assert bounded.card['frames_learnt'] == 40                # evenly spaced over the recording

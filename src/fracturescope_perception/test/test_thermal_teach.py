@@ -21,6 +21,8 @@ def test_ranges_and_labels_round_trip():
     assert [r['state'] for r in ranges] == ['cold', 'hot', 'cold']
     assert labels_of(ranges, times) == states
     assert labels_of(ranges[:1], times) == ['cold', 'cold', None, None, None]
+    odd = np.array([0.0, 0.6, 1.2346, 1.8])                       # a start that rounding would move before its frame
+    assert labels_of(ranges_of(['cold', 'cold', 'hot', 'hot'], odd), odd) == ['cold', 'cold', 'hot', 'hot']
 
 
 def test_propose_correct_learn_end_to_end(tmp_path, thermal_scene):

@@ -57,6 +57,7 @@ class LearningSettings:
     shake_px: int = 1                # camera shake tolerated (px)
     allowance_factor: float = 1.5    # times the largest evidence normal frames showed (1)
     min_pixels: int = 2              # a region smaller than this needs twice the threshold (px)
+    max_frames: int = 2000           # longer recordings are learnt from this many frames, evenly spaced (count)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ class InstallationModel:
               settings: LearningSettings = LearningSettings()) -> InstallationModel:
         """Learn from frames of normal operation (N x H x W, degC) with a state label per frame, or None to take
         the proposed states (`propose_states`)."""
+        if len(frames_c) > settings.max_frames:        # memory and time grow with the frames: keep them bounded
+            chosen = np.linspace(0, len(frames_c) - 1, settings.max_frames).round().astype(int)
+            frames_c = np.asarray(frames_c)[chosen]
+            labels = None if labels is None else [labels[i] for i in chosen]
         frames = np.asarray(frames_c, np.float64)
         if frames.ndim != 3 or len(frames) < 10 or not np.isfinite(frames).all():
             raise ValueError('learning takes at least 10 finite frames, N x height x width')
@@ -145,7 +150,7 @@ class InstallationModel:
         prediction, coef = self._fit(frame.ravel())
         state_p = self._state_probabilities(coef[1:])
         # what normal frames showed in the states this frame may be in
-        allowance = self.allowance[state_p >= LIKELY_STATE].max(axis=0)
+        allowance = self.allowance[state_p >= min(LIKELY_STATE, state_p.max())].max(axis=0)
         hot_spots = self._hot_spots(frame, prediction.reshape(frame.shape), allowance.reshape(frame.shape))
         anomaly = 1.0 - 0.3 ** hot_spots[0].score if hot_spots else 0.0
         probabilities = {s: float(p) * (1.0 - anomaly) for s, p in zip(self.states, state_p, strict=True)}

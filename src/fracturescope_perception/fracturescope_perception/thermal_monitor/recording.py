@@ -41,9 +41,9 @@ def ranges_of(states: list[str], times_s: np.ndarray) -> list[dict]:
     for i, state in enumerate(states):
         end = float(times_s[i + 1]) if i + 1 < len(states) else float(times_s[i]) + 1e-3
         if ranges and ranges[-1]['state'] == state:
-            ranges[-1]['to_s'] = round(end, 3)
-        else:
-            ranges.append({'state': state, 'from_s': round(float(times_s[i]), 3), 'to_s': round(end, 3)})
+            ranges[-1]['to_s'] = end
+        else:       # not rounded: a rounded start can fall before its own frame
+            ranges.append({'state': state, 'from_s': float(times_s[i]), 'to_s': end})
     return ranges
 
 

@@ -46,7 +46,7 @@ class CrashLoopBackoff:
             failed += 1
         wait = 0.0 if failed < 2 else min(self.first_delay_s * 2 ** (failed - 2), self.max_delay_s)
         self._started = now
-        self._write([*self._read()[-16:], {'t': now, 'wait': wait, 'up': False}])
+        self._write([*self._read()[-16:], {'t': now, 'up': False}])
         return wait
 
     def up(self) -> None:
@@ -74,7 +74,7 @@ class CrashLoopBackoff:
     def _read(self) -> list[dict]:
         try:
             entries = json.loads(self.path.read_text())
-            return [e for e in entries if isinstance(e, dict) and {'t', 'wait'} <= e.keys()]
+            return [e for e in entries if isinstance(e, dict) and 't' in e]
         except (OSError, ValueError, TypeError):
             return []      # none yet, or torn by a crash mid-write: start counting afresh
 

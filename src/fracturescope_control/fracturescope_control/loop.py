@@ -65,9 +65,13 @@ class Measurement:
     stamp_s: float | None = None  # when the camera saw it, on the receiver clock (s); None: at arrival
     source: str = ''             # the publisher (DDS GID)
 
+    @property
+    def seen_s(self) -> float:
+        """When the camera saw it, on the receiver clock (s)."""
+        return self.received_s if self.stamp_s is None else self.stamp_s
+
     def sample(self) -> EdgeSample:
-        stamp = self.received_s if self.stamp_s is None else self.stamp_s
-        return EdgeSample(self.left_mm, self.right_mm, stamp, self.received_s, self.source)
+        return EdgeSample(self.left_mm, self.right_mm, self.seen_s, self.received_s, self.source)
 
 
 class ControlLoop:
@@ -90,16 +94,17 @@ class ControlLoop:
 
     def measure(self, measurement: Measurement) -> Refusal | None:
         """Take a measurement for the next tick, unless the guard refuses it (then: why)."""
+        drives = self._drives(measurement)
         if self.guard is not None:
             source = self.guard.source
-            refusal = self.guard.admit(measurement.sample(), self._drives(measurement))
+            refusal = self.guard.admit(measurement.sample(), drives)
             if self.steering is not None and self.guard.source != source:
                 self.steering.new_source()
             if refusal is not None:
                 self._refused_since_admitted = True
                 return refusal
         self._measurement, self._refused_since_admitted = measurement, False
-        if self.steering is not None and self._drives(measurement):
+        if self.steering is not None and drives:
             centre = (measurement.left_mm + measurement.right_mm) / 2
             self.steering.observed(measurement.received_s, centre - sum(self.standard) / 2)
         return None
@@ -172,7 +177,7 @@ class ControlLoop:
         m = self._measurement
         if m is None:
             return HoldReason.REFUSED if self._refused_since_admitted else HoldReason.STALE
-        problem = measurement_problem(m.left_mm, m.right_mm, m.usable, now_s - m.sample().stamp_s,
+        problem = measurement_problem(m.left_mm, m.right_mm, m.usable, now_s - m.seen_s,
                                       self.config.stale_after_s)   # age by the stamp: when the camera saw it
         if problem == HoldReason.STALE and self._refused_since_admitted:
             return HoldReason.REFUSED

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from ament_index_python.packages import get_package_share_directory
+from fracturescope_common.background import in_background
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
@@ -19,6 +20,7 @@ from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RECORDED_RESULTS
 from fracturescope_common.stamps import stamp_problem, to_ns
 from rclpy.node import Node
+from rclpy.task import Future
 from sensor_msgs.msg import Image
 
 from fracturescope_msgs.msg import ThermalAssessment
@@ -136,11 +138,16 @@ class ThermalMonitorNode(Node):
         return response
 
     def _learn(self) -> None:
+        """Learn off the executor (seconds for a long teach-in): frames go on being assessed meanwhile."""
         teach_in, self._teach_in = self._teach_in, None
+        in_background(self, teach_in.learn, 'learn').add_done_callback(
+            lambda done: self._learnt(teach_in.installation_id, done))
+
+    def _learnt(self, installation_id: str, done: Future) -> None:
         try:
-            model, card = teach_in.learn()
+            model, card = done.result()
         except (OSError, ValueError) as error:
-            self.get_logger().error(f'installation {teach_in.installation_id} not learnt: {error}')
+            self.get_logger().error(f'installation {installation_id} not learnt: {error}')
             return
         self.get_logger().info(f'learnt {model.installation_id}: {model.card["frames_per_state"]} -> {card}')
         self._use(card)

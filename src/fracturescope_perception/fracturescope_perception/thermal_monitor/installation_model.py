@@ -191,8 +191,6 @@ class InstallationModel:
     def _evidence(self, excess: np.ndarray) -> np.ndarray:
         """The excess smoothed with a small hot spot's footprint (matched filter, K). Only heat counts: beside hot
         equipment the shake envelope lies far above a pixel, and that deficit must not cancel a spot next to it."""
-        if self.settings.spot_sigma_px <= 0:
-            return excess
         return cv2.GaussianBlur(np.maximum(excess, 0.0), (0, 0), self.settings.spot_sigma_px,
                                 borderType=cv2.BORDER_REFLECT)
 
@@ -200,8 +198,7 @@ class InstallationModel:
         s = self.settings
         threshold = np.maximum.reduce([np.full(frame.shape, s.min_evidence_k),
                                        s.noise_z * self.noise.reshape(frame.shape),
-                                       s.allowance_factor * allowance
-                                       + s.min_evidence_k / 2])
+                                       s.allowance_factor * allowance + s.min_evidence_k / 2])
         excess = self._excess(frame, prediction)
         score = self._evidence(excess) / threshold
         count, regions = cv2.connectedComponents((score > 0.5).astype(np.uint8), connectivity=8)
@@ -265,8 +262,6 @@ def _shift(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
 
 def _filter_noise_gain(sigma_px: float) -> float:
     """How much the matched filter scales independent pixel noise (its kernel's L2 norm)."""
-    if sigma_px <= 0:
-        return 1.0
     impulse = np.zeros((15, 15))
     impulse[7, 7] = 1.0
     return float(np.sqrt((cv2.GaussianBlur(impulse, (0, 0), sigma_px) ** 2).sum()))

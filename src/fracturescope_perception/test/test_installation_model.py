@@ -84,3 +84,35 @@ def test_many_states_the_heat_does_not_separate_and_long_recordings_are_bounded(
         assert model.assess(frame).label in model.classes     # never a crash when no state is likely
     bounded = InstallationModel.learn(frames, labels, 'x', LearningSettings(max_frames=40))
     assert bounded.card['frames_learnt'] == 40                # evenly spaced over the recording
+
+
+def breaker_recording(seed, frames=600, period_s=60.0, tau_s=500.0):
+    """A breaker whose heat is level x load^2, the load new every on-period: at one frame a lightly loaded breaker
+    at full temperature (hot) looks like a heavily loaded one half way there (warm). Level: first order on/off."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:24, 0:32]
+    pattern = 20.0 * np.exp(-((xx - 16) ** 2 + (yy - 12) ** 2) / 18.0)
+    level, on, load, t_switch = 0.0, True, 1.0, 0.0
+    out, states = [], []
+    for k in range(frames):
+        t = k * period_s
+        if t >= t_switch:
+            on, t_switch = not on, t + tau_s * rng.uniform(3.0, 6.0)
+            load = rng.uniform(0.5, 1.1) if on else load
+        level = on + (level - on) * np.exp(-period_s / tau_s)
+        out.append(20.0 + level * load**2 * pattern + rng.normal(0.0, 0.1, (24, 32)))
+        states.append('cold' if level < 0.05 else 'hot' if level >= 0.9 else 'warm')
+    return np.stack(out), states, np.arange(frames) * period_s
+
+
+def test_how_the_heat_changes_tells_heating_from_steady_when_one_frame_cannot():
+    frames, states, times = breaker_recording(1)
+    model = InstallationModel.learn(frames, states, 'breaker', times_s=times)
+    assert model.card['frames_with_heat_change'] >= len(frames) - 10
+    test_frames, truth, test_times = breaker_recording(2)
+    alone = np.mean([model.assess(f).label == s for f, s in zip(test_frames, truth, strict=True)])
+    in_order = np.mean([model.assess(f, t).label == s for f, s, t in zip(test_frames, truth, test_times,
+                                                                          strict=True)])
+    assert in_order > 0.9 and in_order > alone + 0.05, (alone, in_order)
+    with pytest.raises(ValueError, match='time order'):
+        InstallationModel.learn(frames, states, 'breaker', times_s=times[::-1])

@@ -1,10 +1,13 @@
 """Teach-in from a recording: propose states as time ranges, the user corrects the file, learn writes a card the
-monitor loads. (`record` subscribes to a live topic: tests/test_thermal_teach_in.py runs it in a graph.)"""
+monitor loads; the node's teach-in from live frames. (`record` subscribes to a live topic:
+tests/perception/test_thermal_monitor_graph.py runs it in a graph.)"""
 
 from fracturescope_perception.thermal_monitor.installation_model import InstallationModel
 from fracturescope_perception.thermal_monitor.recording import Recording, labels_of, ranges_of, read_labels
 from fracturescope_perception.thermal_monitor.teach_cli import main
+from fracturescope_perception.thermal_monitor.teach_in import TeachIn
 import numpy as np
+import pytest
 import yaml
 
 
@@ -54,3 +57,19 @@ def test_errors_exit_2_and_too_few_frames_exit_1(tmp_path, capsys, thermal_scene
     (tmp_path / 'l.yaml').write_text('states: [{state: cold, from_s: 5, to_s: 1}]')
     assert main(['learn', str(tmp_path / 'rec.npz'), str(tmp_path / 'l.yaml'), str(tmp_path)]) == 2
     assert 'from_s < to_s' in capsys.readouterr().err
+
+
+def test_the_nodes_teach_in_learns_from_live_frames_with_their_times(tmp_path, thermal_scene):
+    rng = np.random.default_rng(8)
+    recording, states = a_day(thermal_scene, rng)
+    with pytest.raises(ValueError, match='at least'):
+        TeachIn('boiler', 5, tmp_path)
+    with pytest.raises(ValueError, match='letters'):
+        TeachIn('../boiler', 50, tmp_path)
+    teach = TeachIn('boiler', len(states), tmp_path)
+    done = [teach.add(frame, 1000.0 + t) for frame, t in zip(recording.frames, recording.times_s, strict=True)]
+    assert done[-1] and not any(done[:-1])
+    assert not teach.add(recording.frames[0], 0.0) and teach.collected == len(states)   # a replay is not taken
+    model, card = teach.learn()
+    assert card == tmp_path / 'boiler.card.json' and InstallationModel.load(card).installation_id == 'boiler'
+    assert model.card['frames_with_heat_change'] > len(states) - 15      # learnt with the frames' times

@@ -102,7 +102,8 @@ class ThermalMonitorNode(Node):
             self._rejection_log.log(rejected.reason, self.get_logger().error,
                                     f'thermal frame not assessed ({rejected.reason}): {rejected}')
             return
-        result = self._monitor.assess(frame)
+        stamp_s = to_ns(msg.header.stamp) * 1e-9
+        result = self._monitor.assess(frame, stamp_s)
         inference_ms = (time.perf_counter() - started) * 1e3
         self._stats.add(time.monotonic(), inference_ms)
         self._states[result.label] += 1
@@ -122,7 +123,7 @@ class ThermalMonitorNode(Node):
         if self._annotated.get_subscription_count():
             publish_or_report(self._annotated, numpy_to_image(annotate(frame, result, self._params.annotation_scale),
                                                               'rgb8', msg.header), self._health, self.get_logger())
-        if self._teach_in is not None and self._teach_in.add(frame):
+        if self._teach_in is not None and self._teach_in.add(frame, stamp_s):
             self._learn()
 
     def _on_learn(self, request: LearnInstallation.Request,

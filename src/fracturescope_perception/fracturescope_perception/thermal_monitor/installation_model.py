@@ -19,9 +19,11 @@ or a bearing whose heat varies more than the patterns explain when running, not 
 `min_evidence_k`: the largest of a few hundred frames is not the largest there will ever be. Noise and that largest
 evidence are measured on frames held out of the learning (5 folds).
 
-States (cold / warm / hot, or the user's own names) are read from the fitted heat coefficients h by the nearest learnt
-frames (k-nearest neighbours): the user's labels, or states proposed from the frames' heat contrast for the user to
-confirm (`propose_states`). Anomaly probability, for the seed's alert rule (alert when it exceeds 0.7):
+States (cold / warm / hot, or the user's own names) are read from the fitted heat coefficients h, and from how much
+they changed over the last `state_window_s` when frames come with times (heat_history.py: one frame cannot tell a
+lightly loaded cabinet at full temperature from a heavily loaded one heating up), by the nearest learnt frames
+(k-nearest neighbours): the user's labels, or states proposed from the frames' heat contrast for the user to confirm
+(`propose_states`). Anomaly probability, for the seed's alert rule (alert when it exceeds 0.7):
 1 - 0.3 ** (evidence / threshold) of the hottest region, so it passes 0.7 exactly where the evidence passes the
 detection threshold.
 """
@@ -35,6 +37,8 @@ import time
 
 import cv2
 import numpy as np
+
+from fracturescope_perception.thermal_monitor.heat_history import HeatHistory, changes_over
 
 FORMAT = 'fracturescope-thermal-installation/1'
 ANOMALY = 'anomaly'
@@ -58,6 +62,8 @@ class LearningSettings:
     allowance_factor: float = 1.5    # times the largest evidence normal frames showed (1)
     min_pixels: int = 2              # a region smaller than this needs twice the threshold (px)
     max_frames: int = 2000           # longer recordings are learnt from this many frames, evenly spaced (count)
+    state_window_s: float = 600.0    # heat change over this time tells heating / cooling from steady, about the
+    #                                  equipment's heating time constant (s)
 
 
 @dataclass(frozen=True)
@@ -87,18 +93,26 @@ class InstallationModel:
         self.mean, self.patterns, self.noise = arrays['mean'], arrays['patterns'], arrays['noise']
         self.allowance = arrays['allowance']
         self.known_heat, self.known_state = arrays['known_heat'], arrays['known_state']
+        # heat change of each learnt frame over state_window_s (NaN: learnt without times, or too early)
+        self.known_change = arrays.get('known_change', np.full(self.known_heat.shape, np.nan))
         self._design = np.column_stack([np.ones(self.mean.size), self.patterns.T])    # P x (1 + K)
+        self._history = HeatHistory(self.settings.state_window_s)
 
     # Learning --------------------------------------------------------------------------------------------------
     @classmethod
     def learn(cls, frames_c: np.ndarray, labels: list[str] | None, installation_id: str,
-              settings: LearningSettings = LearningSettings()) -> InstallationModel:
+              settings: LearningSettings = LearningSettings(), times_s: np.ndarray | None = None
+              ) -> InstallationModel:
         """Learn from frames of normal operation (N x H x W, degC) with a state label per frame, or None to take
-        the proposed states (`propose_states`)."""
+        the proposed states (`propose_states`). With `times_s` (N, increasing, s) the states are also learnt from
+        how the heat changes."""
+        if times_s is not None and (len(times_s) != len(frames_c) or np.any(np.diff(times_s) < 0)):
+            raise ValueError(f'{len(times_s)} times for {len(frames_c)} frames: one per frame, in time order')
         if len(frames_c) > settings.max_frames:        # memory and time grow with the frames: keep them bounded
             chosen = np.linspace(0, len(frames_c) - 1, settings.max_frames).round().astype(int)
             frames_c = np.asarray(frames_c)[chosen]
             labels = None if labels is None else [labels[i] for i in chosen]
+            times_s = None if times_s is None else np.asarray(times_s)[chosen]
         frames = np.asarray(frames_c, np.float64)
         if frames.ndim != 3 or len(frames) < 10 or not np.isfinite(frames).all():
             raise ValueError('learning takes at least 10 finite frames, N x height x width')
@@ -136,19 +150,25 @@ class InstallationModel:
         heat = np.array([model._fit(f)[1][1:] for f in flat])
         model.states, model.classes = names, [*names, ANOMALY]
         model.known_heat, model.known_state = heat, known_state
+        model.known_change = changes_over(times_s, heat, settings.state_window_s) if times_s is not None \
+            else np.full(heat.shape, np.nan)
         chosen = {name: int((known_state == i).sum()) for i, name in enumerate(names)}
-        model.card = _card(installation_id, names, height, width, settings, n, chosen, len(patterns))
+        model.card = _card(installation_id, names, height, width, settings, n, chosen, len(patterns),
+                           int(np.isfinite(model.known_change[:, 0]).sum()) if len(patterns) else 0)
         return model
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {'mean': self.mean, 'patterns': self.patterns, 'noise': self.noise, 'allowance': self.allowance,
-                'known_heat': self.known_heat, 'known_state': self.known_state}
+                'known_heat': self.known_heat, 'known_state': self.known_state, 'known_change': self.known_change}
 
     # Assessment ------------------------------------------------------------------------------------------------
-    def assess(self, frame_c: np.ndarray) -> InstallationAssessment:
+    def assess(self, frame_c: np.ndarray, stamp_s: float | None = None) -> InstallationAssessment:
+        """One frame (height x width, degC). With `stamp_s` (s), the frames of this camera in time order: the
+        state is read from the heat and its change over `state_window_s` once frames that long ago were seen."""
         frame = checked_frame(frame_c, (self.height, self.width), np.float64)
         prediction, coef = self._fit(frame.ravel())
-        state_p = self._state_probabilities(coef[1:])
+        change = None if stamp_s is None else self._history.change(stamp_s, coef[1:])
+        state_p = self._state_probabilities(coef[1:], change)
         # what normal frames showed in the states this frame may be in
         allowance = self.allowance[state_p >= min(LIKELY_STATE, state_p.max())].max(axis=0)
         hot_spots = self._hot_spots(frame, prediction.reshape(frame.shape), allowance.reshape(frame.shape))
@@ -215,12 +235,18 @@ class InstallationModel:
                                  float(excess[at]), float(frame[at]), peak / needed))
         return sorted(spots, key=lambda spot: -spot.score)
 
-    def _state_probabilities(self, heat: np.ndarray) -> np.ndarray:
-        """Share of each state among the NEIGHBOURS learnt frames whose heat coefficients are nearest, smoothed:
-        warm is a continuum between cold and hot, which no single Gaussian per state describes. Unscaled: the
-        patterns that carry most of the heat carry most of the distance."""
+    def _state_probabilities(self, heat: np.ndarray, change: np.ndarray | None = None) -> np.ndarray:
+        """Share of each state among the NEIGHBOURS learnt frames whose heat coefficients (and their change, when
+        known here and for enough learnt frames) are nearest, smoothed: warm is a continuum between cold and hot,
+        which no single Gaussian per state describes. Unscaled: the patterns that carry most of the heat carry most
+        of the distance, and a change is in the same units as the heat."""
         distance = ((self.known_heat - heat) ** 2).sum(axis=1)
-        nearest = self.known_state[np.argsort(distance)[:NEIGHBOURS]]
+        with_change = np.isfinite(self.known_change[:, 0]) if self.known_change.shape[1] else np.zeros(0, bool)
+        candidates = np.arange(len(distance))
+        if change is not None and with_change.sum() >= NEIGHBOURS:
+            candidates = np.nonzero(with_change)[0]
+            distance = distance[candidates] + ((self.known_change[candidates] - change) ** 2).sum(axis=1)
+        nearest = self.known_state[candidates[np.argsort(distance)[:NEIGHBOURS]]]
         counts = np.bincount(nearest, minlength=len(self.states)) + 0.5
         return counts / counts.sum()
 
@@ -298,9 +324,11 @@ def propose_states(frames_c: np.ndarray) -> list[str]:
 
 
 def _card(installation_id: str, states: list[str], height: int, width: int, settings: LearningSettings,
-          frames: int, per_state: dict[str, int] | None = None, components: int = 0) -> dict:
+          frames: int, per_state: dict[str, int] | None = None, components: int = 0,
+          frames_with_change: int = 0) -> dict:
     return {'format': FORMAT, 'name': installation_id, 'installation_id': installation_id, 'states': states,
             'alert_class': ANOMALY,
             'input': {'height': height, 'width': width}, 'settings': settings.__dict__, 'frames_learnt': frames,
             'frames_per_state': per_state or {}, 'components': components,
+            'frames_with_heat_change': frames_with_change,
             'learnt_utc': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}

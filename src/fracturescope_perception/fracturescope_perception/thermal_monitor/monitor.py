@@ -61,8 +61,9 @@ class ThermalMonitor(AlertThreshold):
                                              providers=['CPUExecutionProvider'])
         self._input = self._session.get_inputs()[0].name
 
-    def assess(self, frame_c: np.ndarray) -> Assessment:
-        """Classify one frame (height x width, degC). Raises ValueError on a wrong shape or non-finite data."""
+    def assess(self, frame_c: np.ndarray, stamp_s: float | None = None) -> Assessment:
+        """Classify one frame (height x width, degC); the network reads each frame alone, so `stamp_s` is not
+        used. Raises ValueError on a wrong shape or non-finite data."""
         frame = checked_frame(frame_c, (self.height, self.width), np.float32)
         x = ((frame - self._offset) / self._scale)[None, None]
         probabilities = self._session.run(None, {self._input: x})[0][0]
@@ -84,8 +85,9 @@ class InstallationMonitor(AlertThreshold):
         self.installation_id = model.installation_id
         self.classes, self.height, self.width = model.classes, model.height, model.width
 
-    def assess(self, frame_c: np.ndarray) -> Assessment:
-        result = self.model.assess(frame_c)
+    def assess(self, frame_c: np.ndarray, stamp_s: float | None = None) -> Assessment:
+        """One frame (degC); with `stamp_s` (s) the state also follows how the heat changed (frames in order)."""
+        result = self.model.assess(frame_c, stamp_s)
         return Assessment(result.label, result.probabilities, result.anomaly_probability,
                           result.anomaly_probability > self.alert_threshold, tuple(result.hot_spots))
 

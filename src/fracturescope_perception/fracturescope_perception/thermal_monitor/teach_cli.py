@@ -88,7 +88,8 @@ def learn(recording: Recording, labels_path: Path, out_dir: Path) -> int:
     if len(chosen) < 10:
         print(f'only {len(chosen)} frames fall in a labelled range; at least 10 are needed', file=sys.stderr)
         return 1
-    model = InstallationModel.learn(recording.frames[chosen], [labels[i] for i in chosen], installation_id)
+    model = InstallationModel.learn(recording.frames[chosen], [labels[i] for i in chosen], installation_id,
+                                    times_s=recording.times_s[chosen])
     card = model.save(out_dir)
     checked = chosen[::max(1, len(chosen) // 300)]       # a sample: assessing hours of frames takes long
     alerts = sum(model.assess(recording.frames[i]).anomaly_probability > 0.7 for i in checked)

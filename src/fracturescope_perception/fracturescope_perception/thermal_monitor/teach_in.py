@@ -23,19 +23,25 @@ class TeachIn:
             raise ValueError(f'{frames} frames: at least {MIN_FRAMES} are needed')
         self.installation_id, self.wanted, self.directory = installation_id, frames, Path(directory)
         self._frames: list[np.ndarray] = []
+        self._times: list[float] = []
 
     @property
     def collected(self) -> int:
         return len(self._frames)
 
-    def add(self, frame_c: np.ndarray) -> bool:
-        """Take one frame; True once there are enough to learn."""
+    def add(self, frame_c: np.ndarray, stamp_s: float) -> bool:
+        """Take one frame and its time (s); True once there are enough to learn. A frame older than the last
+        (a bag played again) is not taken."""
         if self._frames and frame_c.shape != self._frames[0].shape:
             raise ValueError(f'frame {frame_c.shape} differs from the first {self._frames[0].shape}')
+        if self._times and stamp_s < self._times[-1]:
+            return False
         self._frames.append(np.array(frame_c, np.float32))
+        self._times.append(stamp_s)
         return len(self._frames) >= self.wanted
 
     def learn(self) -> tuple[InstallationModel, Path]:
         """The installation learnt with proposed states, and its card's path (written)."""
-        model = InstallationModel.learn(np.stack(self._frames), None, self.installation_id)
+        times = np.array(self._times) - self._times[0]
+        model = InstallationModel.learn(np.stack(self._frames), None, self.installation_id, times_s=times)
         return model, model.save(self.directory)

@@ -9,8 +9,10 @@ normal appearance is a linear model of each pixel, learnt from frames of normal 
 The patterns are the equipment heating and cooling (a pipe, a motor's housing and bearings, each breaker of a
 cabinet); h says how hot each is in this frame, c shifts the whole scene with ambient. A frame is fitted robustly
 (iteratively reweighted least squares with Tukey's biweight), so a hot spot does not pull the fit towards itself,
-and what is left is the excess over normal at every pixel. Camera shake of up to `shake_px` is found per frame (the
-sub-pixel shift of the prediction that matches the frame best) and a quarter pixel of it tolerated. The excess is
+and what is left is the excess over normal at every pixel. Camera shake of up to `shake_px` is found per frame: the
+quarter-pixel shift of the prediction that matches the frame best, refined by Gauss-Newton steps on the prediction's
+gradients (a hot pipe two pixels wide has edges of tens of K per pixel: a shift wrong by a tenth of a pixel would
+hide a hot spot on it, or fake one). The excess is
 then smoothed with the footprint of a small hot spot seen through the sensor's optics (a Gaussian of
 `spot_sigma_px`: a matched filter, which keeps most of a 2 x 2 px spot and removes most of the pixel noise). A hot
 spot is a connected region where this evidence exceeds `min_evidence_k`, `noise_z` times its learnt noise at that
@@ -47,7 +49,8 @@ FOLDS = 5
 NEIGHBOURS = 7
 LIKELY_STATE = 0.25          # states at least this probable count for the allowance (2 of 7 neighbours)
 MIN_FRAMES_PER_STATE = 10    # fewer: that state's allowance is the largest of all states
-SHIFT_STEP_PX = 0.25         # camera shake searched in these steps (px)
+SHIFT_STEP_PX = 0.25         # camera shake searched in these steps (px), then refined
+SHIFT_REFINEMENTS = 2        # Gauss-Newton steps refining the shift
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class LearningSettings:
     max_components: int = 12         # patterns of heating at most: a cabinet has a pattern per circuit (count)
     explained_variance: float = 0.995  # fewest patterns explaining this share of the frames' variance (1)
     spot_sigma_px: float = 0.8       # footprint of a small hot spot through the optics, matched filter (px)
-    min_evidence_k: float = 1.0      # a hot spot's smoothed excess is at least this (K)
+    min_evidence_k: float = 0.5      # a hot spot's smoothed excess is at least this (K)
     noise_z: float = 5.0             # ... and this many times its noise at that pixel (1)
     noise_floor_k: float = 0.2       # pixel noise assumed at least (the sensor's) (K)
     shake_px: int = 1                # camera shake tolerated (px)
@@ -180,33 +183,27 @@ class InstallationModel:
 
     def _fit(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Robust fit of the normal model to one frame: prediction per pixel and coefficients (c, h)."""
-        target = pixels - self.mean
-        weights = np.ones_like(target)
-        for _ in range(6):
-            root = np.sqrt(weights)[:, None]
-            coef = np.linalg.lstsq(self._design * root, target * root[:, 0], rcond=None)[0]
-            residual = target - self._design @ coef
-            scale = max(4.685 * 1.4826 * float(np.median(np.abs(residual))), 4.685 * self.settings.noise_floor_k)
-            weights = np.clip(1.0 - (residual / scale) ** 2, 0.0, None) ** 2     # Tukey's biweight
+        coef = robust_least_squares(self._design, pixels - self.mean, self.settings.noise_floor_k)
         return self.mean + self._design @ coef, coef
 
     def _excess(self, frame: np.ndarray, prediction: np.ndarray) -> np.ndarray:
-        """How much hotter each pixel is than the normal prediction, after the camera's shake: the prediction is
-        moved by the sub-pixel shift (within `shake_px`, steps of SHIFT_STEP_PX) that matches the frame best, and
-        each pixel compared with the highest of the predictions within one step of that shift."""
+        """How much hotter each pixel is than the normal prediction moved by the camera's shake: the shift within
+        `shake_px` (steps of SHIFT_STEP_PX) that matches the frame best, refined by Gauss-Newton steps (the frame
+        minus the moved prediction fitted robustly by its gradients)."""
         limit = self.settings.shake_px
         steps = np.arange(-limit, limit + 1e-9, SHIFT_STEP_PX)
-        shifted = {(dx, dy): _shift(prediction, dx, dy) for dx in steps for dy in steps}
         # mean, not median, absolute residual: most pixels are background, which every shift matches equally
-        cost = {shift: float(np.mean(np.abs(frame - moved - np.median(frame - moved))))
-                for shift, moved in shifted.items()}
-        bx, by = min(cost, key=cost.__getitem__)
-        near = np.max([moved for (dx, dy), moved in shifted.items()
-                       if abs(dx - bx) <= SHIFT_STEP_PX + 1e-9 and abs(dy - by) <= SHIFT_STEP_PX + 1e-9], axis=0)
-        # at the border a shift brings in what the camera never saw: compare with every shift's prediction there
-        border = np.ones(frame.shape, bool)
-        border[limit:frame.shape[0] - limit, limit:frame.shape[1] - limit] = False
-        return frame - np.where(border, np.max(list(shifted.values()), axis=0), near)
+        cost = {(dx, dy): float(np.mean(np.abs(frame - moved - np.median(frame - moved))))
+                for dx in steps for dy in steps for moved in (_shift(prediction, dx, dy),)}
+        dx, dy = min(cost, key=cost.__getitem__)
+        for _ in range(SHIFT_REFINEMENTS):
+            moved = _shift(prediction, dx, dy)
+            gy, gx = np.gradient(moved)
+            # frame(x) = moved(x - e) ~ moved(x) - e . gradient(x): the fitted gradient coefficients are -e
+            design = np.column_stack([np.ones(frame.size), gx.ravel(), gy.ravel()])
+            _, ex, ey = -robust_least_squares(design, (frame - moved).ravel(), self.settings.noise_floor_k)
+            dx, dy = float(np.clip(dx + ex, -limit, limit)), float(np.clip(dy + ey, -limit, limit))
+        return frame - _shift(prediction, dx, dy)
 
     def _evidence(self, excess: np.ndarray) -> np.ndarray:
         """The excess smoothed with a small hot spot's footprint (matched filter, K). Only heat counts: beside hot
@@ -280,10 +277,23 @@ def checked_frame(frame_c: np.ndarray, shape: tuple[int, int], dtype: type) -> n
     return frame
 
 
+def robust_least_squares(design: np.ndarray, target: np.ndarray, noise_floor: float) -> np.ndarray:
+    """Coefficients of `design` (P x C) fitting `target` (P) by iteratively reweighted least squares with Tukey's
+    biweight: pixels far off the fit (a hot spot) stop pulling it. The scale never drops below the sensor's noise."""
+    weights = np.ones_like(target)
+    for _ in range(6):
+        root = np.sqrt(weights)
+        coef = np.linalg.lstsq(design * root[:, None], target * root, rcond=None)[0]
+        residual = target - design @ coef
+        scale = max(4.685 * 1.4826 * float(np.median(np.abs(residual))), 4.685 * noise_floor)
+        weights = np.clip(1.0 - (residual / scale) ** 2, 0.0, None) ** 2
+    return coef
+
+
 def _shift(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
-    """`image` moved by (dx, dy) pixels, bilinear, edges repeated."""
+    """`image` moved by (dx, dy) pixels, bicubic (a sharp hot edge needs more than bilinear), edges repeated."""
     return cv2.warpAffine(image, np.float64([[1, 0, dx], [0, 1, dy]]), (image.shape[1], image.shape[0]),
-                          flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                          flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _filter_noise_gain(sigma_px: float) -> float:

@@ -56,7 +56,8 @@ SHIFT_REFINEMENTS = 2        # Gauss-Newton steps refining the shift
 @dataclass(frozen=True)
 class LearningSettings:
     max_components: int = 12         # patterns of heating at most: a cabinet has a pattern per circuit (count)
-    explained_variance: float = 0.995  # fewest patterns explaining this share of the frames' variance (1)
+    explained_variance: float = 0.999  # fewest patterns explaining this share of the frames' variance: a body
+    #                                    75 K over ambient leaves K-sized misfits at 0.995 (1)
     spot_sigma_px: float = 0.8       # footprint of a small hot spot through the optics, matched filter (px)
     min_evidence_k: float = 0.5      # a hot spot's smoothed excess is at least this (K)
     noise_z: float = 5.0             # ... and this many times its noise at that pixel (1)

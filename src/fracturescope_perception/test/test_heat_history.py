@@ -33,3 +33,15 @@ def test_changes_over_a_recording_mark_frames_without_a_past():
     np.testing.assert_allclose(changes[5:, 0], 5.0)
     with pytest.raises(ValueError):
         HeatHistory(0.0)
+
+
+def test_frames_out_of_order_or_repeated_do_not_reset_or_grow_the_history():
+    history = HeatHistory(window_s=60.0)
+    for t in np.arange(0.0, 200.0, 0.01):                      # 100 Hz
+        history.change(float(t), np.array([t]))
+    assert len(history._times) <= 2 * 150 + 2                  # one sample per 0.6 s, over at most 2 x 1.5 windows
+    np.testing.assert_allclose(history.change(199.5, np.array([199.5])), [60.0], rtol=0.02)  # slightly late frame
+    for _ in range(1000):
+        history.change(200.0, np.array([200.0]))               # a stamp that never changes
+    assert len(history._times) <= 2 * 150 + 3
+    assert history.change(float('nan'), np.array([0.0])) is None

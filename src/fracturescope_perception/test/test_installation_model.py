@@ -1,6 +1,8 @@
 """The installation model: learnt from normal frames of one (test-made) installation, it names the state, finds a
 hot spot it has never seen as a located excess, ignores ambient and a pixel of shake, and round-trips its files."""
 
+import json
+
 from fracturescope_perception.thermal_monitor.installation_model import (
     ANOMALY,
     InstallationModel,
@@ -66,6 +68,10 @@ def test_files_round_trip_and_bad_input_is_refused(tmp_path, thermal_scene):
     frame = thermal_scene('hot', rng, spot=(20, 9, 8.0))
     assert again.assess(frame) == model.assess(frame)
     assert again.card['installation_id'] == 'test-installation' and again.card['frames_per_state']['hot'] == 20
+    older = json.loads(card.read_text())
+    card.write_text(json.dumps({**older, 'format': 'fracturescope-thermal-installation/1'}))
+    with pytest.raises(ValueError, match='learn it again'):     # its thresholds belong to another excess
+        InstallationModel.load(card)
     with pytest.raises(ValueError, match='non-finite'):
         model.assess(np.full((24, 32), np.nan))
     with pytest.raises(ValueError, match='model takes'):
@@ -114,5 +120,6 @@ def test_how_the_heat_changes_tells_heating_from_steady_when_one_frame_cannot():
     in_order = np.mean([model.assess(f, t).label == s for f, s, t in zip(test_frames, truth, test_times,
                                                                           strict=True)])
     assert in_order > 0.9 and in_order > alone + 0.05, (alone, in_order)
-    with pytest.raises(ValueError, match='time order'):
-        InstallationModel.learn(frames, states, 'breaker', times_s=times[::-1])
+    for bad in (times[::-1], np.where(np.arange(len(times)) == 3, np.nan, times)):
+        with pytest.raises(ValueError, match='in order'):
+            InstallationModel.learn(frames, states, 'breaker', times_s=bad)

@@ -69,7 +69,13 @@ def test_the_nodes_teach_in_learns_from_live_frames_with_their_times(tmp_path, t
     teach = TeachIn('boiler', len(states), tmp_path)
     done = [teach.add(frame, 1000.0 + t) for frame, t in zip(recording.frames, recording.times_s, strict=True)]
     assert done[-1] and not any(done[:-1])
-    assert not teach.add(recording.frames[0], 0.0) and teach.collected == len(states)   # a replay is not taken
     model, card = teach.learn()
     assert card == tmp_path / 'boiler.card.json' and InstallationModel.load(card).installation_id == 'boiler'
-    assert model.card['frames_with_heat_change'] > len(states) - 15      # learnt with the frames' times
+    assert model.card['frames_with_heat_change'] == len(states) - 5      # the first 5 minutes have no past
+    looped = TeachIn('boiler-loop', 2 * len(states), tmp_path)             # a bag played twice: time goes back
+    for _ in range(2):
+        for frame, t in zip(recording.frames, recording.times_s, strict=True):
+            looped.add(frame, 1000.0 + t)
+    model, _ = looped.learn()
+    assert model.card['frames_learnt'] == 2 * len(states)
+    assert model.card['frames_with_heat_change'] == 2 * (len(states) - 5)  # no change learnt across the loop

@@ -14,6 +14,7 @@ import numpy as np
 
 OLDEST = 1.5    # a past sample counts if its age is within [YOUNGEST, OLDEST] x window
 YOUNGEST = 0.5
+SPACING = 0.01  # samples kept at most this many windows apart: bounded memory at any frame rate
 
 
 class HeatHistory:
@@ -27,20 +28,25 @@ class HeatHistory:
         self._heat: list[np.ndarray] = []
 
     def change(self, stamp_s: float, heat: np.ndarray) -> np.ndarray | None:
-        """`heat` minus the heat of the sample nearest to `window_s` before `stamp_s`, or None when no sample lies
-        within half a window of that time; then `heat` is remembered. A stamp earlier than the last (a bag played
-        again) starts a new history."""
-        if self._times and stamp_s < self._times[-1]:
+        """`heat` minus the heat of the sample nearest to `window_s` before `stamp_s`, per window (scaled by
+        window / that sample's age), or None when no sample lies within half a window of that time; then `heat` is
+        remembered, unless the last sample is younger than SPACING windows or newer (a frame out of order). A stamp
+        more than a window earlier than the last (a bag played again) starts a new history."""
+        if not np.isfinite(stamp_s):
+            return None
+        if self._times and stamp_s < self._times[-1] - self.window_s:
             self._times, self._heat = [], []
         stale = bisect_left(self._times, stamp_s - OLDEST * self.window_s)
         if stale > len(self._times) // 2:      # drop old samples now and then, not on every frame
             del self._times[:stale], self._heat[:stale]
+        heat = np.asarray(heat, np.float64)
         past = self._nearest(stamp_s - self.window_s)
-        self._times.append(stamp_s)
-        self._heat.append(np.asarray(heat, np.float64))
+        if not self._times or stamp_s - self._times[-1] >= SPACING * self.window_s:
+            self._times.append(stamp_s)
+            self._heat.append(heat)
         if past is None:
             return None
-        return self._heat[-1] - self._heat[past]
+        return (heat - self._heat[past]) * (self.window_s / (stamp_s - self._times[past]))
 
     def _nearest(self, target_s: float) -> int | None:
         at = bisect_left(self._times, target_s)

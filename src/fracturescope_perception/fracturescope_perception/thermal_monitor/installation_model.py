@@ -42,7 +42,8 @@ import numpy as np
 
 from fracturescope_perception.thermal_monitor.heat_history import HeatHistory, changes_over
 
-FORMAT = 'fracturescope-thermal-installation/1'
+FORMAT = 'fracturescope-thermal-installation/2'
+FORMAT_FAMILY = 'fracturescope-thermal-installation/'   # /1: learnt with the quarter-pixel shake envelope
 ANOMALY = 'anomaly'
 PROPOSED_STATES = ('cold', 'warm', 'hot')
 FOLDS = 5
@@ -110,8 +111,9 @@ class InstallationModel:
         """Learn from frames of normal operation (N x H x W, degC) with a state label per frame, or None to take
         the proposed states (`propose_states`). With `times_s` (N, increasing, s) the states are also learnt from
         how the heat changes."""
-        if times_s is not None and (len(times_s) != len(frames_c) or np.any(np.diff(times_s) < 0)):
-            raise ValueError(f'{len(times_s)} times for {len(frames_c)} frames: one per frame, in time order')
+        if times_s is not None and (len(times_s) != len(frames_c) or not np.isfinite(times_s).all()
+                                    or np.any(np.diff(times_s) < 0)):
+            raise ValueError(f'{len(times_s)} times for {len(frames_c)} frames: one finite time per frame, in order')
         if len(frames_c) > settings.max_frames:        # memory and time grow with the frames: keep them bounded
             chosen = np.linspace(0, len(frames_c) - 1, settings.max_frames).round().astype(int)
             frames_c = np.asarray(frames_c)[chosen]
@@ -208,7 +210,8 @@ class InstallationModel:
 
     def _evidence(self, excess: np.ndarray) -> np.ndarray:
         """The excess smoothed with a small hot spot's footprint (matched filter, K). Only heat counts: beside hot
-        equipment the shake envelope lies far above a pixel, and that deficit must not cancel a spot next to it."""
+        equipment a residual shake error leaves pixels far below the prediction, and that deficit must not cancel a
+        spot next to it."""
         return cv2.GaussianBlur(np.maximum(excess, 0.0), (0, 0), self.settings.spot_sigma_px,
                                 borderType=cv2.BORDER_REFLECT)
 
@@ -262,6 +265,9 @@ class InstallationModel:
     @classmethod
     def load(cls, card_path: Path) -> InstallationModel:
         card = json.loads(Path(card_path).read_text())
+        if str(card.get('format', '')).startswith(FORMAT_FAMILY) and card['format'] != FORMAT:
+            # its noise and allowances were measured with another excess: thresholds would not match
+            raise ValueError(f'{card_path} was learnt by an earlier version ({card["format"]}): learn it again')
         if card.get('format') != FORMAT:
             raise ValueError(f'{card_path} is not an installation model card ({FORMAT})')
         with np.load(Path(card_path).parent / card['model_file']) as arrays:

@@ -16,7 +16,7 @@ import numpy as np
 import onnxruntime as ort
 
 from fracturescope_perception.thermal_monitor.installation_model import (
-    FORMAT,
+    FORMAT_FAMILY,
     HotSpot,
     InstallationModel,
     checked_frame,
@@ -94,6 +94,6 @@ class InstallationMonitor(AlertThreshold):
 
 def load_monitor(card_path: Path, alert_threshold: float, threads: int = 1) -> ThermalMonitor | InstallationMonitor:
     """The monitor of `card_path`: an installation model's card, or the network's."""
-    if json.loads(Path(card_path).read_text()).get('format') == FORMAT:
+    if str(json.loads(Path(card_path).read_text()).get('format', '')).startswith(FORMAT_FAMILY):
         return InstallationMonitor(InstallationModel.load(card_path), alert_threshold)
     return ThermalMonitor(card_path, alert_threshold, threads)

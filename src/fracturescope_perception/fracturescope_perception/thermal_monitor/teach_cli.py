@@ -44,11 +44,12 @@ def record(path: Path, topic: str, seconds: float, period_s: float, valid_c: tup
 
     def take(msg: Image) -> None:
         nonlocal refused
-        if times and time.monotonic() - times[-1] < period_s:
+        stamp_s = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9   # equipment time, as the node reads it
+        if times and stamp_s - times[-1] < period_s:     # includes a stamp going back (a bag played again)
             return
         try:
             frames.append(celsius_frame(msg, msg.height, msg.width, valid_c, counts))
-            times.append(time.monotonic())
+            times.append(stamp_s)
         except FrameRejectedError as error:
             refused += 1
             print(f'frame refused: {error}', file=sys.stderr)

@@ -12,6 +12,7 @@ import numpy as np
 from fracturescope_perception.thermal_monitor.installation_model import InstallationModel
 
 MIN_FRAMES = 30
+NEW_STRETCH_S = 86400.0     # a stretch of frames after time went back starts this long after the last frame (s)
 INSTALLATION_ID = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$')
 
 
@@ -24,20 +25,21 @@ class TeachIn:
         self.installation_id, self.wanted, self.directory = installation_id, frames, Path(directory)
         self._frames: list[np.ndarray] = []
         self._times: list[float] = []
+        self._offset_s = 0.0
 
     @property
     def collected(self) -> int:
         return len(self._frames)
 
     def add(self, frame_c: np.ndarray, stamp_s: float) -> bool:
-        """Take one frame and its time (s); True once there are enough to learn. A frame older than the last
-        (a bag played again) is not taken."""
+        """Take one frame and its time (s); True once there are enough to learn. Time going back (a bag played
+        again in a loop) starts a new stretch, placed a day after the last frame: no heat change is learnt across."""
         if self._frames and frame_c.shape != self._frames[0].shape:
             raise ValueError(f'frame {frame_c.shape} differs from the first {self._frames[0].shape}')
-        if self._times and stamp_s < self._times[-1]:
-            return False
+        if self._times and stamp_s + self._offset_s <= self._times[-1]:
+            self._offset_s = self._times[-1] + NEW_STRETCH_S - stamp_s
         self._frames.append(np.array(frame_c, np.float32))
-        self._times.append(stamp_s)
+        self._times.append(stamp_s + self._offset_s)
         return len(self._frames) >= self.wanted
 
     def learn(self) -> tuple[InstallationModel, Path]:

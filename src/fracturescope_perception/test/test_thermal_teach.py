@@ -79,3 +79,14 @@ def test_the_nodes_teach_in_learns_from_live_frames_with_their_times(tmp_path, t
     model, _ = looped.learn()
     assert model.card['frames_learnt'] == 2 * len(states)
     assert model.card['frames_with_heat_change'] == 2 * (len(states) - 5)  # no change learnt across the loop
+
+
+def test_frames_without_a_stamp_are_one_stretch_not_a_day_each(tmp_path, thermal_scene):
+    rng = np.random.default_rng(9)
+    recording, states = a_day(thermal_scene, rng)
+    teach = TeachIn('unstamped', len(states), tmp_path)
+    for frame in recording.frames:
+        teach.add(frame, 0.0)                                    # header.stamp left at zero by a driver
+    model, _ = teach.learn()
+    assert model.card['frames_learnt'] == len(states) and model.card['frames_with_heat_change'] == 0
+    assert teach._times == [0.0] * len(states)

@@ -195,9 +195,12 @@ class InstallationModel:
         minus the moved prediction fitted robustly by its gradients)."""
         limit = self.settings.shake_px
         steps = np.arange(-limit, limit + 1e-9, SHIFT_STEP_PX)
-        # mean, not median, absolute residual: most pixels are background, which every shift matches equally
-        cost = {(dx, dy): float(np.mean(np.abs(frame - moved - np.median(frame - moved))))
-                for dx in steps for dy in steps for moved in (_shift(prediction, dx, dy),)}
+        cost = {}
+        for dx in steps:
+            for dy in steps:
+                residual = frame - _shift(prediction, dx, dy)
+                # mean, not median, absolute residual: most pixels are background, which every shift matches equally
+                cost[dx, dy] = float(np.mean(np.abs(residual - np.median(residual))))
         dx, dy = min(cost, key=cost.__getitem__)
         for _ in range(SHIFT_REFINEMENTS):
             moved = _shift(prediction, dx, dy)

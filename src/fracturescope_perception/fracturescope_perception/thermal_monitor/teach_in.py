@@ -36,7 +36,7 @@ class TeachIn:
         again in a loop) starts a new stretch, placed a day after the last frame: no heat change is learnt across."""
         if self._frames and frame_c.shape != self._frames[0].shape:
             raise ValueError(f'frame {frame_c.shape} differs from the first {self._frames[0].shape}')
-        if self._times and stamp_s + self._offset_s <= self._times[-1]:
+        if self._times and stamp_s + self._offset_s < self._times[-1]:     # equal stamps are no replay
             self._offset_s = self._times[-1] + NEW_STRETCH_S - stamp_s
         self._frames.append(np.array(frame_c, np.float32))
         self._times.append(stamp_s + self._offset_s)

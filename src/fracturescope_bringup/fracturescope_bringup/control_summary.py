@@ -1,12 +1,16 @@
-"""What the main job reports about spreader-roll control: edge alignment against the line's ground truth, and the
-control node's writes to the PLC (from its /diagnostics)."""
+"""What the main job reports about spreader-roll control: edge alignment against the line's ground truth, the
+control node's writes to the PLC (from its /diagnostics), and how long a camera frame takes to move the rolls."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+import json
+import math
 import os
+from pathlib import Path
 import time
 
 from fracturescope_common.parameter_files import read_node_parameters
-from fracturescope_common.qos import OBSERVER_STREAM
+from fracturescope_common.qos import OBSERVER_STREAM, RELIABLE_EVENTS
 from fracturescope_control.diagnostics_contract import (
     CONTROL,
     CONTROLLER,
@@ -22,7 +26,7 @@ from fracturescope_testing.graph_probe import GraphProbe
 import numpy as np
 
 from fracturescope_bringup.summary import Summary
-from fracturescope_msgs.msg import EdgeMeasurement
+from fracturescope_msgs.msg import EdgeMeasurement, RollCommand
 
 SETTLING_S = 5.0  # the simulated sheet starts 30 mm off: its first seconds are rectification, not alignment
 
@@ -30,6 +34,7 @@ SETTLING_S = 5.0  # the simulated sheet starts 30 mm off: its first seconds are 
 @dataclass
 class ControlObservations:
     truth: list[tuple[float, float, float]] = field(default_factory=list)  # (monotonic s, left mm, right mm)
+    commands: list[RollCommand] = field(default_factory=list)
 
     def on_truth(self, msg: EdgeMeasurement) -> None:
         self.truth.append((time.monotonic(), msg.left_mm, msg.right_mm))
@@ -38,7 +43,46 @@ class ControlObservations:
 def watch_control(probe: GraphProbe) -> ControlObservations:
     observed = ControlObservations()
     probe.node.create_subscription(EdgeMeasurement, 'line/ground_truth', observed.on_truth, OBSERVER_STREAM)
+    probe.node.create_subscription(RollCommand, 'roll_command', observed.commands.append, RELIABLE_EVENTS)
     return observed
+
+
+def read_write_log(path: str | os.PathLike[str]) -> list[dict]:
+    """The PLC simulator's record of setpoint writes (JSON lines); a line cut short by a stop is left out."""
+    writes = []
+    for line in Path(path).read_text().splitlines():
+        try:
+            writes.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return writes
+
+
+def frame_to_write_latencies_ms(commands: Iterable[RollCommand], writes: list[dict]) -> np.ndarray:
+    """Camera frame stamp -> the PLC receiving the setpoint write it caused (ms), one per controller (AUTO) write.
+
+    Every written roll command is one write in the PLC's record, in the same order; a command's stamp is that of the
+    edge measurement (so of the camera frame) it answers. Commands are matched in order to the next write with the
+    same setpoints (float32 on the wire), so writes whose command was not observed are skipped."""
+    latencies = []
+    w = 0
+    for command in commands:
+        if not command.written_to_plc:
+            continue
+        while w < len(writes) and not (_same_hz(writes[w]['f_left_hz'], command.f_left_hz)
+                                       and _same_hz(writes[w]['f_right_hz'], command.f_right_hz)):
+            w += 1
+        if w == len(writes):
+            break
+        if command.mode == RollCommand.MODE_AUTO and 'wall' in writes[w]:
+            stamp_s = command.header.stamp.sec + command.header.stamp.nanosec * 1e-9
+            latencies.append((writes[w]['wall'] - stamp_s) * 1e3)
+        w += 1
+    return np.array(latencies)
+
+
+def _same_hz(written: float, commanded: float) -> bool:
+    return math.isclose(written, commanded, rel_tol=1e-6, abs_tol=1e-6)
 
 
 def standard_edges(control_config: str | os.PathLike[str]) -> tuple[float, float]:
@@ -57,7 +101,7 @@ def alignment_errors(truth: list[tuple[float, float, float]], standard: tuple[fl
 
 
 def add_control_rows(summary: Summary, control: ControlObservations, observed: GraphObservations, run_s: float,
-                     standard: tuple[float, float]) -> None:
+                     standard: tuple[float, float], write_log: Path | None = None) -> None:
     node = observed.read(CONTROL)
     # half of what was observed at most: on a loaded machine the line's truth may start seconds into a short run
     span = control.truth[-1][0] - control.truth[0][0] if control.truth else 0.0
@@ -66,7 +110,8 @@ def add_control_rows(summary: Summary, control: ControlObservations, observed: G
     if errors.size:
         summary.add('edge alignment', f'mean {errors.mean():.1f} mm, p95 {np.percentile(errors, 95):.1f} mm '
                     f'({node[CONTROLLER]}; line ground truth vs standard {standard[0]:g} / {standard[1]:g}'
-                    f' mm, {errors.size} samples after the first {skip:.0f} s)')
+                    f' mm, {errors.size} samples after the first {skip:.0f} s)',
+                    mean_mm=float(errors.mean()), p95_mm=float(np.percentile(errors, 95)), samples=int(errors.size))
     else:
         summary.add('edge alignment', 'no ground truth from the simulated line', 'no line ground truth received')
     writes, refused, connected = node[PLC_WRITES], node[PLC_REFUSED_OUT_OF_RANGE], node[PLC_CONNECTED]
@@ -77,3 +122,14 @@ def add_control_rows(summary: Summary, control: ControlObservations, observed: G
                 f'{refused} out-of-range setpoints reached the PLC client' if refused else None)
     if writes and not connected:
         summary.problems.append('the control node lost the PLC')
+    if write_log is not None and write_log.exists():
+        latencies = frame_to_write_latencies_ms(control.commands, read_write_log(write_log))
+        if latencies.size:
+            summary.add('frame -> PLC', f'camera frame stamp to the setpoint write it caused: p50 '
+                        f'{np.percentile(latencies, 50):.0f} ms, p99 {np.percentile(latencies, 99):.0f} ms '
+                        f'({latencies.size} controller writes; goal p99 <= 100 ms)',
+                        p50_ms=float(np.percentile(latencies, 50)), p99_ms=float(np.percentile(latencies, 99)),
+                        writes=int(latencies.size))
+        else:
+            summary.add('frame -> PLC', 'no controller write answered a camera frame',
+                        'the control node never acted on an edge measurement')

@@ -87,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
     ledger_dir = args.ledger_dir.resolve()
     log_dir = args.log_dir.resolve() / datetime.now().strftime('%Y%m%d-%H%M%S')
     expected = round(args.duration * args.camera_rate)
+    write_log = log_dir / 'plc_writes.jsonl'
     plan = load_launch_file(args.launch_file, {
-        'ledger_dir': str(ledger_dir), 'camera_rate_hz': str(args.camera_rate), 'camera_frames': str(expected)}, env)
+        'ledger_dir': str(ledger_dir), 'camera_rate_hz': str(args.camera_rate), 'camera_frames': str(expected),
+        'plc_write_log': str(write_log)}, env)
     database = ledger_dir / 'ledger.db'
     load_or_create_private_key(ledger_dir / 'operator_key.pem')  # the operator key sim.launch.xml trusts
     before = ledger_checkpoint(database)
@@ -146,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     add_edge_rows(summary, edges)
     add_ledger_rows(summary, observed, run_s, before, verification, consistency)
     add_rows(summary, 'PLC writes', add_control_rows, control, observed, run_s,
-             standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'))
+             standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'), write_log)
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
     summary.add('node logs', str(log_dir))

@@ -36,7 +36,7 @@ from fracturescope_msgs.msg import EdgeMeasurement, OperatorCommand, RollCommand
 REPO_ROOT = Path(__file__).resolve().parents[3]
 LAUNCH = REPO_ROOT / 'launch' / 'control.launch.xml'
 pytestmark = pytest.mark.integration
-STANDARD_CENTRE = 1000.0  # config/control.yaml standard edges 250 / 1750
+STANDARD_CENTRE = 1800.0  # config/control.yaml standard edges 900 / 2700
 F_MIN, F_MAX = 0.0, 50.0  # config/control.yaml limits
 SIM_EDGES = 'line/simulated_edges'  # the PLC simulator's stand-in measurements
 
@@ -127,8 +127,8 @@ def test_spoofed_edges_from_a_second_publisher_do_not_move_the_sheet(tmp_path, g
             spoofer = probe.node.create_publisher(EdgeMeasurement, SIM_EDGES, RELIABLE_EVENTS)
             worst = 0.0
             for _ in range(300):
-                fake = EdgeMeasurement(status=EdgeMeasurement.STATUS_OK, left_mm=-250.0, right_mm=1250.0,
-                                       width_mm=1500.0)
+                fake = EdgeMeasurement(status=EdgeMeasurement.STATUS_OK, left_mm=400.0, right_mm=2200.0,
+                                       width_mm=1800.0)
                 fake.header.stamp = probe.node.get_clock().now().to_msg()
                 spoofer.publish(fake)
                 probe.spin_until(lambda: False, 0.01)
@@ -183,7 +183,7 @@ def test_signed_commands_from_the_teleop_cli_and_every_bad_one_refused(tmp_path,
             assert probe.spin_until(lambda: probe.commands[-1].f_left_hz == 20.0, 20.0)
 
             # Resume with a new standard 10 mm to the right: the loop moves the sheet there; stop holds the output.
-            probe.operator.publish(to_message(alice.sign(SET_STANDARD, (260.0, 1760.0), 'control')))
+            probe.operator.publish(to_message(alice.sign(SET_STANDARD, (910.0, 2710.0), 'control')))
             probe.operator.publish(to_message(alice.sign(RESUME, (), 'control')))
             assert probe.spin_until(lambda: probe.commands[-1].mode == RollCommand.MODE_AUTO, 10.0)
             assert probe.spin_until(lambda: abs(probe.centre_error() - 10.0) < 2.0, 30.0), probe.centre_error()

@@ -122,10 +122,13 @@ class PlcLogic:
         with self._lock:
             self._setpoints = clamped  # type: ignore[assignment]
         self._write_values({'f_left_setpoint_hz': clamped[0], 'f_right_setpoint_hz': clamped[1]})
-        if self._write_log is not None:  # the record of every write as received, before clamping
+        # The record of every write as received, before clamping: t on this PLC's clock, wall in UTC seconds (the
+        # clock of ROS stamps, so a write can be traced to the camera frame it answers).
+        if self._write_log is not None:
             self._write_log.write(json.dumps({
-                't': now, 'f_left_hz': raw[0], 'f_right_hz': raw[1], 'mode': values.get('controller_mode'),
-                'heartbeat': values.get('heartbeat'), 'in_limits': in_limits}) + '\n')
+                't': now, 'wall': time.time(), 'f_left_hz': raw[0], 'f_right_hz': raw[1],
+                'mode': values.get('controller_mode'), 'heartbeat': values.get('heartbeat'),
+                'in_limits': in_limits}) + '\n')
             self._write_log.flush()
 
     # PLC cycle -----------------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Simulated line camera: 1080p rgb8 frames of the furnace view, and the ground truth of each frame."""
+"""Simulated line camera: 1080p rgb8 frames of the furnace view, and the ground truth of each frame.
+
+The sheet comes from its own trajectory (sheet_source: trajectory, Edge-Eye alone) or from the line model of the PLC
+simulator (sheet_source: line): then the camera sees the sheet the spreader rolls move, and the loop is closed."""
 
 import hashlib
 import math
@@ -10,27 +13,33 @@ from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import OBSERVER_STREAM, RELIABLE_EVENTS
 from rclpy.node import Node
 from rclpy.parameter import Parameter
+from rclpy.time import Time
 from sensor_msgs.msg import Image
 
 from fracturescope_msgs.msg import EdgeMeasurement
 from fracturescope_sim.diagnostics_contract import LINE_CAMERA, PUBLISHED, RENDER_MS
-from fracturescope_sim.edge_trajectory import named, with_empty
+from fracturescope_sim.edge_trajectory import SheetEdges, named, with_empty
 from fracturescope_sim.lens_distortion import LensModel
 from fracturescope_sim.line_camera import LineCamera, LineCameraConfig, LineCameraFrame, with_conditions
+from fracturescope_sim.line_truth_history import LineTruthHistory
 
 D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
 PARAMETERS = (
     ParameterSpec('fps', D, 'frames published per second (Hz)'),
     ParameterSpec('colour', S, 'sheet colour, one of the 11 of fracturescope_sim.furnace_scene (name)'),
     ParameterSpec('condition', S, 'nominal, reflection, weak_light, dirt or startup (name)'),
+    ParameterSpec('sheet_source', S, 'trajectory (the edge drift below) or line (line/ground_truth of the PLC '
+                  'simulator: the sheet the rolls move) (name)'),
+    ParameterSpec('line_extrapolation_s', D, 'sheet_source line: the newest line sample is used this long, then the '
+                  'view is empty (s)'),
     ParameterSpec('trajectory', S, 'edge drift: gaussian, sinusoidal, step or constant (name)'),
     ParameterSpec('left_mm', D, 'mean left edge position in the ideal view (mm)'),
     ParameterSpec('right_mm', D, 'mean right edge position in the ideal view (mm)'),
     ParameterSpec('drift_mm', D, 'amplitude of the edge drift (mm)'),
-    ParameterSpec('empty_at_start_s', D, 'the line is empty for this long after the first frame (s)'),
+    ParameterSpec('empty_at_start_s', D, 'the line looks empty for this long after the first frame (s)'),
     ParameterSpec('seed', INT, 'random seed of the recording (integer)'),
     ParameterSpec('lens', Parameter.Type.DOUBLE_ARRAY,
                   'true lens: focal, cx, cy, k1, k2, p1, p2, k3 (px, px, px, 1, 1, 1, 1, 1)'),
@@ -52,6 +61,12 @@ class LineCameraNode(Node):
         trajectory = with_empty(named(p.trajectory, p.left_mm, p.right_mm, p.drift_mm, p.seed),
                                 [(-math.inf, p.empty_at_start_s)])
         self._camera = LineCamera(config, trajectory)
+        if p.sheet_source not in ('trajectory', 'line'):
+            raise ValueError(f'sheet_source {p.sheet_source!r}: trajectory or line')
+        self._line = LineTruthHistory(max_extrapolation_s=p.line_extrapolation_s)
+        if p.sheet_source == 'line':
+            self.create_subscription(EdgeMeasurement, 'line/ground_truth', self._on_line, OBSERVER_STREAM)
+        self._started_ns: int | None = None
         self._health = Health(LINE_CAMERA.counters)
         self._images = self.create_publisher(Image, 'line_camera/image_raw', IMAGE_PUBLICATION)
         self._truth = self.create_publisher(EdgeMeasurement, 'line_camera/ground_truth', RELIABLE_EVENTS)
@@ -70,10 +85,11 @@ class LineCameraNode(Node):
     def _publish_next(self) -> None:
         if self._index == 0 and self._params.wait_for_subscriber and self._images.get_subscription_count() == 0:
             return
+        captured = self.get_clock().now()
         started = time.perf_counter()
-        frame = self._camera.frame(self._index)
+        frame = self._capture(captured)
         self._render_ms = (time.perf_counter() - started) * 1e3
-        stamp = self.get_clock().now().to_msg()
+        stamp = captured.to_msg()
         image = Image(height=frame.image.shape[0], width=frame.image.shape[1], encoding='rgb8', is_bigendian=0,
                       step=frame.image.shape[1] * 3, data=frame.image.tobytes())
         image.header.stamp = stamp
@@ -84,6 +100,20 @@ class LineCameraNode(Node):
         if self._index == self._params.max_frames:
             self._timer.cancel()
             self.get_logger().info(f'published {self._index} frames: done')
+
+    def _on_line(self, msg: EdgeMeasurement) -> None:
+        edges = SheetEdges(msg.left_mm, msg.right_mm) if msg.status == EdgeMeasurement.STATUS_OK else None
+        self._line.add(Time.from_msg(msg.header.stamp).nanoseconds * 1e-9, edges)
+
+    def _capture(self, captured: Time) -> LineCameraFrame:
+        """Frame `self._index`: from the trajectory by frame time, or the line's sheet at the capture time."""
+        if self._params.sheet_source == 'trajectory':
+            return self._camera.frame(self._index)
+        if self._started_ns is None:
+            self._started_ns = captured.nanoseconds
+        t = (captured.nanoseconds - self._started_ns) * 1e-9
+        edges = self._line.at(captured.nanoseconds * 1e-9) if t >= self._params.empty_at_start_s else None
+        return LineCameraFrame(self._index, t, self._camera.render(t, edges, self._index), edges)
 
     @staticmethod
     def _truth_message(frame: LineCameraFrame, image: Image) -> EdgeMeasurement:

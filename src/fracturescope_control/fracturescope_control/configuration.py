@@ -55,4 +55,5 @@ def make_loop(p: SimpleNamespace) -> ControlLoop:
         limits=output_limits(p), period_s=p.period_s, stale_after_s=p.stale_after_s,
         safe_output_hz=(p.safe_f_left_hz, p.safe_f_right_hz), start_output_hz=(p.start_f_left_hz, p.start_f_right_hz),
         standard_mm=(p.standard_left_mm, p.standard_right_mm), plausibility=plausibility_limits(p),
-        steering=steering_bound(p)))
+        steering=steering_bound(p), lost_timeout_s=p.lost_timeout_s,
+        lost_output_hz=(p.lost_f_left_hz, p.lost_f_right_hz)))

@@ -10,7 +10,9 @@ Modes (RollCommand.mode): AUTO the controller drives; HOLD the last output is ke
 measurement); ESTOP the configured safe output, at once, without slew, until an operator resumes; MANUAL the
 operator's frequencies, clamped and slewed. HOLD with reason `unconfirmed` is the controller held at the steering
 bound: it keeps running, and steers again once the measurements confirm the line followed. Leaving HOLD / MANUAL /
-ESTOP for AUTO restarts the controller from the output then running (bumpless).
+ESTOP for AUTO restarts the controller from the output then running (bumpless). Without a usable measurement
+(lost edge, stale, refused) the output is held; after `lost_timeout_s` of that it moves, slewed, to the configured
+lost-edge output (HOLD, reason `lost`), which no steering of the sheet depends on, until measurements return.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class LoopConfig:
     standard_mm: tuple[float, float]      # standard left and right edge positions (mm)
     plausibility: PlausibilityLimits | None = None   # None: every measurement admitted (unit tests of the modes)
     steering: SteeringBoundConfig | None = None      # None: no steering bound (unit tests of the controllers)
+    lost_timeout_s: float = math.inf      # held without a usable measurement this long: go to lost_output_hz (s)
+    lost_output_hz: tuple[float, float] | None = None  # output then (Hz), within limits; None: the start output
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ class Measurement:
 
 class ControlLoop:
     def __init__(self, controller: Controller, config: LoopConfig) -> None:
-        for name, pair in (('safe', config.safe_output_hz), ('start', config.start_output_hz)):
+        for name, pair in (('safe', config.safe_output_hz), ('start', config.start_output_hz),
+                           ('lost-edge', config.lost_output_hz or config.start_output_hz)):
             if not all(config.limits.contains(f) for f in pair):
                 raise ValueError(f'{name} output {pair} Hz outside the limits')
         self.controller = controller
@@ -88,6 +93,7 @@ class ControlLoop:
         self._measurement: Measurement | None = None
         self._refused_since_admitted = False
         self._controller_running = False       # reset before the next AUTO update
+        self._unusable_since: float | None = None  # first tick without a usable measurement (s)
         self.guard = MeasurementGuard(config.plausibility) if config.plausibility else None
         self.steering = SteeringBound(config.steering, self.output) if config.steering else None
         controller.reset(*self.output)
@@ -123,7 +129,14 @@ class ControlLoop:
         problem = self._problem(now_s)
         if problem is not None:
             self._controller_running = False
+            if self._unusable_since is None:
+                self._unusable_since = now_s
+            if now_s - self._unusable_since >= self.config.lost_timeout_s:
+                lost = self.config.lost_output_hz or self.config.start_output_hz
+                self.output = limit_output(self.output, lost, self.config.limits, self.config.period_s)
+                return self._emit(Mode.HOLD, HoldReason.LOST, now_s)
             return self._emit(Mode.HOLD, problem, now_s)
+        self._unusable_since = None
         if not self._controller_running:
             self.controller.reset(*self.output)
             self._controller_running = True

@@ -14,6 +14,7 @@ class HoldReason(StrEnum):
     INVALID = 'invalid'    # a measurement no controller should act on
     REFUSED = 'refused'    # the newest measurements were refused (measurement_guard.py), the last admitted is old
     UNCONFIRMED = 'unconfirmed'   # at the steering bound: the measurements do not show the line following the rolls
+    LOST = 'lost'          # no usable measurement for longer than the lost timeout: moving to the lost-edge output
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def test_a_fresh_node_reports_every_declared_key_with_counters_at_0():
     assert {kv.key for kv in status.values} == {key.name for key in CONTROL.keys}
     assert reading[MODE] == '' and math.isnan(reading[F_LEFT]) and reading[PLC_CONNECTED] is False
     assert reading[PLC_WRITES] == 0 and reading[PLC_STATE] is None and reading[TRUSTED_OPERATORS] == ''
-    assert reading.family(HOLD) == {'stop': 0, 'stale': 0, 'invalid': 0, 'refused': 0, 'unconfirmed': 0}
+    assert reading.family(HOLD) == {'stop': 0, 'stale': 0, 'invalid': 0, 'refused': 0, 'unconfirmed': 0, 'lost': 0}
     assert set(reading.family(REFUSED).values()) == {0} and 'foreign_source' in reading.family(REFUSED)
 
 

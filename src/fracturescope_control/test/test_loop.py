@@ -49,6 +49,35 @@ def test_holds_without_a_usable_measurement(measurement, now, reason):
     assert math.isnan(out.error_left_mm)
 
 
+def test_a_lost_edge_holds_then_goes_slewed_to_the_lost_edge_output_and_measurements_bring_control_back():
+    loop = ControlLoop(MsnfController(MSNF), replace(CONFIG, lost_timeout_s=1.0, lost_output_hz=(30.0, 30.0)))
+    t = 0.0
+    for _ in range(15):                                  # the sheet 60 mm off: the rolls steer away from 30 Hz
+        t += 0.2
+        loop.measure(Measurement(310.0, 1810.0, True, t))
+        out = loop.tick(t)
+    steered = (out.f_left_hz, out.f_right_hz)
+    assert out.mode == Mode.AUTO and steered[0] < 29.0
+    outputs = []
+    for _ in range(30):                                  # the edge is lost: the tracker says so
+        t += 0.2
+        loop.measure(Measurement(math.nan, math.nan, False, t))
+        outputs.append(loop.tick(t))
+    held = [o for o in outputs if o.hold_reason == 'invalid']
+    assert len(held) == 5 and all((o.f_left_hz, o.f_right_hz) == steered for o in held)   # held for 1 s
+    going = [o for o in outputs if o.hold_reason == 'lost']
+    assert all(o.mode == Mode.HOLD for o in going) and len(going) == 25
+    steps = [abs(b.f_left_hz - a.f_left_hz) for a, b in zip(outputs[4:], outputs[5:], strict=False)]
+    assert max(steps) <= LIMITS.slew_hz_per_s * CONFIG.period_s + 1e-9     # slewed, not a jump
+    assert (going[-1].f_left_hz, going[-1].f_right_hz) == (30.0, 30.0)
+    t += 0.2
+    loop.measure(Measurement(310.0, 1810.0, True, t))    # the edge is back: control again, the timeout reset
+    assert loop.tick(t).mode == Mode.AUTO
+    t += 0.2
+    loop.measure(Measurement(math.nan, math.nan, False, t))
+    assert loop.tick(t).hold_reason == 'invalid'
+
+
 def test_operator_commands():
     loop = make('pid')
     loop.measure(Measurement(280.0, 1780.0, True, 0.0))

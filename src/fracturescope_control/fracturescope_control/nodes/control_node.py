@@ -47,6 +47,7 @@ ERROR_HOLDS = {
     HoldReason.UNCONFIRMED: 'holding at the steering bound: the edge measurements do not show the sheet following '
                             'the rolls (spoofed or broken measurements?)',
     HoldReason.REFUSED: 'holding: the newest edge measurements were refused as implausible',
+    HoldReason.LOST: 'no usable edge measurement for lost_timeout_s: rolls going to the lost-edge output',
 }
 
 

@@ -32,6 +32,9 @@ PARAMETERS = (
     P('safe_f_left_hz', D, 'e-stop left output (Hz)'), P('safe_f_right_hz', D, 'e-stop right output (Hz)'),
     P('start_f_left_hz', D, 'left output at start (Hz)'), P('start_f_right_hz', D, 'right output at start (Hz)'),
     P('stale_after_s', D, 'measurements older than this by their stamp do not drive the rolls: hold (s)'),
+    P('lost_timeout_s', D, 'held this long without a usable measurement (edge lost, stale, refused): move to the '
+      'lost-edge output (s)'),
+    P('lost_f_left_hz', D, 'lost-edge left output (Hz)'), P('lost_f_right_hz', D, 'lost-edge right output (Hz)'),
     P('edge_max_future_s', D, 'edge stamps ahead of this node clock by more are refused (s)'),
     P('edge_max_speed_mm_s', D, 'fastest an edge moves on the line; faster jumps are refused (mm/s)'),
     P('edge_jump_mm', D, 'sudden edge shift allowed on top of the speed: noise and steps (mm)'),

@@ -21,7 +21,12 @@ from fracturescope_testing.graph_monitor import watch_edges, watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 
 from fracturescope_bringup.control_summary import add_control_rows, standard_edges, watch_control
-from fracturescope_bringup.detection_summary import add_detection_rows, detections_accounted_for, watch_detections
+from fracturescope_bringup.detection_summary import (
+    add_detection_rows,
+    camera_started,
+    detections_accounted_for,
+    watch_detections,
+)
 from fracturescope_bringup.summary import (
     Summary,
     add_edge_rows,
@@ -33,6 +38,8 @@ from fracturescope_bringup.thermal_summary import add_thermal_rows, watch_therma
 from fracturescope_msgs.srv import GetConsistencyProof, VerifyLedger
 
 SETTLE_S = 15.0  # s after the planned duration for the last detections and reports to arrive
+STARTUP_S = 90.0  # s for the graph to start (the cameras publish once their subscribers are there)
+STEADY_S = 1.5    # s the accounts must hold (a /diagnostics period and more): a frame in flight is not a dropped one
 
 
 VERDICT_FLOOR = 0.25        # frame verdicts: chance among the four classes
@@ -107,19 +114,34 @@ def run(args: argparse.Namespace) -> int:
     thermal = watch_thermal(probe)
     summary = Summary('FractureScope: simulated inspection run')
     with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
-        started = next_line = time.monotonic()
-        # Run until every simulated pair is accounted for and the edge tracker has measured a second of
-        # sheet (or a node dies, or it takes far too long).
+        launched_at = started = time.monotonic()
         reconciled = False
         try:
-            while (elapsed := time.monotonic() - started) < args.duration + SETTLE_S and not graph.dead_nodes():
+            # The run's time starts when the graph is ready: the surface cameras start once the detector has
+            # subscribed, so start-up on a loaded machine does not eat into the run.
+            print('waiting for the graph to start', flush=True)
+            while not camera_started(observed) and time.monotonic() - launched_at < STARTUP_S \
+                    and not graph.dead_nodes():
+                probe.executor.spin_once(timeout_sec=0.05)
+            if not camera_started(observed):
+                summary.problems.append(f'the graph was not ready (no camera pair published) within {STARTUP_S:.0f} s')
+            started = next_line = time.monotonic()
+            settled_since = None
+            # Run until every simulated pair is accounted for, the accounts held for a report period, and the edge
+            # tracker has measured a second of sheet (or a node dies, or it takes far too long).
+            while (elapsed := time.monotonic() - started) < args.duration + SETTLE_S and not graph.dead_nodes() \
+                    and not summary.problems:
                 probe.executor.spin_once(timeout_sec=0.05)
                 if time.monotonic() >= next_line:
                     print(progress_line(elapsed, args.duration, observed), flush=True)
                     next_line += 1.0
                 if detections_accounted_for(observed, expected) and edges_measured(edges):
-                    reconciled = True
-                    break
+                    settled_since = settled_since or time.monotonic()
+                    if time.monotonic() - settled_since >= STEADY_S:
+                        reconciled = True
+                        break
+                else:
+                    settled_since = None
         except KeyboardInterrupt:
             summary.problems.append('interrupted (Ctrl-C) before the planned end')
             print('interrupted: verifying and summarising what ran so far', flush=True)

@@ -9,7 +9,15 @@ from fracturescope_bringup.detection_summary import (
 )
 from fracturescope_bringup.summary import Summary
 from fracturescope_ledger.diagnostics_contract import BLOCKS_OF, LEDGER, REJECTED
-from fracturescope_perception.diagnostics_contract import LABEL, PAIR_REJECTED, UNPAIRED, WAITING_RGB, defect_detector
+from fracturescope_perception.diagnostics_contract import (
+    LABEL,
+    PAIR_REJECTED,
+    RGB_RECEIVED,
+    THERMAL_RECEIVED,
+    UNPAIRED,
+    WAITING_RGB,
+    defect_detector,
+)
 from fracturescope_sim.diagnostics_contract import FAULT, PUBLISHED, SURFACE_CAMERA, TRUTH
 from fracturescope_testing.diagnostic_statuses import node_status
 from fracturescope_testing.graph_monitor import GraphObservations
@@ -21,7 +29,8 @@ def detector_label(label):
     return LABEL.of([label])[label]
 
 
-def observations(published=60, faults=2, labels=58, refused=1, unpaired=1, ledger_rejected=0, defect_blocks=58):
+def observations(published=60, faults=2, labels=58, refused=1, unpaired=1, ledger_rejected=0, defect_blocks=58,
+                 rgb_dropped=0, thermal_dropped=0):
     observed = GraphObservations(checkpoint=LedgerCheckpoint(tree_size=1158, root_hash='ab' * 32))
     detector = defect_detector(['crack', 'corrosion', 'leak', 'none', 'anomaly'])
     observed.statuses = {
@@ -30,7 +39,8 @@ def observations(published=60, faults=2, labels=58, refused=1, unpaired=1, ledge
         '/defect_detector': node_status(detector, {
             UNPAIRED['rgb_no_partner']: unpaired, UNPAIRED['thermal_no_partner']: 7, WAITING_RGB: 0}, {
             detector_label('none'): labels - 3, detector_label('crack'): 3,
-            PAIR_REJECTED['nan_temperature']: refused}),
+            PAIR_REJECTED['nan_temperature']: refused, RGB_RECEIVED: published - rgb_dropped,
+            THERMAL_RECEIVED: published - 1 - thermal_dropped}),
         '/ledger': node_status(LEDGER, counters={
             REJECTED: ledger_rejected, BLOCKS_OF['defect']: defect_blocks, BLOCKS_OF['edge']: 900,
             BLOCKS_OF['thermal']: 120}),
@@ -102,6 +112,26 @@ def test_bad_pairs_must_all_be_refused_or_unpaired():
     add_detection_rows(summary, observations(faults=3), detections_seen([('crack', 'crack', False)]),
                        {'none': 55, 'crack': 3}, reconciled=True)
     assert summary.problems == ['3 bad pairs sent but 2 refused or unpaired']
+
+
+def test_frames_dropped_before_the_detector_are_counted_as_such_not_as_losses():
+    # Two bad pairs sent (one refused, one without its thermal frame: unpaired); a thermal frame dropped by the
+    # best-effort subscription left one more RGB frame unpaired. Explained, not a problem.
+    account = PairAccount.of(observations(labels=57, unpaired=2, thermal_dropped=1, defect_blocks=57))
+    assert (account.rgb_dropped, account.thermal_dropped, account.accounted) == (0, 1, 60)
+    summary = Summary('run')
+    add_detection_rows(summary, observations(labels=57, unpaired=2, thermal_dropped=1, defect_blocks=57),
+                       detections_seen([('crack', 'crack', False)]), {'none': 54, 'crack': 3}, reconciled=True)
+    assert summary.all_ok, summary.problems
+    assert '0 RGB and 1 thermal frames dropped before the detector' in summary.rows[0][1]
+    # An RGB frame dropped: its pair is accounted for as dropped, nothing waits for it.
+    dropped = observations(labels=57, rgb_dropped=1, defect_blocks=57)
+    assert PairAccount.of(dropped).accounted == 60 and detections_accounted_for(dropped, expected=60)
+    # Many dropped frames: an overloaded graph is a problem.
+    overloaded = Summary('run')
+    add_detection_rows(overloaded, observations(labels=50, rgb_dropped=8, defect_blocks=50),
+                       detections_seen([('crack', 'crack', False)]), {'none': 47, 'crack': 3}, reconciled=True)
+    assert overloaded.problems == ['8 of 120 image frames dropped before the detector: an overloaded graph']
 
 
 def test_a_run_cut_short_reports_counts_without_claiming_losses():

@@ -9,7 +9,7 @@ from fracturescope_common.diagnostics_contract import status_name
 from fracturescope_control.diagnostics_contract import CONTROL
 from fracturescope_launch.launch_xml import declared_arguments, load_launch_file
 from fracturescope_ledger.diagnostics_contract import LEDGER
-from fracturescope_perception.diagnostics_contract import DEFECT_DETECTOR, EDGE_TRACKER, THERMAL_MONITOR
+from fracturescope_perception.diagnostics_contract import DEFECT_DETECTOR, DEFECT_MARKERS, EDGE_TRACKER, THERMAL_MONITOR
 from fracturescope_sim.diagnostics_contract import (
     EQUIPMENT_THERMAL_CAMERA,
     LINE_CAMERA,
@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACTS = (CONTROL, LEDGER, DEFECT_DETECTOR, EDGE_TRACKER, THERMAL_MONITOR, SURFACE_CAMERA, LINE_CAMERA,
-             EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR)
+CONTRACTS = (CONTROL, LEDGER, DEFECT_DETECTOR, DEFECT_MARKERS, EDGE_TRACKER, THERMAL_MONITOR, SURFACE_CAMERA,
+             LINE_CAMERA, EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR)
 ANALYZER = 'diagnostic_aggregator/GenericAnalyzer'
 LAUNCH_FILES = sorted((ROOT / 'launch').glob('*.launch.xml'))
 

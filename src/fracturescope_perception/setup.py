@@ -29,6 +29,7 @@ setup(
             'fracturescope-thermal-teach = fracturescope_perception.thermal_monitor.teach_cli:run',
             'edge_tracker = fracturescope_perception.nodes.edge_tracker:main',
             'defect_detector = fracturescope_perception.nodes.defect_detector:main',
+            'defect_markers = fracturescope_perception.nodes.defect_markers:main',
             'thermal_monitor = fracturescope_perception.nodes.thermal_monitor:main',
         ],
     },

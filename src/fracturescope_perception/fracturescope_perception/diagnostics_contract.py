@@ -81,3 +81,8 @@ def thermal_monitor(states: Iterable[str] = ()) -> NodeContract:
 
 
 THERMAL_MONITOR = thermal_monitor()
+
+# Defect markers (RViz).
+MARKED = count('detections_marked')                 # detections drawn as markers
+NO_CAMERA_INFO = count('no_camera_info')            # detections skipped: no RGB CameraInfo yet, or uncalibrated
+DEFECT_MARKERS = NodeContract('defect_markers', values=(), counters=(MARKED, NO_CAMERA_INFO, PUBLISH_FAILED))

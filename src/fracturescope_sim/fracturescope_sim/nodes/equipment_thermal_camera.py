@@ -3,6 +3,7 @@
 import hashlib
 import time
 
+from fracturescope_common.camera_info import camera_info_topic, focal_from_horizontal_fov, pinhole_camera_info
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health
@@ -14,7 +15,7 @@ from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RELIABLE_EVENTS
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import GroundTruthLabel
@@ -33,6 +34,7 @@ PARAMETERS = (
     ParameterSpec('bad_frame_share', D, 'share of deliberately bad frames: NaN pixels, mono8, 16 x 12 (0..1)'),
     ParameterSpec('seed', INT, 'random seed of the recording (integer)'),
     ParameterSpec('frame_id', S, 'optical frame of the thermal camera (tf frame)'),
+    ParameterSpec('horizontal_fov_deg', D, 'horizontal field of view, for its CameraInfo (deg)'),
     ParameterSpec('max_frames', INT, 'stop after this many frames; 0 = until shut down (count)'),
     ParameterSpec('wait_for_subscriber', B, 'start the recording (frame 0) once a subscriber is connected (flag)'),
     ParameterSpec('wait_for_nodes', Parameter.Type.STRING_ARRAY,
@@ -51,6 +53,7 @@ class EquipmentThermalCameraNode(Node):
             centikelvin_share=p.centikelvin_share, bad_frame_share=p.bad_frame_share, seed=p.seed))
         self._health = Health(EQUIPMENT_THERMAL_CAMERA.counters)
         self._images = self.create_publisher(Image, IMAGE_TOPIC, IMAGE_PUBLICATION)
+        self._info = self.create_publisher(CameraInfo, camera_info_topic(IMAGE_TOPIC), IMAGE_PUBLICATION)
         self._truth = self.create_publisher(GroundTruthLabel, 'equipment_thermal/ground_truth', RELIABLE_EVENTS)
         self._index = 0
         self._gate = StartGate(p.wait_for_subscriber, p.wait_for_nodes, p.start_delay_s)
@@ -80,6 +83,9 @@ class EquipmentThermalCameraNode(Node):
         image = numpy_to_image(frame.pixels, frame.encoding, header)
         self._render_ms = (time.perf_counter() - started) * 1e3
         self._images.publish(image)
+        if image.width:
+            focal = focal_from_horizontal_fov(image.width, self._params.horizontal_fov_deg)
+            self._info.publish(pinhole_camera_info(header, image.width, image.height, focal))
         truth = GroundTruthLabel(header=header, label=frame.state, variant=frame.variant, unseen=False,
                                  image_topics=[self._images.topic_name],
                                  image_sha256=[hashlib.sha256(image.data).hexdigest()])

@@ -7,6 +7,7 @@ import hashlib
 import math
 import time
 
+from fracturescope_common.camera_info import pinhole_camera_info
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
@@ -17,7 +18,7 @@ from fracturescope_common.qos import OBSERVER_STREAM, RELIABLE_EVENTS
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.time import Time
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 
 from fracturescope_msgs.msg import EdgeMeasurement
 from fracturescope_sim.diagnostics_contract import LINE_CAMERA, PUBLISHED, RENDER_MS
@@ -70,6 +71,7 @@ class LineCameraNode(Node):
         self._health = Health(LINE_CAMERA.counters)
         self._images = self.create_publisher(Image, 'line_camera/image_raw', IMAGE_PUBLICATION)
         self._truth = self.create_publisher(EdgeMeasurement, 'line_camera/ground_truth', RELIABLE_EVENTS)
+        self._info = self.create_publisher(CameraInfo, 'line_camera/camera_info', IMAGE_PUBLICATION)
         self._index = 0
         self._render_ms = 0.0
         self._timer = self.create_timer(1.0 / p.fps, self._publish_next)
@@ -95,6 +97,8 @@ class LineCameraNode(Node):
         image.header.stamp = stamp
         image.header.frame_id = self._params.frame_id
         self._images.publish(image)
+        focal, cx, cy, *distortion = self._params.lens   # the true lens: what a calibration would find
+        self._info.publish(pinhole_camera_info(image.header, image.width, image.height, focal, cx, cy, distortion))
         publish_or_report(self._truth, self._truth_message(frame, image), self._health, self.get_logger())
         self._index += 1
         if self._index == self._params.max_frames:

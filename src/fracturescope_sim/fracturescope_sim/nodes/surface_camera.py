@@ -2,6 +2,7 @@
 
 import hashlib
 
+from fracturescope_common.camera_info import camera_info_topic, focal_from_horizontal_fov, pinhole_camera_info
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
 from fracturescope_common.image_conversion import celsius_to_centikelvin, numpy_to_image
@@ -13,7 +14,7 @@ from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import from_ns
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from sensor_msgs.msg import Image, RegionOfInterest
+from sensor_msgs.msg import CameraInfo, Image, RegionOfInterest
 from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import DefectRegion, GroundTruthLabel
@@ -44,6 +45,7 @@ PARAMETERS = (
     ParameterSpec('fault_fraction', D, 'share of pairs with deliberately bad input, to exercise refusals (0..1)'),
     ParameterSpec('thermal_encoding', S, 'thermal image encoding: 32FC1 (degC) or 16UC1 (centikelvin) (name)'),
     ParameterSpec('thermal_delay_s', D, 'thermal stamp after the RGB stamp (cameras not triggered together) (s)'),
+    ParameterSpec('horizontal_fov_deg', D, 'horizontal field of view of both cameras, for their CameraInfo (deg)'),
     ParameterSpec('rgb_frame_id', S, 'optical frame of the RGB camera (tf frame)'),
     ParameterSpec('thermal_frame_id', S, 'optical frame of the thermal camera (tf frame)'),
     ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
@@ -66,6 +68,8 @@ class SurfaceCameraNode(Node):
         self._rgb = self.create_publisher(Image, TOPICS[0], IMAGE_PUBLICATION)
         self._thermal = self.create_publisher(Image, TOPICS[1], IMAGE_PUBLICATION)
         self._truth = self.create_publisher(GroundTruthLabel, 'camera/ground_truth', RELIABLE_EVENTS)
+        self._infos = [self.create_publisher(CameraInfo, camera_info_topic(t), IMAGE_PUBLICATION) for t in TOPICS]
+        self._focal_px = [focal_from_horizontal_fov(w, p.horizontal_fov_deg) for w in (p.width, p.thermal_width)]
         self._index = 0
         self._gate = StartGate(p.wait_for_subscriber, p.wait_for_nodes, p.start_delay_s)
         self._timer = self.create_timer(1.0 / p.rate_hz, self._publish_next)
@@ -100,8 +104,11 @@ class SurfaceCameraNode(Node):
                                  regions=[DefectRegion(roi=_roi(r.box), label=r.kind, confidence=1.0)
                                           for r in frame.regions])
         publish_or_report(self._truth, truth, self._health, self.get_logger())
-        for publisher, image in zip((self._rgb, self._thermal), images, strict=False):
+        for publisher, info, focal, image in zip((self._rgb, self._thermal), self._infos, self._focal_px, images,
+                                                 strict=False):
             publisher.publish(image)
+            if image.width:
+                info.publish(pinhole_camera_info(image.header, image.width, image.height, focal))
         self._index += 1
         self._health.count(FAULT[frame.fault] if frame.fault else TRUTH[frame.label])
         if self._index == self._params.max_frames:

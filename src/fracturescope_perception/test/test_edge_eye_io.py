@@ -101,3 +101,29 @@ def test_debug_image_is_half_size_with_the_measurement_drawn():
     view = debug_image(frame, result, correction, 1.87)
     assert view.shape == (540, 960, 3)
     assert (view != 60).any()  # the status text at least
+
+
+def test_an_unrecognised_frame_publishes_no_positions_not_the_last_good_ones():
+    from fracturescope_perception.nodes.edge_tracker import published_positions
+    assert published_positions(Status.OK, EdgeResult(Status.OK, 900.0, 2700.0, 'white', False, 3.0, 1.0)) == \
+        (900.0, 2700.0)
+    assert published_positions(Status.REPAIRED, EdgeResult(Status.REPAIRED, 901.0, 2699.0, 'white', False, 3.0,
+                                                           1.0)) == (901.0, 2699.0)
+    lost = EdgeResult(Status.UNRECOGNISED, float('nan'), float('nan'), 'white', False, 3.0, 1.0)
+    assert published_positions(Status.UNRECOGNISED, lost) == (0.0, 0.0)
+    assert published_positions(Status.UNRECOGNISED, None) == (0.0, 0.0)      # a frame that could not be read
+    assert published_positions(Status.NO_MATERIAL, lost) == (0.0, 0.0)
+
+
+def test_lost_measurements_are_recorded_by_the_ledger_and_never_drive_the_rolls():
+    from fracturescope_control.output_limits import measurement_problem
+    from fracturescope_ledger.messages import record_from_edge_measurement
+    from fracturescope_perception.nodes.edge_tracker import published_positions
+
+    from fracturescope_msgs.msg import EdgeMeasurement
+    left, right = published_positions(Status.UNRECOGNISED, None)
+    msg = EdgeMeasurement(status=EdgeMeasurement.STATUS_UNRECOGNISED, left_mm=left, right_mm=right,
+                          width_mm=right - left, image_sha256='0' * 64)
+    record = record_from_edge_measurement(msg, 'line-1', 'edge-eye')
+    assert (record.label, record.confidence) == ('unrecognised', 0.0)
+    assert measurement_problem(left, right, False, 0.0, 1.0) is not None

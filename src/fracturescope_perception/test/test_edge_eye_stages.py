@@ -348,3 +348,87 @@ def test_canny_low_threshold_keeps_its_ratio_to_the_high_one():
     assert thresholds.low == pytest.approx(0.4 * thresholds.high)
     first = tune_thresholds(image, 600.0, 25.0, 50, 50, 20.0, margin_steps=0, low_ratio=0.4)
     assert thresholds.high == first.high - 25.0  # one margin step below the first passing pair
+
+
+# --- bar coverage (issue 12: no shadow or static edge on an uncovered bar is an edge) -------------------------------
+def bars_image(columns=200, sheet=(60, 140), shadow=None, sheet_grey=128.0, shadow_share=0.55):
+    """White (rows 0-19) and black (rows 20-39) bar bands; a sheet of one grey over both in `sheet` columns; a shadow
+    taking `shadow_share` of the light in `shadow` columns (outside the sheet)."""
+    white = np.full((20, columns), 236.0)
+    black = np.full((20, columns), 22.0)
+    if shadow is not None:
+        white[:, shadow[0]:shadow[1]] *= 1.0 - shadow_share
+        black[:, shadow[0]:shadow[1]] *= 1.0 - shadow_share
+    if sheet is not None:
+        white[:, sheet[0]:sheet[1]] = sheet_grey
+        black[:, sheet[0]:sheet[1]] = sheet_grey
+    return white.astype(np.uint8), black.astype(np.uint8)
+
+
+def test_a_sheet_covers_bar_columns_a_shadow_does_not():
+    from fracturescope_perception.edge_eye.bar_coverage import CoverageConfig, bar_contrast, covered_columns
+    white, black = bars_image(shadow=(10, 40))
+    empty = bar_contrast(*bars_image(sheet=None))
+    for empty_contrast in (empty, None):  # against the empty bars, and without an empty frame
+        covered = covered_columns(bar_contrast(white, black), empty_contrast, CoverageConfig())
+        assert covered[60:140].all() and not covered[:60].any() and not covered[140:].any()
+    beyond = empty.copy()
+    beyond[:5] = 0.0  # no bar there in the empty frame: not judged
+    assert np.isnan(covered_columns(bar_contrast(white, black), beyond, CoverageConfig())[:5]).all()
+
+
+def test_only_a_border_of_the_covered_span_is_a_sheet_edge():
+    from fracturescope_perception.edge_eye.bar_coverage import (
+        CoverageConfig,
+        bar_contrast,
+        covered_columns,
+        is_sheet_edge,
+        sheet_span,
+    )
+    cfg = CoverageConfig()
+    white, black = bars_image(shadow=(10, 40))
+    covered = covered_columns(bar_contrast(white, black), bar_contrast(*bars_image(sheet=None)), cfg)
+    assert is_sheet_edge(covered, 59.5, 'left', cfg) and is_sheet_edge(covered, 139.5, 'right', cfg)
+    assert not is_sheet_edge(covered, 39.5, 'left', cfg) and not is_sheet_edge(covered, 9.5, 'right', cfg)  # shadow
+    assert not is_sheet_edge(covered, 59.5, 'right', cfg)  # the sheet is on the other side
+    assert not is_sheet_edge(covered, 100.0, 'left', cfg)  # inside the sheet
+    assert not is_sheet_edge(covered, 75.0, 'left', cfg)   # 15 px off the border
+    assert sheet_span(covered, 32) == (60, 139)
+    assert sheet_span(covered, 100) is None                # narrower than asked
+    edge_on = covered_columns(bar_contrast(*bars_image(sheet=(60, 200))), None, cfg)
+    assert sheet_span(edge_on, 32) is None                 # runs off the searched columns: its edge is not there
+    assert sheet_span(covered_columns(bar_contrast(*bars_image(sheet=None, shadow=(10, 40))), None, cfg), 8) is None
+
+
+def test_bar_selection_looks_only_where_it_is_told():
+    white, black = bars_image(sheet=(60, 140), shadow=(150, 180), sheet_grey=150.0)
+    band = white  # the white bar: a shadow edge (236 -> 106) is stronger than the sheet's (236 -> 150)
+    free = score_bar('white', band, 16, 8)
+    assert any(abs(x - 150) < 3 or abs(x - 180) < 3 for x in free.edges_px)
+    allowed = np.zeros(band.shape[1], bool)
+    allowed[56:64] = allowed[136:144] = True
+    told = score_bar('white', band, 16, 8, allowed)
+    assert abs(told.edges_px[0] - 60) <= 2 and abs(told.edges_px[1] - 140) <= 2, told
+    assert not np.isfinite(score_bar('white', band, 16, 8, np.zeros(band.shape[1], bool)).score)
+
+
+def test_eq_9_leaves_an_edge_that_agrees_with_its_prediction_where_it_is():
+    repair = WidthRepair(30, 3.0, 2.0, 10)
+    for i in range(12):
+        repair.check(100.0, 300.0, i / 30)
+    # The right edge steps 3 px per frame as predicted; the left stands still: a real width change, not repaired.
+    step = repair.check(100.0, 303.0, 12 / 30, predicted=(100.0, 302.5), agree_px=2.0)
+    assert not step.repaired and (step.left, step.right) == (100.0, 303.0)
+    # The right edge jumps away from its prediction: it takes the whole correction, the left one is not pushed.
+    jump = repair.check(100.0, 320.0, 13 / 30, predicted=(100.0, 306.0), agree_px=2.0)
+    assert jump.repaired and jump.left == 100.0 and jump.right - jump.left == pytest.approx(
+        repair.regression_width(13 / 30), abs=3.0) and jump.right < 310.0
+    # Weights alone (the former rule) did push the edge that agreed.
+    weighted = WidthRepair(30, 3.0, 2.0, 10)
+    for i in range(12):
+        weighted.check(100.0, 300.0, i / 30)
+    pushed = weighted.check(100.0, 303.0, 12 / 30, predicted=(100.0, 302.0))
+    assert pushed.left != 100.0
+    before = len(repair._w)
+    repair.forget_last()
+    assert len(repair._w) == before - 1

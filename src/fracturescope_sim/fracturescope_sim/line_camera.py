@@ -9,6 +9,7 @@ The sheet's interior texture is not warped by the lens: it is a faint, nearly un
 does not matter; the edges, bars and everything static are geometrically exact.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 import math
@@ -37,6 +38,15 @@ class Conditions:
     startup_bend_px: float = 0.0      # edge bending at start-up, px at the frame's top/bottom (decays)
     startup_tau_s: float = 3.0        # decay time of the bending, s
     edge_blur_px: float = 0.7         # optical blur of the sheet edge (Gaussian sigma), px
+    # A soft shadow falling across the bars (behind the sheet, so only where the bars show): cast by a rod in front
+    # of the line (a fixed, slightly oblique band) or by the sheet itself (its silhouette shifted by
+    # (shadow_x_px, shadow_y_px): a band beside the right edge, and below the leading end of an entering sheet).
+    shadow: float = 0.0               # share of the light the shadow takes away at its core (0: none)
+    shadow_from: str = 'rod'          # 'rod' or 'sheet'
+    shadow_x_px: float = 420.0        # rod: ideal column of the band's centre at mid-height; sheet: shift to the right
+    shadow_y_px: float = 240.0        # sheet: shift downwards, ideal px
+    shadow_width_px: float = 30.0     # rod: width of the band's core, ideal px
+    shadow_soft_px: float = 5.0       # softness of the shadow's borders (Gaussian sigma), ideal px
 
 
 CONDITIONS: dict[str, Conditions] = {
@@ -45,7 +55,10 @@ CONDITIONS: dict[str, Conditions] = {
     'weak_light': Conditions(light_gain=0.42, noise_sigma=2.5),
     'dirt': Conditions(dirt=0.55),
     'startup': Conditions(startup_bend_px=16.0, edge_blur_px=1.4),
+    'rod_shadow': Conditions(shadow=0.55),
+    'sheet_shadow': Conditions(shadow=0.5, shadow_from='sheet', shadow_x_px=60.0),
 }
+SHADOW_MARGIN_PX = 60.0               # the shadow reaches this far above the white and below the black bar, ideal px
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ class _Optics:
     ideal_y: np.ndarray
     col_min: np.ndarray               # per captured column, min / max of ideal_x over rows (for edge bands)
     col_max: np.ndarray
+    row_min: np.ndarray               # per captured row, min / max of ideal_y over columns (for an entering sheet)
+    row_max: np.ndarray
     static: np.ndarray                # (h, w, 3) uint8, static scene through the lens
     plate_rows: int                   # captured rows that contain some shading plate
     plate_mask: np.ndarray            # (plate_rows, w, 1) bool: plate pixels (in front of the sheet)
@@ -91,8 +106,8 @@ def _optics(lens: LensModel, layout: SceneLayout) -> _Optics:
     static = np.clip(np.round(static), 0, 255).astype(np.uint8)
     plate = ideal_y < layout.plate_rows + 4.0 * np.sin(ideal_x / 300.0) + 1.0
     rows = int(np.nonzero(plate.any(axis=1))[0].max()) + 1 if plate.any() else 0
-    return _Optics(ideal_x, ideal_y, ideal_x.min(axis=0), ideal_x.max(axis=0), static, rows,
-                   plate[:rows, :, None])
+    return _Optics(ideal_x, ideal_y, ideal_x.min(axis=0), ideal_x.max(axis=0), ideal_y.min(axis=1),
+                   ideal_y.max(axis=1), static, rows, plate[:rows, :, None])
 
 
 class LineCamera:
@@ -115,6 +130,15 @@ class LineCamera:
         self._dirt = _dirt_patches(layout, config.conditions.dirt, rng) if config.conditions.dirt > 0 else []
         self._glare = _glare_patch(config.conditions.reflection) if config.conditions.reflection > 0 else None
         self._flicker_phase = float(rng.uniform(0.0, 2.0 * math.pi))
+        if config.conditions.shadow_from not in ('rod', 'sheet'):
+            raise ValueError(f'unknown shadow source {config.conditions.shadow_from!r}; rod or sheet')
+        self._static = self._optics.static
+        cond = config.conditions
+        if cond.shadow > 0 and cond.shadow_from == 'rod':  # static: part of the scene the tracker learns as empty
+            self._static = self._static.copy()
+            self._shade(self._static, lambda ux, uy: _band(ux - cond.shadow_x_px - 0.15 * (uy - layout.truth_row),
+                                                           cond.shadow_width_px, cond.shadow_soft_px),
+                        (0, layout.width))
 
     @property
     def mm_per_px(self) -> float:
@@ -128,8 +152,10 @@ class LineCamera:
     def render(self, t: float, edges: SheetEdges | None, index: int = 0) -> np.ndarray:
         cond = self.config.conditions
         optics = self._optics
-        out = optics.static.copy()
+        out = self._static.copy()
         if edges is not None:
+            if cond.shadow > 0 and cond.shadow_from == 'sheet':
+                self._sheet_shadow(out, edges)
             self._draw_sheet(out, t, edges)
             if optics.plate_rows:  # the plate is in front of the sheet
                 np.copyto(out[:optics.plate_rows], optics.static[:optics.plate_rows], where=optics.plate_mask)
@@ -165,18 +191,65 @@ class LineCamera:
         (l0, l1), (r0, r1) = band(xl), band(xr)
         if l1 > r0:
             raise ValueError(f'sheet too narrow to render: {edges.width_mm:.0f} mm')
-        out[:, l1:r0] = sheet[:, l1:r0]
+        # An entering sheet covers the rows above its leading end: whole rows above `top`, blended down to `bottom`.
+        front = edges.front_mm / layout.mm_per_px
+        top = int(np.searchsorted(optics.row_max, front - reach))
+        bottom = int(np.searchsorted(optics.row_min, front + reach, side='right'))
+        behind = out[top:bottom].copy() if bottom > top else None
+        out[:bottom, l1:r0] = sheet[:bottom, l1:r0]
         for (c0, c1), side in (((l0, l1), -1.0), ((r0, r1), 1.0)):
             if c1 <= c0:
                 continue
-            ux = optics.ideal_x[:, c0:c1]
-            uy = optics.ideal_y[:, c0:c1]
+            ux = optics.ideal_x[:bottom, c0:c1]
+            uy = optics.ideal_y[:bottom, c0:c1]
             # Bending at start-up: the edges bow outwards away from the truth row.
             edge = (xr if side > 0 else xl) + side * bend * ((uy - layout.truth_row) / half_h) ** 2
             inside = (edge - ux) if side > 0 else (ux - edge)
             alpha = sheet_coverage(inside, blur)[..., None]
-            base = out[:, c0:c1].astype(np.float32)
-            out[:, c0:c1] = (base + alpha * (sheet[:, c0:c1].astype(np.float32) - base) + 0.5).astype(np.uint8)
+            base = out[:bottom, c0:c1].astype(np.float32)
+            out[:bottom, c0:c1] = (base + alpha * (sheet[:bottom, c0:c1].astype(np.float32) - base) + 0.5
+                                   ).astype(np.uint8)
+        if behind is not None:
+            alpha = sheet_coverage(front - optics.ideal_y[top:bottom], blur)[..., None]
+            drawn = out[top:bottom].astype(np.float32)
+            out[top:bottom] = (behind + alpha * (drawn - behind) + 0.5).astype(np.uint8)
+
+    def _shade(self, out: np.ndarray, share: Callable[[np.ndarray, np.ndarray], np.ndarray],
+               cols: tuple[int, int]) -> None:
+        """Darken `out` by the shadow: `share(ideal_x, ideal_y)` in [0, 1] of the full shadow, over captured columns
+        `cols` of the rows around the bars."""
+        layout, cond, optics = self.config.layout, self.config.conditions, self._optics
+        y_top = layout.white_bar_rows[0] - SHADOW_MARGIN_PX
+        y_bottom = layout.black_bar_rows[1] + SHADOW_MARGIN_PX
+        reach = 4.0 * cond.shadow_soft_px
+        r0 = int(np.searchsorted(optics.row_max, y_top - reach))
+        r1 = int(np.searchsorted(optics.row_min, y_bottom + reach, side='right'))
+        c0, c1 = max(cols[0], 0), min(cols[1], out.shape[1])
+        if r1 <= r0 or c1 <= c0:
+            return
+        ux, uy = optics.ideal_x[r0:r1, c0:c1], optics.ideal_y[r0:r1, c0:c1]
+        rows = sheet_coverage(uy - y_top, cond.shadow_soft_px) * sheet_coverage(y_bottom - uy, cond.shadow_soft_px)
+        keep = 1.0 - cond.shadow * rows * share(ux, uy)
+        out[r0:r1, c0:c1] = (out[r0:r1, c0:c1] * keep[..., None] + 0.5).astype(np.uint8)
+
+    def _sheet_shadow(self, out: np.ndarray, edges: SheetEdges) -> None:
+        """The sheet's silhouette shifted by (shadow_x_px, shadow_y_px), on the background (drawn before the sheet,
+        which then covers the part behind it)."""
+        layout, cond, optics = self.config.layout, self.config.conditions, self._optics
+        soft, dx, dy = cond.shadow_soft_px, cond.shadow_x_px, cond.shadow_y_px
+        xl, xr = edges.left_mm / layout.mm_per_px + dx, edges.right_mm / layout.mm_per_px + dx
+        front = edges.front_mm / layout.mm_per_px + dy
+        reach = 4.0 * soft + 2.0
+        # Only the columns where it is not hidden behind the sheet, unless the leading end's shadow is in view.
+        lo = xl if front < layout.black_bar_rows[1] + SHADOW_MARGIN_PX + reach else xr - dx
+        cols = (int(np.searchsorted(optics.col_max, lo - reach)),
+                int(np.searchsorted(optics.col_min, xr + reach, side='right')))
+
+        def share(ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
+            inside = sheet_coverage(ux - xl, soft) * sheet_coverage(xr - ux, soft)
+            return inside * sheet_coverage(front - uy, soft) if math.isfinite(front) else inside
+
+        self._shade(out, share, cols)
 
     def _add_glare(self, out: np.ndarray, t: float) -> None:
         """A reflection on the glass drifting slowly across the left edge and both bars."""
@@ -195,6 +268,11 @@ class LineCamera:
         flat = out.reshape(-1)
         cv2.add(flat, self._noise_pos[start:start + n], dst=flat)
         cv2.subtract(flat, self._noise_neg[start:start + n], dst=flat)
+
+
+def _band(distance_px: np.ndarray, width_px: float, soft_px: float) -> np.ndarray:
+    """Share of a soft band of core width `width_px` at `distance_px` from its centre line."""
+    return sheet_coverage(width_px / 2.0 - np.abs(distance_px), soft_px)
 
 
 def _noise_buffers(size: int, sigma: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

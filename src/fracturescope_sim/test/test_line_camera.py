@@ -104,3 +104,41 @@ def test_unknown_colour_and_condition_are_refused():
 
 def test_sheet_edges_width():
     assert SheetEdges(900.0, 2700.0).width_mm == 1800.0
+
+
+def test_a_rod_shadow_darkens_the_bars_where_it_falls_and_is_static():
+    cam = camera(condition='rod_shadow', trajectory=with_empty(constant(900.0, 2700.0), [(0.0, 1.0)]))
+    plain = camera(trajectory=with_empty(constant(900.0, 2700.0), [(0.0, 1.0)]))
+    shaded, lit = cam.frame(0).image.astype(np.float32), plain.frame(0).image.astype(np.float32)
+    # Captured rows / columns near the white bar at ideal column 420 (the shadow's centre at mid-height).
+    ratio = shaded[440:460, 400:430].mean() / lit[440:460, 400:430].mean()
+    assert 0.35 < ratio < 0.7
+    assert abs(shaded[440:460, 700:800].mean() - lit[440:460, 700:800].mean()) < 2.0  # elsewhere: unchanged
+    later = cam.frame(20).image.astype(np.float32)  # static: the same share of light later on
+    assert later[440:460, 400:430].mean() / plain.frame(20).image[440:460, 400:430].mean() == pytest.approx(ratio,
+                                                                                                           abs=0.03)
+
+
+def test_the_sheet_casts_its_shadow_beside_its_right_edge():
+    cam = camera(colour='grey', condition='sheet_shadow')
+    plain = camera(colour='grey')
+    x = int(2700.0 / 1.87)  # right edge, ideal px (near the centre rows distortion is small)
+    shaded, lit = cam.frame(0).image.astype(np.float32), plain.frame(0).image.astype(np.float32)
+    assert shaded[440:460, x + 15:x + 40].mean() < 0.7 * lit[440:460, x + 15:x + 40].mean()
+    assert abs(shaded[440:460, x - 60:x - 20].mean() - lit[440:460, x - 60:x - 20].mean()) < 2.0  # on the sheet
+
+
+def test_an_entering_sheet_covers_only_the_rows_above_its_front():
+    from fracturescope_sim.edge_trajectory import entering
+    cam = camera(colour='black', trajectory=entering(constant(900.0, 2700.0), 0.5, 1000.0))
+    assert cam.frame(0).truth is None
+    frame = cam.frame(30)  # 0.5 s in: front at 500 mm = 267 px
+    assert frame.truth.front_mm == pytest.approx(500.0)
+    image = frame.image.astype(np.float32)
+    assert image[200:240, 900:1000].mean() < 45                 # the black sheet above its front
+    assert image[440:460, 900:1000].mean() > 180                # the white bar below it is still bare
+    later = cam.frame(60).image.astype(np.float32)              # front at 1500 mm = 802 px: both bars covered
+    assert later[440:460, 900:1000].mean() < 45
+    with pytest.raises(ValueError, match='shadow'):
+        LineCamera(LineCameraConfig(conditions=CONDITIONS['nominal'].__class__(shadow_from='cloud')),
+                   constant(900.0, 2700.0))

@@ -7,6 +7,11 @@ a straight line fitted to the previous n accepted widths:
 whose solution moves both edges by half the width error. Beyond the paper, each term may be weighted by how
 plausible that edge is (its distance from its own motion prediction): a single edge that jumped then takes the
 whole correction instead of dragging the good edge half-way with it. Equal weights are eq. 9 exactly.
+Further, an edge within `agree_px` of its own prediction is not moved at all: when one edge makes a fast step (the
+width changes quickly, but that edge moves as it has been moving), weights alone still pushed the other, correct edge
+by a share of the width error (2.7 px measured), enough to lose it. So: both edges agree with their predictions -> the
+width change is real, nothing is repaired; one agrees -> it stays, the other takes the whole correction; neither ->
+the weighted eq. 9.
 """
 
 from collections import deque
@@ -58,8 +63,10 @@ class WidthRepair:
         slope, intercept = np.polyfit(ts - ts[-1], ws, 1)
         return float(intercept + slope * (t - ts[-1]))
 
-    def check(self, x_l: float, x_r: float, t: float, predicted: tuple[float, float] | None = None) -> RepairResult:
-        """`predicted`: each edge's motion prediction (px), to weight eq. 9; None: eq. 9 as in the paper."""
+    def check(self, x_l: float, x_r: float, t: float, predicted: tuple[float, float] | None = None,
+              agree_px: float | None = None) -> RepairResult:
+        """`predicted`: each edge's motion prediction (px), to weight eq. 9 and (with `agree_px`) to keep edges within
+        `agree_px` of theirs where they are; None: eq. 9 as in the paper."""
         width = x_r - x_l
         fence = float('inf')
         repaired = False
@@ -67,13 +74,28 @@ class WidthRepair:
             changes = np.diff(np.asarray(self._w))
             fence = max(iqr_fence(changes, self.iqr_k), self.min_fence)
             if abs(width - self._w[-1]) > fence:
-                weights = (1.0, 1.0) if predicted is None else \
-                    (plausibility(x_l, predicted[0]), plausibility(x_r, predicted[1]))
-                x_l, x_r = constrained_edges(x_l, x_r, self.regression_width(t), *weights)
-                repaired = True
+                agree = (False, False) if predicted is None or agree_px is None else \
+                    tuple(abs(x - p) <= agree_px for x, p in zip((x_l, x_r), predicted, strict=True))
+                if all(agree):  # both edges moved as they were moving: a real width change
+                    pass
+                elif any(agree):  # the edge that agrees stays (weight -> infinity in eq. 9)
+                    target = self.regression_width(t)
+                    x_l, x_r = (x_l, x_l + target) if agree[0] else (x_r - target, x_r)
+                    repaired = True
+                else:
+                    weights = (1.0, 1.0) if predicted is None else \
+                        (plausibility(x_l, predicted[0]), plausibility(x_r, predicted[1]))
+                    x_l, x_r = constrained_edges(x_l, x_r, self.regression_width(t), *weights)
+                    repaired = True
         self._t.append(t)
         self._w.append(x_r - x_l)
         return RepairResult(x_l, x_r, repaired, fence)
+
+    def forget_last(self) -> None:
+        """Drop the last width (its edges were not reported)."""
+        if self._w:
+            self._t.pop()
+            self._w.pop()
 
     def reset(self) -> None:
         self._t.clear()

@@ -30,30 +30,39 @@ def bar_score(mu1: float, sigma1: float, mu2: float, sigma2: float) -> float:
     return mu1 + mu2 - abs(mu1 - mu2) - math.log((sigma1 + 1.0) * (sigma2 + 1.0))  # eq. 5
 
 
-def score_bar(name: str, band: np.ndarray, window_px: int, step_px: int) -> BarScore:
-    """`band`: grey uint8 rows of one bar (m rows) over the searchable columns."""
+def score_bar(name: str, band: np.ndarray, window_px: int, step_px: int,
+              allowed: np.ndarray | None = None) -> BarScore:
+    """`band`: grey uint8 rows of one bar (m rows) over the searchable columns. `allowed` (bool per column): only
+    windows touching an allowed column are candidates (where the sheet's coverage of the bars changes, so that a
+    shadow or a static edge on an uncovered bar is not taken for an edge; see bar_coverage)."""
     gradient = sobel_x(band)
     width = gradient.shape[1]
     starts = np.arange(0, max(width - window_px, 0) + 1, step_px)
     # Per window: the maximum of each row (the gradient list), then its mean and standard deviation.
     lists = np.stack([gradient[:, s:s + window_px].max(axis=1) for s in starts])
     mu, sigma = lists.mean(axis=1), lists.std(axis=1)
+    if allowed is not None:
+        touching = np.array([allowed[s:s + window_px].any() for s in starts])
+        mu = np.where(touching, mu, -np.inf)
     order = np.argsort(-mu)
     first = int(order[0])
     second = next((int(i) for i in order[1:] if abs(int(starts[i]) - int(starts[first])) >= window_px), None)
-    if second is None:
+    if second is None or not np.isfinite(mu[first]) or not np.isfinite(mu[second]):
         return BarScore(name, -math.inf, (int(starts[first]), int(starts[first])), (math.nan, math.nan))
     chosen = sorted((first, second), key=lambda i: starts[i])
     edges = []
     for i in chosen:
         column_strength = gradient[:, starts[i]:starts[i] + window_px].mean(axis=0)
+        if allowed is not None:  # the guess too only where allowed (a shadow edge may share the window)
+            column_strength = np.where(allowed[starts[i]:starts[i] + window_px], column_strength, -1.0)
         edges.append(float(starts[i] + int(np.argmax(column_strength))))
     score = bar_score(float(mu[chosen[0]]), float(sigma[chosen[0]]), float(mu[chosen[1]]), float(sigma[chosen[1]]))
     return BarScore(name, score, (int(starts[chosen[0]]), int(starts[chosen[1]])), (edges[0], edges[1]))
 
 
-def select_bar(bands: dict[str, np.ndarray], window_px: int, step_px: int) -> tuple[BarScore, dict[str, BarScore]]:
-    """The bar with the highest eq. 5 score, and every bar's score."""
-    scores = {name: score_bar(name, band, window_px, step_px) for name, band in bands.items()}
+def select_bar(bands: dict[str, np.ndarray], window_px: int, step_px: int,
+               allowed: np.ndarray | None = None) -> tuple[BarScore, dict[str, BarScore]]:
+    """The bar with the highest eq. 5 score, and every bar's score (`allowed`: see score_bar)."""
+    scores = {name: score_bar(name, band, window_px, step_px, allowed) for name, band in bands.items()}
     best = max(scores.values(), key=lambda s: s.score)
     return best, scores

@@ -16,7 +16,7 @@ _SAME_NAME = (
     'canny_points_factor', 'line_fraction', 'history_frames', 'max_gap_px', 'subpixel', 'fusion_gate_px',
     'single_estimate_gate_px',
     'repair_history', 'weighted_repair', 'repair_iqr_k', 'repair_min_fence_px', 'repair_min_history',
-    'reinit_after', 'blank_range',
+    'repair_agree_px', 'reinit_after', 'blank_range', 'coverage_share', 'coverage_gap_px', 'coverage_window_px',
 )
 
 

@@ -3,8 +3,14 @@
 availability (eq. 1) -> [first frame with material: reference-bar selection, eq. 3-5] -> mROI from x(t-1) ->
 distortion correction of the mROI only (eq. 2) -> frame cache -> contrast enhancement (eq. 6-7) -> x2
 super-resolution -> adaptive Canny -> static / moving separation -> bi-direction tracking (Algorithm 1) ->
-sub-pixel refinement -> complementary filter (eq. 8) -> abnormal-result repair (eq. 9).
+sub-pixel refinement -> complementary filter (eq. 8) -> abnormal-result repair (eq. 9) -> bar-coverage check.
 Positions are ideal-view pixels until the result, which is in mm.
+
+Beyond the paper, so that no stale or implausible edge is reported as good: an edge counts only where the sheet covers
+the bars on its sheet side and the bars show on the other (bar_coverage; the initial edges are searched only there,
+the reported ones checked); a frame without two such edges is UNRECOGNISED with NaN positions (never the last good
+values); the tracker re-initialises after `reinit_after` such frames. The repair (eq. 9) does not move an edge that
+agrees with its own motion prediction (abnormal_repair).
 """
 
 import dataclasses
@@ -17,6 +23,13 @@ import numpy as np
 
 from fracturescope_perception.edge_eye.abnormal_repair import WidthRepair
 from fracturescope_perception.edge_eye.availability import AvailabilityConfig, AvailabilityDetector, covered_fraction
+from fracturescope_perception.edge_eye.bar_coverage import (
+    CoverageConfig,
+    bar_contrast,
+    covered_columns,
+    is_sheet_edge,
+    sheet_span,
+)
 from fracturescope_perception.edge_eye.bidirectional_tracking import BarGeometry, track
 from fracturescope_perception.edge_eye.canny_thresholds import CannyThresholds, edge_points, tune_thresholds
 from fracturescope_perception.edge_eye.complementary_filter import fuse_gated, predicted
@@ -83,7 +96,11 @@ class TrackerConfig:
     repair_iqr_k: float = 3.0
     repair_min_fence_px: float = 2.0
     repair_min_history: int = 10
-    reinit_after: int = 15                     # consecutive unrecognised frames before re-selecting the bar
+    repair_agree_px: float = 2.0               # an edge this close to its own prediction is not moved by eq. 9
+    reinit_after: int = 3                      # consecutive unrecognised frames before re-selecting the bar
+    coverage_share: float = 0.3                # covered: bar contrast below this share of the empty one (bar_coverage)
+    coverage_gap_px: int = 2                   # columns next to an edge the coverage check leaves out
+    coverage_window_px: int = 12               # columns the coverage check judges on each side of an edge
     blank_range: int = 8                       # grey range under which a frame is blank (covered, no light)
 
 
@@ -140,6 +157,11 @@ class EdgeEyeTracker:
                       for s in ('left', 'right')]
         self.bar: str | None = None
         self._failures = 0
+        self.coverage = CoverageConfig(config.coverage_share, config.availability.bar_min_contrast,
+                                       config.coverage_gap_px, config.coverage_window_px)
+        self._empty_contrast: np.ndarray | None = None  # per ideal column from bar_columns[0]: the empty bars'
+        if empty_frame is not None:
+            self._learn_empty_bars(empty_frame)
 
     # --- the frame loop -------------------------------------------------------------------------------------
     def process(self, frame: np.ndarray, t: float) -> EdgeResult:
@@ -153,6 +175,8 @@ class EdgeEyeTracker:
             result = self._result(Status.UNRECOGNISED, start, math.nan, timer, False)
             return dataclasses.replace(result, problem='blank frame (all black, all white or flat)')
         available = self.availability.check(frame, t, lambda: self._bars_covered(frame))
+        if available.empty_updated:
+            self._learn_empty_bars(frame)
         timer.lap('availability')
         if not available.material:
             self._lose_track()
@@ -162,25 +186,36 @@ class EdgeEyeTracker:
             return self._result(Status.UNRECOGNISED, start, available.entropy, timer, False)
         timer.lap('bar_selection')
         positions, hits = self._track_sides(frame, timer)
-        if any(p is None for p in positions):
-            self._failures += 1
-            if self._failures >= cfg.reinit_after:
-                self._lose_track()
-            return self._result(Status.UNRECOGNISED, start, available.entropy, timer, False)
-        self._failures = 0
-        predictions = tuple(predicted(side.x, side.x_before) for side in self.sides) if cfg.weighted_repair else None
-        repaired = self.repair.check(positions[0], positions[1], t, predictions)
-        for side, x in zip(self.sides, (repaired.left, repaired.right), strict=True):
-            side.x_before, side.x = side.x, x
-        timer.lap('repair')
-        status = Status.REPAIRED if repaired.repaired else Status.OK
-        return self._result(status, start, available.entropy, timer, all(hits))
+        if all(p is not None for p in positions):
+            predictions = tuple(predicted(side.x, side.x_before) for side in self.sides) \
+                if cfg.weighted_repair else None
+            repaired = self.repair.check(positions[0], positions[1], t, predictions, cfg.repair_agree_px)
+            timer.lap('repair')
+            final = (repaired.left, repaired.right)
+            covered = self._covered_near(frame, final)
+            timer.lap('coverage')
+            if all(is_sheet_edge(c, x - c0, side.name, self.coverage)
+                   for (c0, c), x, side in zip(covered, final, self.sides, strict=True)):
+                self._failures = 0
+                for side, x in zip(self.sides, final, strict=True):
+                    side.x_before, side.x = side.x, x
+                status = Status.REPAIRED if repaired.repaired else Status.OK
+                return self._result(status, start, available.entropy, timer, all(hits))
+            self.repair.forget_last()  # not a width the sheet had
+            self.cache.clear()         # a cached result may be what failed the check
+        # Lost: report it, keep x(t-1) for the mROI a few frames, then select the bar and the edges again.
+        self._failures += 1
+        for side in self.sides:
+            side.x_before = math.nan  # the motion is unknown once a frame is missed
+        if self._failures >= cfg.reinit_after:
+            self._lose_track()
+        return self._result(Status.UNRECOGNISED, start, available.entropy, timer, False)
 
     def _result(self, status: Status, start: float, entropy: float, timer: _Timer, hit: bool) -> EdgeResult:
         mm = self.config.mm_per_px
         left, right = self.sides[0].x * mm, self.sides[1].x * mm
-        if status == Status.NO_MATERIAL:
-            left = right = math.nan
+        if status in (Status.NO_MATERIAL, Status.UNRECOGNISED):
+            left = right = math.nan  # no measurement: never the last good values
         return EdgeResult(status, left, right, self.bar, hit, (time.perf_counter() - start) * 1e3, entropy,
                           timer.stages, (self.sides[0].mroi.roi, self.sides[1].mroi.roi))
 
@@ -206,16 +241,63 @@ class EdgeEyeTracker:
         _, bands = self._bar_bands(frame)
         return covered_fraction(bands['white'], bands['black'], self.config.availability.bar_min_contrast)
 
+    # --- bar coverage (bar_coverage: an edge only where the sheet covers the bars) ------------------------------
+    def _inner_rows(self, name: str) -> tuple[int, int]:
+        rows = self.config.bar_rows[name]
+        return rows[0] + self.coverage.inset_px, rows[1] - self.coverage.inset_px
+
+    def _covered(self, frame: np.ndarray, cols: tuple[int, int]) -> np.ndarray:
+        """covered_columns over ideal columns [cols), against the empty bars where known."""
+        white, black = (grey(self.correction.region(frame, self._inner_rows(n), cols)) for n in ('white', 'black'))
+        empty = None
+        if self._empty_contrast is not None:
+            first = self.config.bar_columns[0]
+            empty = np.zeros(cols[1] - cols[0], np.float32)  # beyond the bars: not judged
+            lo, hi = max(cols[0], first), min(cols[1], first + self._empty_contrast.size)
+            if hi > lo:
+                empty[lo - cols[0]:hi - cols[0]] = self._empty_contrast[lo - first:hi - first]
+        return covered_columns(bar_contrast(white, black), empty, self.coverage)
+
+    def _covered_near(self, frame: np.ndarray, xs: tuple[float, float]) -> list[tuple[int, np.ndarray]]:
+        """(first column, covered_columns) around each edge, wide enough for is_sheet_edge."""
+        reach = self.coverage.gap_px + self.coverage.window_px + 2
+        out = []
+        for x in xs:
+            c0 = min(max(int(math.floor(x)) - reach, 0), self.config.width - 2 * reach - 1)
+            out.append((c0, self._covered(frame, (c0, c0 + 2 * reach + 1))))
+        return out
+
+    def _learn_empty_bars(self, frame: np.ndarray) -> None:
+        """The empty bars' contrast per column (the bars' known empty appearance for bar_coverage)."""
+        c0, c1 = self.config.bar_columns
+        white, black = (grey(self.correction.region(frame, self._inner_rows(n), (c0, c1))) for n in ('white', 'black'))
+        self._empty_contrast = bar_contrast(white, black)
+
     def _initialise(self, frame: np.ndarray) -> bool:
         cfg = self.config
         c0, bands = self._bar_bands(frame)
-        best, _ = select_bar(bands, cfg.bar_window_px, cfg.bar_step_px)
+        # The sheet's edges are where its coverage of the bars starts and ends: only windows there are candidates.
+        covered = self._covered(frame, (c0, c0 + next(iter(bands.values())).shape[1]))
+        span = sheet_span(covered, 2 * cfg.bar_window_px)
+        if span is None:
+            return False
+        borders = (span[0] - 0.5, span[1] + 0.5)
+        if not all(is_sheet_edge(covered, x, side.name, self.coverage) for x, side in zip(borders, self.sides,
+                                                                                        strict=True)):
+            return False
+        allowed = np.zeros(covered.size, bool)
+        near = self.coverage.gap_px + 2
+        for border in borders:
+            allowed[max(int(border) - near, 0):int(border) + near + 1] = True
+        best, _ = select_bar(bands, cfg.bar_window_px, cfg.bar_step_px, allowed)
         if not math.isfinite(best.score):
             return False
         self.bar = best.name
         self.cache.clear()
-        for side, x in zip(self.sides, best.edges_px, strict=True):
-            side.x = c0 + x
+        for side, x, border in zip(self.sides, best.edges_px, borders, strict=True):
+            # Eq. 5's guess is the strongest gradient in its window; where that is not the coverage border (a
+            # shadow edge in the same window), the border is the better start.
+            side.x = c0 + (x if abs(x - border) <= near else border)
             side.x_before = math.nan
             side.mroi.reset()
             side.history.reset()

@@ -45,7 +45,7 @@ from fracturescope_perception.edge_eye.super_resolution import make_upsampler
 from fracturescope_perception.edge_eye.tracker import BAR_CODES, EdgeEyeTracker, EdgeResult, Status
 from fracturescope_perception.nodes.edge_tracker_parameters import PARAMETERS, check_change
 
-__all__ = ['PARAMETERS', 'EdgeTrackerNode', 'main']
+__all__ = ['PARAMETERS', 'EdgeTrackerNode', 'main', 'published_positions']
 
 
 class EdgeTrackerNode(Node):
@@ -63,7 +63,6 @@ class EdgeTrackerNode(Node):
         self._health = Health(EDGE_TRACKER.counters)
         self._statuses: Counter[str] = Counter()
         self._times_ms: deque[float] = deque(maxlen=300)
-        self._last_good: tuple[float, float] = (math.nan, math.nan)
         self._frames = 0
         self._edges = self.create_publisher(EdgeMeasurement, 'edges', RECORDED_RESULTS)
         self._debug = self.create_publisher(Image, 'edges/debug_image', IMAGE_PUBLICATION)
@@ -104,14 +103,7 @@ class EdgeTrackerNode(Node):
     def _publish(self, msg: Image, result: EdgeResult | None, status: Status) -> None:
         out = EdgeMeasurement(header=msg.header, status=int(status),
                               image_sha256=hashlib.sha256(msg.data).hexdigest())
-        if status in (Status.OK, Status.REPAIRED):
-            self._last_good = (result.left_mm, result.right_mm)
-        elif status == Status.NO_MATERIAL:
-            self._last_good = (math.nan, math.nan)
-        if status == Status.NO_MATERIAL or math.isnan(self._last_good[0]):
-            out.left_mm = out.right_mm = 0.0  # no position: the ledger records only finite values
-        else:  # unrecognised frames hold the last good values (EdgeMeasurement.msg)
-            out.left_mm, out.right_mm = self._last_good
+        out.left_mm, out.right_mm = published_positions(status, result)
         out.width_mm = out.right_mm - out.left_mm
         if result is not None:
             out.left_bar = out.right_bar = BAR_CODES.get(result.bar, EdgeMeasurement.BAR_NONE)
@@ -136,6 +128,15 @@ class EdgeTrackerNode(Node):
         if not self._frames:
             return 'waiting for line_camera/image_raw'
         return f'tracking on the {self._tracker.bar} bar' if self._tracker.bar else 'no sheet in view'
+
+
+def published_positions(status: Status, result: EdgeResult | None) -> tuple[float, float]:
+    """The message's positions: this frame's measurement with OK / REPAIRED; otherwise 0.0, no value (never the last
+    good values, EdgeMeasurement.msg; 0.0 rather than NaN because the ledger records finite values only)."""
+    if status in (Status.OK, Status.REPAIRED) and result is not None and \
+            math.isfinite(result.left_mm) and math.isfinite(result.right_mm):
+        return float(result.left_mm), float(result.right_mm)
+    return 0.0, 0.0
 
 
 def main(args: list[str] | None = None) -> None:

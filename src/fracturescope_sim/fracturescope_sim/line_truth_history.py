@@ -3,8 +3,9 @@ line/ground_truth): what the simulated line camera renders when it is in the loo
 
 Samples arrive a few ms late and at their own rate; a frame is captured between them. The edges at a capture time are
 interpolated between the two samples around it, or extrapolated from the last two for at most `max_extrapolation_s`
-(the newest sample is a DDS hop behind the camera's clock); beyond that, or before the first sample, the view is
-unknown and the camera shows an empty line. A sample without a sheet (None) makes the line empty from that time on.
+(the newest sample is a DDS hop behind the camera's clock); beyond that the sheet stays where it was last seen (a
+late sample on a loaded machine must not make the sheet vanish). Before the first sample the line is empty, and a
+sample without a sheet (None) makes it empty from that time on.
 """
 
 from bisect import bisect_right
@@ -41,9 +42,9 @@ class LineTruthHistory:
         if not times or t < times[0]:
             return None
         i = bisect_right(times, t) - 1          # last sample at or before t
-        if i == len(times) - 1:                 # after the newest sample: extrapolate a little
+        if i == len(times) - 1:                 # after the newest sample: extrapolate a little, then hold it
             if t - times[i] > self.max_extrapolation_s:
-                return None
+                return self._edges[i]
             i = max(i - 1, 0)
         before, after = self._edges[i], self._edges[min(i + 1, len(times) - 1)]
         if before is None or after is None or i + 1 >= len(times):

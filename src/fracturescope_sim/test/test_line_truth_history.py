@@ -3,13 +3,13 @@ from fracturescope_sim.line_truth_history import LineTruthHistory
 import pytest
 
 
-def test_edges_between_samples_are_interpolated_and_a_little_past_the_newest_extrapolated():
+def test_edges_between_samples_are_interpolated_a_little_past_the_newest_extrapolated_then_held():
     history = LineTruthHistory(max_extrapolation_s=0.05)
     history.add(1.00, SheetEdges(900.0, 2700.0))
     history.add(1.02, SheetEdges(902.0, 2702.0))
     assert history.at(1.01) == SheetEdges(pytest.approx(901.0), pytest.approx(2701.0))
     assert history.at(1.03).left_mm == pytest.approx(903.0)    # 10 ms past the newest sample: the DDS hop
-    assert history.at(1.08) is None                            # too long without news: nothing known
+    assert history.at(1.50) == SheetEdges(902.0, 2702.0)       # a late sample: the sheet stays where it was
     assert history.at(0.99) is None                            # before the first sample
 
 

@@ -34,8 +34,8 @@ PARAMETERS = (
     ParameterSpec('condition', S, 'nominal, reflection, weak_light, dirt or startup (name)'),
     ParameterSpec('sheet_source', S, 'trajectory (the edge drift below) or line (line/ground_truth of the PLC '
                   'simulator: the sheet the rolls move) (name)'),
-    ParameterSpec('line_extrapolation_s', D, 'sheet_source line: the newest line sample is used this long, then the '
-                  'view is empty (s)'),
+    ParameterSpec('line_extrapolation_s', D, 'sheet_source line: the newest line sample is extrapolated this long, '
+                  'then held (s)'),
     ParameterSpec('trajectory', S, 'edge drift: gaussian, sinusoidal, step or constant (name)'),
     ParameterSpec('left_mm', D, 'mean left edge position in the ideal view (mm)'),
     ParameterSpec('right_mm', D, 'mean right edge position in the ideal view (mm)'),

@@ -113,17 +113,3 @@ def test_an_unrecognised_frame_publishes_no_positions_not_the_last_good_ones():
     assert published_positions(Status.UNRECOGNISED, lost) == (0.0, 0.0)
     assert published_positions(Status.UNRECOGNISED, None) == (0.0, 0.0)      # a frame that could not be read
     assert published_positions(Status.NO_MATERIAL, lost) == (0.0, 0.0)
-
-
-def test_lost_measurements_are_recorded_by_the_ledger_and_never_drive_the_rolls():
-    from fracturescope_control.output_limits import measurement_problem
-    from fracturescope_ledger.messages import record_from_edge_measurement
-    from fracturescope_perception.nodes.edge_tracker import published_positions
-
-    from fracturescope_msgs.msg import EdgeMeasurement
-    left, right = published_positions(Status.UNRECOGNISED, None)
-    msg = EdgeMeasurement(status=EdgeMeasurement.STATUS_UNRECOGNISED, left_mm=left, right_mm=right,
-                          width_mm=right - left, image_sha256='0' * 64)
-    record = record_from_edge_measurement(msg, 'line-1', 'edge-eye')
-    assert (record.label, record.confidence) == ('unrecognised', 0.0)
-    assert measurement_problem(left, right, False, 0.0, 1.0) is not None

@@ -16,7 +16,8 @@ TRUTH = Family('truth_', CLASSES + UNSEEN_TYPES)        # good pairs, by the gro
 SURFACE_CAMERA = NodeContract('surface_camera', values=(PUBLISHED,),
                               counters=(*FAULT.keys, *TRUTH.keys, PUBLISH_FAILED))
 
-LINE_CAMERA = NodeContract('line_camera', values=(PUBLISHED, RENDER_MS), counters=(PUBLISH_FAILED,))
+LINE_LATE = count('dropped_line_late')                  # frames not taken: the line's state at capture not known yet
+LINE_CAMERA = NodeContract('line_camera', values=(PUBLISHED, RENDER_MS), counters=(LINE_LATE, PUBLISH_FAILED))
 
 VARIANT = Family('variant_', GOOD_VARIANTS + BAD_VARIANTS)   # frames published, by variant (bad ones on purpose)
 EQUIPMENT_THERMAL_CAMERA = NodeContract('equipment_thermal_camera', values=(PUBLISHED, RENDER_MS),

@@ -3,9 +3,10 @@ line/ground_truth): what the simulated line camera renders when it is in the loo
 
 Samples arrive a few ms late and at their own rate; a frame is captured between them. The edges at a capture time are
 interpolated between the two samples around it, or extrapolated from the last two for at most `max_extrapolation_s`
-(the newest sample is a DDS hop behind the camera's clock); beyond that the sheet stays where it was last seen (a
-late sample on a loaded machine must not make the sheet vanish). Before the first sample the line is empty, and a
-sample without a sheet (None) makes it empty from that time on.
+(the newest sample is a DDS hop behind the camera's clock). Beyond that the time is not known (`knows`: False): the
+camera must not show a sheet that has stopped where it was last seen (a stuck picture the controller would steer
+on), nor an empty line (a sheet that vanished); it drops the frame, as a camera that misses a frame. Before the first
+sample the line is empty, and a sample without a sheet (None) makes it empty from that time on.
 """
 
 from bisect import bisect_right
@@ -36,15 +37,19 @@ class LineTruthHistory:
             self._times.popleft()
             self._edges.popleft()
 
+    def knows(self, t: float) -> bool:
+        """Whether the sheet at `t` is known: before the first sample (empty line) or within the extrapolation."""
+        return not self._times or t <= self._times[-1] + self.max_extrapolation_s
+
     def at(self, t: float) -> SheetEdges | None:
-        """The sheet's edges at time `t`; None: no sheet, or nothing known about `t`."""
+        """The sheet's edges at time `t`; None: no sheet. ValueError when `t` is past what is known (`knows`)."""
         times = self._times
         if not times or t < times[0]:
             return None
         i = bisect_right(times, t) - 1          # last sample at or before t
-        if i == len(times) - 1:                 # after the newest sample: extrapolate a little, then hold it
+        if i == len(times) - 1:                 # after the newest sample: extrapolate a little
             if t - times[i] > self.max_extrapolation_s:
-                return self._edges[i]
+                raise ValueError(f'no line sample within {self.max_extrapolation_s} s before {t:.3f} s')
             i = max(i - 1, 0)
         before, after = self._edges[i], self._edges[min(i + 1, len(times) - 1)]
         if before is None or after is None or i + 1 >= len(times):

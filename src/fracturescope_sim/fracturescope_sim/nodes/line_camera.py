@@ -21,7 +21,7 @@ from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
 
 from fracturescope_msgs.msg import EdgeMeasurement
-from fracturescope_sim.diagnostics_contract import LINE_CAMERA, PUBLISHED, RENDER_MS
+from fracturescope_sim.diagnostics_contract import LINE_CAMERA, LINE_LATE, PUBLISHED, RENDER_MS
 from fracturescope_sim.edge_trajectory import SheetEdges, named, with_empty
 from fracturescope_sim.lens_distortion import LensModel
 from fracturescope_sim.line_camera import LineCamera, LineCameraConfig, LineCameraFrame, with_conditions
@@ -88,6 +88,9 @@ class LineCameraNode(Node):
         if self._index == 0 and self._params.wait_for_subscriber and self._images.get_subscription_count() == 0:
             return
         captured = self.get_clock().now()
+        if self._params.sheet_source == 'line' and not self._line.knows(captured.nanoseconds * 1e-9):
+            self._health.problem(LINE_LATE, 'line/ground_truth is late: frame dropped (a loaded machine?)')
+            return
         started = time.perf_counter()
         frame = self._capture(captured)
         self._render_ms = (time.perf_counter() - started) * 1e3

@@ -58,14 +58,19 @@ def compress(msg: Image, quality: int, palette: str) -> CompressedImage:
 
 
 class RateGate:
-    """Lets a frame through when at least 1 / max_rate_hz has passed since the last one let through (0: all)."""
+    """Lets frames through at most `max_rate_hz` on average (0: all): one per period of a schedule that is kept while
+    frames come on time, so a 30 fps camera gives 5.0 frames per second at 5 Hz, not every 7th frame (4.3 Hz)."""
 
     def __init__(self) -> None:
-        self._last_ns: int | None = None
+        self._due_ns: int | None = None       # start of the next period
 
     def admit(self, now_ns: int, max_rate_hz: float) -> bool:
-        # a clock that went back (sim time restarted) lets the next frame through
-        if max_rate_hz > 0 and self._last_ns is not None and 0 <= now_ns - self._last_ns < 1e9 / max_rate_hz:
+        if max_rate_hz <= 0:
+            return True
+        period = 1e9 / max_rate_hz
+        if self._due_ns is not None and self._due_ns - period <= now_ns < self._due_ns:
             return False
-        self._last_ns = now_ns
+        # on time: keep the schedule; after a gap, or a clock that went back (sim time restarted): start it anew
+        on_time = self._due_ns is not None and 0 <= now_ns - self._due_ns < period
+        self._due_ns = int(self._due_ns + period) if on_time else int(now_ns + period)
         return True

@@ -4,6 +4,9 @@ its results), as separate processes over DDS; a Foxglove WebSocket client (ws_cl
 
 from collections.abc import Callable
 from pathlib import Path
+import socket
+import subprocess
+import sys
 import time
 
 import cv2
@@ -22,7 +25,7 @@ from fracturescope_foxglove.diagnostics_contract import (
     WATCHED,
 )
 from fracturescope_foxglove.message_definitions import parse_full_text
-from fracturescope_foxglove.ws_client import FoxgloveClient, MessageData
+from fracturescope_foxglove.ws_client import FoxgloveClient, MessageData, main
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
@@ -106,7 +109,7 @@ def jpeg_matches(camera: Camera, jpeg: CompressedImage) -> float:
     return float(np.abs(decoded[..., ::-1].astype(np.int16) - sent.astype(np.int16)).mean())
 
 
-def test_bridge_serves_compressed_images_and_detections_only_while_watched(tmp_path, graph_env):
+def test_bridge_serves_compressed_images_and_detections_only_while_watched(tmp_path, graph_env, capsys):
     with launched(LAUNCH, {'foxglove_port': '0', 'foxglove_host': '127.0.0.1'}, env=graph_env,
                   log_dir=tmp_path / 'logs') as graph, GraphProbe(graph_env, 'foxglove_probe') as probe:
         observed = watch_graph(probe)
@@ -176,4 +179,23 @@ def test_bridge_serves_compressed_images_and_detections_only_while_watched(tmp_p
         assert run_until(probe, camera, lambda: len(ros_jpegs) >= 2, 20.0), bridge()
         assert max(jpeg_matches(camera, jpeg) for jpeg in ros_jpegs) < 4.0
         assert bridge()[ROS_SUBSCRIPTIONS] == 1 and bridge()[COMPRESSING] == 1
+
+        main([idle[URL]])                              # fracturescope-foxglove-check lists the channels
+        listed = capsys.readouterr().out.splitlines()
+        assert '/camera/image_raw/compressed  sensor_msgs/msg/CompressedImage  (cdr)' in listed
+        assert '/defects  fracturescope_msgs/msg/DefectDetection  (cdr)' in listed
         assert all(graph.alive().values())
+
+
+def test_a_port_already_taken_stops_the_bridge_with_the_reason(graph_env):
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, '-m', 'fracturescope_foxglove.nodes.foxglove_bridge', '--ros-args', '--params-file',
+             str(REPO_ROOT / 'config' / 'foxglove.yaml'), '-p', f'port:={port}', '-p', 'host:=127.0.0.1'],
+            env=graph_env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f'cannot start: cannot serve ws://127.0.0.1:{port}' in result.stderr and 'in use' in result.stderr
+    assert 'Traceback' not in result.stderr

@@ -14,6 +14,7 @@ from importlib import import_module
 
 import foxglove
 from foxglove import Channel, Context, Schema
+from foxglove.websocket import WebSocketServer
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
@@ -124,6 +125,7 @@ class Compressed:
 class FoxgloveBridgeNode(Node):
     def __init__(self) -> None:
         super().__init__(FOXGLOVE_BRIDGE.node)
+        self._server: WebSocketServer | None = None   # rclpy destroys a node whose construction failed, too
         self._p = p = declare_parameters(self, PARAMETERS, self._check_change)
         check_settings(p.jpeg_quality, p.thermal_palette)
         self._allow = AllowList(p.topic_allow_list)
@@ -262,7 +264,8 @@ class FoxgloveBridgeNode(Node):
             publish_or_report(compressed.publisher, jpeg, self._health, self.get_logger())
 
     def destroy_node(self) -> None:
-        self._server.stop()
+        if self._server is not None:
+            self._server.stop()
         super().destroy_node()
 
 

@@ -30,7 +30,7 @@ def constraints() -> dict[str, str]:
 
 def test_pip_installs_only_what_constraints_txt_pins():
     pinned = shlex.split(instruction('ARG').split('=', 1)[1])[0].split()
-    assert sorted(pinned) == ['onnxruntime', 'pymodbus']
+    assert sorted(pinned) == ['foxglove-sdk', 'onnxruntime', 'pymodbus']
     assert all(name in constraints() for name in pinned)
     assert not re.search(r'[a-z]==\d', DOCKERFILE), 'a version written into the Dockerfile, not taken from constraints'
     assert '-c /tmp/pins.txt $PIP_PINNED' in instruction('RUN')

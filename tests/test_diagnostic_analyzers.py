@@ -7,6 +7,7 @@ import re
 
 from fracturescope_common.diagnostics_contract import status_name
 from fracturescope_control.diagnostics_contract import CONTROL
+from fracturescope_foxglove.diagnostics_contract import FOXGLOVE_BRIDGE
 from fracturescope_launch.launch_xml import declared_arguments, load_launch_file
 from fracturescope_ledger.diagnostics_contract import LEDGER
 from fracturescope_perception.diagnostics_contract import DEFECT_DETECTOR, DEFECT_MARKERS, EDGE_TRACKER, THERMAL_MONITOR
@@ -21,7 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = (CONTROL, LEDGER, DEFECT_DETECTOR, DEFECT_MARKERS, EDGE_TRACKER, THERMAL_MONITOR, SURFACE_CAMERA,
-             LINE_CAMERA, EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR)
+             LINE_CAMERA, EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR, FOXGLOVE_BRIDGE)
 ANALYZER = 'diagnostic_aggregator/GenericAnalyzer'
 LAUNCH_FILES = sorted((ROOT / 'launch').glob('*.launch.xml'))
 

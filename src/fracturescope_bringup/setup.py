@@ -14,7 +14,8 @@ setup(
         # launch/ and config/ live at the repository top level; the symlinks here install them into the share
         # folder, where `ros2 launch fracturescope_bringup FILE` and $(find-pkg-share) look.
         ('share/' + package_name + '/launch', glob('launch/*.launch.xml')),
-        ('share/' + package_name + '/config', glob('config/*.yaml') + glob('config/*.xml') + glob('config/*.rviz')),
+        ('share/' + package_name + '/config', glob('config/*.yaml') + glob('config/*.xml') + glob('config/*.rviz')
+         + glob('config/*.json')),
     ],
     install_requires=['setuptools'],
     zip_safe=True,

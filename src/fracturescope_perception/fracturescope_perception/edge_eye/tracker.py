@@ -85,6 +85,7 @@ class TrackerConfig:
     repair_min_history: int = 10
     reinit_after: int = 15                     # consecutive unrecognised frames before re-selecting the bar
     blank_range: int = 8                       # grey range under which a frame is blank (covered, no light)
+    x_origin_mm: float = 0.0                   # sheet-plane mm of column 0 (the view is the sheet-plane view)
 
 
 @dataclass(frozen=True)
@@ -177,8 +178,8 @@ class EdgeEyeTracker:
         return self._result(status, start, available.entropy, timer, all(hits))
 
     def _result(self, status: Status, start: float, entropy: float, timer: _Timer, hit: bool) -> EdgeResult:
-        mm = self.config.mm_per_px
-        left, right = self.sides[0].x * mm, self.sides[1].x * mm
+        mm, origin = self.config.mm_per_px, self.config.x_origin_mm
+        left, right = self.sides[0].x * mm + origin, self.sides[1].x * mm + origin
         if status == Status.NO_MATERIAL:
             left = right = math.nan
         return EdgeResult(status, left, right, self.bar, hit, (time.perf_counter() - start) * 1e3, entropy,

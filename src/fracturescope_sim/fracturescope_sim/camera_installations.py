@@ -75,3 +75,39 @@ def random_installation(seed: int, max_tilt_deg: float = 0.6, max_roll_deg: floa
                          black_bar_tilt_deg=float(rng.uniform(-max_tilt_deg, max_tilt_deg)))
     return CameraInstallation(LineCameraConfig(layout=layout, lens=lens, seed=seed,
                                                roll_deg=float(rng.uniform(-max_roll_deg, max_roll_deg))))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """fracturescope-line-camera-installation --seed N --out DIR: a randomly built simulated line camera's frames
+    of the empty line (DIR/empty/) and chessboard views (DIR/chessboards/), for fracturescope-edge-eye-calibrate
+    and fracturescope-edge-eye-install; prints the bars' length and left ends to give the installation, and what the
+    camera was built with (to compare)."""
+    import argparse
+    from pathlib import Path
+
+    import cv2
+
+    from fracturescope_sim.chessboard import chessboard_views
+    from fracturescope_sim.edge_trajectory import constant, with_empty
+    from fracturescope_sim.line_camera import LineCamera
+
+    parser = argparse.ArgumentParser(prog='fracturescope-line-camera-installation', description=main.__doc__)
+    parser.add_argument('--seed', type=int, required=True, help='which random camera')
+    parser.add_argument('--out', type=Path, required=True, help='folder for empty/ and chessboards/')
+    parser.add_argument('--frames', type=int, default=5, help='frames of the empty line')
+    parser.add_argument('--views', type=int, default=16, help='chessboard views')
+    args = parser.parse_args(argv)
+    camera = random_installation(args.seed)
+    line = LineCamera(camera.camera, with_empty(constant(900.0, 2700.0), [(0.0, 1e9)]))
+    for folder in ('empty', 'chessboards'):
+        (args.out / folder).mkdir(parents=True, exist_ok=True)
+    for i in range(args.frames):
+        image = cv2.cvtColor(line.frame(i).image, cv2.COLOR_RGB2BGR)
+        cv2.imwrite(str(args.out / 'empty' / f'empty_{i:02d}.png'), image)
+    for i, view in enumerate(chessboard_views(camera.camera.lens, args.views, args.seed + 3)):
+        cv2.imwrite(str(args.out / 'chessboards' / f'chessboard_{i:02d}.png'), view)
+    layout = camera.layout
+    print(f'--bar-length-mm {camera.bar_length_mm:.2f} --bar-left-mm {camera.bar_left_mm:.2f}')
+    print(f'built with: roll {camera.camera.roll_deg:+.3f} deg, white bar rows {layout.white_bar_rows} tilt '
+          f'{layout.white_bar_tilt_deg:+.3f} deg, black bar rows {layout.black_bar_rows} tilt '
+          f'{layout.black_bar_tilt_deg:+.3f} deg, bar columns {layout.bar_columns}, {layout.mm_per_px:.4f} mm/px')

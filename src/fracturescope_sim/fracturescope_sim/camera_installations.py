@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--out', type=Path, required=True, help='folder for empty/ and chessboards/')
     parser.add_argument('--frames', type=int, default=5, help='frames of the empty line')
     parser.add_argument('--views', type=int, default=16, help='chessboard views')
+    parser.add_argument('--square-mm', type=float, default=100.0, help='chessboard square side: 100 mm boards reach '
+                        'the bar ends (mm)')
     args = parser.parse_args(argv)
     camera = random_installation(args.seed)
     line = LineCamera(camera.camera, with_empty(constant(900.0, 2700.0), [(0.0, 1e9)]))
@@ -104,9 +106,11 @@ def main(argv: list[str] | None = None) -> None:
     for i in range(args.frames):
         image = cv2.cvtColor(line.frame(i).image, cv2.COLOR_RGB2BGR)
         cv2.imwrite(str(args.out / 'empty' / f'empty_{i:02d}.png'), image)
-    for i, view in enumerate(chessboard_views(camera.camera.lens, args.views, args.seed + 3)):
+    for i, view in enumerate(chessboard_views(camera.camera.lens, args.views, args.seed + 3,
+                                              square_mm=args.square_mm)):
         cv2.imwrite(str(args.out / 'chessboards' / f'chessboard_{i:02d}.png'), view)
     layout = camera.layout
+    print(f'chessboards: 9x6 inner corners, --square-mm {args.square_mm:g}')
     print(f'--bar-length-mm {camera.bar_length_mm:.2f} --bar-left-mm {camera.bar_left_mm:.2f}')
     print(f'built with: roll {camera.camera.roll_deg:+.3f} deg, white bar rows {layout.white_bar_rows} tilt '
           f'{layout.white_bar_tilt_deg:+.3f} deg, black bar rows {layout.black_bar_rows} tilt '

@@ -115,3 +115,14 @@ def test_random_installations_are_reproducible_and_within_their_ranges():
             layout.white_bar_tilt_deg)) * layout.mm_per_px)
         # The sheet's edges of the benchmarks (900 and 2700 mm, +-40) stay over the bars.
         assert left * layout.mm_per_px < 850.0 and right * layout.mm_per_px > 2750.0
+
+
+def test_the_command_writes_a_random_cameras_empty_frames_and_says_what_to_give(tmp_path, capsys):
+    from fracturescope_sim.camera_installations import main
+
+    main(['--seed', '7', '--out', str(tmp_path), '--frames', '2', '--views', '0'])
+    frames = sorted((tmp_path / 'empty').glob('*.png'))
+    assert len(frames) == 2 and cv2.imread(str(frames[0])).shape == (1080, 1920, 3)
+    inst = random_installation(7)
+    printed = capsys.readouterr().out
+    assert f'--bar-length-mm {inst.bar_length_mm:.2f} --bar-left-mm {inst.bar_left_mm:.2f}' in printed

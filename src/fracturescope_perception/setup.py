@@ -24,6 +24,7 @@ setup(
     entry_points={
         'console_scripts': [
             'fracturescope-edge-eye-calibrate = fracturescope_perception.edge_eye.calibration:main',
+            'fracturescope-edge-eye-install = fracturescope_perception.edge_eye.installation_cli:run',
             'fracturescope-register-cameras = fracturescope_perception.fusion.register_cameras:main',
             'fracturescope-calibrate-site = fracturescope_perception.fusion.calibrate_site:main',
             'fracturescope-thermal-teach = fracturescope_perception.thermal_monitor.teach_cli:run',

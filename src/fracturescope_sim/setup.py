@@ -23,6 +23,7 @@ setup(
             'line_camera = fracturescope_sim.nodes.line_camera:main',
             'equipment_thermal_camera = fracturescope_sim.nodes.equipment_thermal_camera:main',
             'fracturescope-line-camera-chessboards = fracturescope_sim.chessboard:main',
+            'fracturescope-line-camera-installation = fracturescope_sim.camera_installations:main',
         ],
     },
 )

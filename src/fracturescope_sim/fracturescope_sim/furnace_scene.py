@@ -40,6 +40,10 @@ class SceneLayout:
     strut_columns: tuple[int, ...] = (210, 1710)  # dark vertical furnace struts (static vertical edges)
     strut_width: int = 26
     truth_row: float = 540.0                      # ground-truth edge positions are taken on this row
+    # Bars mounted off level: each bar turned about its centre by this angle on the sheet plane (degrees; y points
+    # down, so a positive tilt lowers the right end). Its rows are then those at its centre column.
+    white_bar_tilt_deg: float = 0.0
+    black_bar_tilt_deg: float = 0.0
 
     @property
     def bar_rows(self) -> dict[str, tuple[int, int]]:
@@ -57,6 +61,13 @@ def _box(value: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return (value >= lo) & (value < hi)
 
 
+def _turned(xs: np.ndarray, ys: np.ndarray, x0: float, y0: float, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of (xs, ys) in a frame turned by `degrees` about (x0, y0): along and across its x axis."""
+    c, s = np.float32(np.cos(np.radians(degrees))), np.float32(np.sin(np.radians(degrees)))
+    dx, dy = xs - x0, ys - y0
+    return x0 + dx * c + dy * s, y0 - dx * s + dy * c
+
+
 def static_scene(xs: np.ndarray, ys: np.ndarray, layout: SceneLayout) -> np.ndarray:
     """RGB float32 of the static scene (no sheet) at ideal coordinates xs, ys (same shape), hard boundaries."""
     out = np.empty((*xs.shape, 3), np.float32)
@@ -71,12 +82,18 @@ def static_scene(xs: np.ndarray, ys: np.ndarray, layout: SceneLayout) -> np.ndar
         out[_box(xs, x0, x0 + layout.strut_width)] = STRUT_RGB
     bx0, bx1 = layout.bar_columns
     in_bar_x = _box(xs, bx0, bx1)
-    for rows, rgb in ((layout.white_bar_rows, WHITE_BAR_RGB), (layout.black_bar_rows, BLACK_BAR_RGB)):
-        bar = in_bar_x & _box(ys, *rows)
+    for rows, rgb, tilt in ((layout.white_bar_rows, WHITE_BAR_RGB, layout.white_bar_tilt_deg),
+                            (layout.black_bar_rows, BLACK_BAR_RGB, layout.black_bar_tilt_deg)):
+        centre_y = (rows[0] + rows[1]) / 2.0
+        if tilt:  # the bar's own coordinates: along it and across it, turned about its centre
+            along, across = _turned(xs, ys, (bx0 + bx1) / 2.0, centre_y, tilt)
+            bar = _box(along, bx0, bx1) & _box(across, *rows)
+        else:
+            along, across = xs, ys
+            bar = in_bar_x & _box(ys, *rows)
         out[bar] = rgb * (1.0 - 0.04 * np.abs(xs[bar] - layout.width / 2) / layout.width)[:, None]
         # Mounting bolts every 300 px: small static blobs inside the bar.
-        centre_y = (rows[0] + rows[1]) / 2.0
-        bolt = bar & ((np.mod(xs - bx0 - 150.0, 300.0) - 150.0) ** 2 + (ys - centre_y) ** 2 < 36.0)
+        bolt = bar & ((np.mod(along - bx0 - 150.0, 300.0) - 150.0) ** 2 + (across - centre_y) ** 2 < 36.0)
         out[bolt] = np.array([120, 120, 118], np.float32)
     plate = ys < layout.plate_rows + 4.0 * np.sin(xs / 300.0)
     out[plate] = PLATE_RGB

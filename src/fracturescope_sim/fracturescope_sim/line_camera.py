@@ -70,6 +70,9 @@ class LineCameraConfig:
     fps: float = 30.0
     sheet_speed_mm_s: float = 1000.0  # travel downwards (paper: about 1 m/s)
     seed: int = 0
+    # Camera turned about its optical axis (degrees): the whole scene, bars and sheet edges, turns about the
+    # principal point; positive turns it clockwise in the image (x right, y down). Truth stays on the sheet plane.
+    roll_deg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,8 @@ class LineCameraFrame:
 class _Optics:
     """The lens-dependent part of the scene, shared by every simulator with the same lens and layout."""
 
-    ideal_x: np.ndarray               # (h, w) float32: ideal x seen by each captured pixel
-    ideal_y: np.ndarray
+    ideal_x: np.ndarray               # (h, w) float32: ideal x of the sheet plane seen by each captured pixel
+    ideal_y: np.ndarray               # (the unrolled ideal view: the layout's coordinates)
     col_min: np.ndarray               # per captured column, min / max of ideal_x over rows (for edge bands)
     col_max: np.ndarray
     row_min: np.ndarray               # per captured row, min / max of ideal_y over columns (for an entering sheet)
@@ -95,9 +98,22 @@ class _Optics:
     plate_mask: np.ndarray            # (plate_rows, w, 1) bool: plate pixels (in front of the sheet)
 
 
+def unrolled(ideal_x: np.ndarray, ideal_y: np.ndarray, centre: tuple[float, float],
+             roll_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sheet-plane (layout) coordinates seen at ideal pixels of a camera rolled by `roll_deg` about `centre`:
+    q = c + R(-roll) (p - c), the image being p = c + R(roll) (q - c) with R(a) = [[cos a, -sin a], [sin a, cos a]]."""
+    c, s = math.cos(math.radians(roll_deg)), math.sin(math.radians(roll_deg))
+    dx, dy = ideal_x - centre[0], ideal_y - centre[1]
+    return centre[0] + c * dx + s * dy, centre[1] - s * dx + c * dy
+
+
 @lru_cache(maxsize=4)
-def _optics(lens: LensModel, layout: SceneLayout) -> _Optics:
+def _optics(lens: LensModel, layout: SceneLayout, roll_deg: float = 0.0) -> _Optics:
     ideal_x, ideal_y = lens.scene_coordinates()
+    if roll_deg:
+        ideal_x, ideal_y = (a.astype(np.float32) for a in unrolled(ideal_x.astype(np.float64),
+                                                                   ideal_y.astype(np.float64),
+                                                                   (lens.cx, lens.cy), roll_deg))
     # Render the ideal scene with a margin (the lens sees a little beyond the ideal frame near the corners).
     margin = 64
     ideal = render_ideal(layout, -margin, -margin, layout.width + 2 * margin, layout.height + 2 * margin, 1.0, 2)
@@ -119,7 +135,7 @@ class LineCamera:
         self.config = config
         self.trajectory = trajectory
         layout = config.layout
-        self._optics = _optics(config.lens, layout)
+        self._optics = _optics(config.lens, layout, config.roll_deg)
         h, w = layout.height, layout.width
         self._scroll_period = 512
         texture = sheet_texture(h + self._scroll_period, w, config.seed)

@@ -11,7 +11,7 @@ _COLOURS = {Status.OK: (0, 220, 0), Status.REPAIRED: (255, 200, 0), Status.UNREC
 
 
 def debug_image(frame: np.ndarray, result: EdgeResult, correction: DistortionCorrection,
-                mm_per_px: float, scale: float = 0.5) -> np.ndarray:
+                mm_per_px: float, x_origin_mm: float = 0.0, scale: float = 0.5) -> np.ndarray:
     """RGB uint8 image `scale` x the frame: mROIs as rectangles, edges as lines (both mapped back through the
     lens onto the captured frame), status and timing as text."""
     small = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -25,7 +25,7 @@ def debug_image(frame: np.ndarray, result: EdgeResult, correction: DistortionCor
         corners = correction.distorted_points(np.array([[c0, r0], [c1, r0], [c1, r1], [c0, r1]], np.float64))
         cv2.polylines(small, [np.round(corners * scale).astype(np.int32)], True, (255, 255, 0), 1)
         for x_mm in (result.left_mm, result.right_mm):
-            x = x_mm / mm_per_px
+            x = (x_mm - x_origin_mm) / mm_per_px
             if np.isfinite(x) and c0 <= x <= c1:
                 line = correction.distorted_points(np.array([[x, r0], [x, r1]], np.float64))
                 cv2.line(small, *[tuple(int(v) for v in np.round(p * scale)) for p in line], colour, 1)

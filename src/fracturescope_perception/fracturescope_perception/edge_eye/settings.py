@@ -4,8 +4,9 @@ from collections.abc import Mapping
 
 from fracturescope_perception.edge_eye.availability import AvailabilityConfig
 from fracturescope_perception.edge_eye.calibration import calibration_from_parameters
-from fracturescope_perception.edge_eye.distortion_correction import Calibration
+from fracturescope_perception.edge_eye.distortion_correction import Calibration, DistortionCorrection
 from fracturescope_perception.edge_eye.mroi import MroiConfig
+from fracturescope_perception.edge_eye.sheet_plane import BarLine, SheetPlaneGeometry
 from fracturescope_perception.edge_eye.tracker import TrackerConfig
 
 # TrackerConfig fields set from the parameter of the same name.
@@ -16,7 +17,8 @@ _SAME_NAME = (
     'canny_points_factor', 'line_fraction', 'history_frames', 'max_gap_px', 'subpixel', 'fusion_gate_px',
     'single_estimate_gate_px',
     'repair_history', 'weighted_repair', 'repair_iqr_k', 'repair_min_fence_px', 'repair_min_history',
-    'repair_agree_px', 'reinit_after', 'blank_range', 'coverage_share', 'coverage_gap_px', 'coverage_window_px',
+    'repair_agree_px', 'reinit_after', 'blank_range', 'x_origin_mm', 'coverage_share', 'coverage_gap_px',
+    'coverage_window_px',
 )
 
 
@@ -48,3 +50,16 @@ def calibration(values: Mapping[str, object]) -> Calibration:
     return calibration_from_parameters(values['camera_matrix'], values['distortion_coefficients'],
                                        int(values['width']), int(values['height']),
                                        float(values['calibration_rms_px']))
+
+
+def geometry(values: Mapping[str, object]) -> SheetPlaneGeometry:
+    """Camera roll and bar tilts (sheet_plane.py); the tilts pivot on the view's centre column."""
+    return SheetPlaneGeometry(float(values['camera_roll_deg']),
+                              (BarLine(_pair(values, 'white_bar_rows'), float(values['white_bar_tilt_deg'])),
+                               BarLine(_pair(values, 'black_bar_rows'), float(values['black_bar_tilt_deg']))),
+                              int(values['width']) / 2.0)
+
+
+def correction(values: Mapping[str, object]) -> DistortionCorrection:
+    """The lens correction into the sheet-plane view the tracker works in."""
+    return DistortionCorrection(calibration(values), geometry(values))

@@ -102,6 +102,7 @@ class TrackerConfig:
     coverage_gap_px: int = 2                   # columns next to an edge the coverage check leaves out
     coverage_window_px: int = 12               # columns the coverage check judges on each side of an edge
     blank_range: int = 8                       # grey range under which a frame is blank (covered, no light)
+    x_origin_mm: float = 0.0                   # sheet-plane mm of column 0 (the view is the sheet-plane view)
 
 
 @dataclass(frozen=True)
@@ -212,8 +213,8 @@ class EdgeEyeTracker:
         return self._result(Status.UNRECOGNISED, start, available.entropy, timer, False)
 
     def _result(self, status: Status, start: float, entropy: float, timer: _Timer, hit: bool) -> EdgeResult:
-        mm = self.config.mm_per_px
-        left, right = self.sides[0].x * mm, self.sides[1].x * mm
+        mm, origin = self.config.mm_per_px, self.config.x_origin_mm
+        left, right = self.sides[0].x * mm + origin, self.sides[1].x * mm + origin
         if status in (Status.NO_MATERIAL, Status.UNRECOGNISED):
             left = right = math.nan  # no measurement: never the last good values
         return EdgeResult(status, left, right, self.bar, hit, (time.perf_counter() - start) * 1e3, entropy,

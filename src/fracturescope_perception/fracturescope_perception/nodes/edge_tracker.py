@@ -39,7 +39,6 @@ from fracturescope_perception.diagnostics_contract import (
 )
 from fracturescope_perception.edge_eye import settings
 from fracturescope_perception.edge_eye.debug_view import debug_image
-from fracturescope_perception.edge_eye.distortion_correction import DistortionCorrection
 from fracturescope_perception.edge_eye.image_input import tracker_frame
 from fracturescope_perception.edge_eye.super_resolution import make_upsampler
 from fracturescope_perception.edge_eye.tracker import BAR_CODES, EdgeEyeTracker, EdgeResult, Status
@@ -57,7 +56,7 @@ class EdgeTrackerNode(Node):
         model = Path(p.espcn_model)
         if not model.is_absolute():
             model = Path(get_package_share_directory('fracturescope_perception')) / model
-        self._correction = DistortionCorrection(settings.calibration(values))
+        self._correction = settings.correction(values)
         self._tracker = EdgeEyeTracker(settings.tracker_config(values), self._correction,
                                        make_upsampler(p.super_resolution, model, p.inference_threads))
         self._health = Health(EDGE_TRACKER.counters)
@@ -95,7 +94,7 @@ class EdgeTrackerNode(Node):
         self._publish(msg, result, result.status)
         if p.debug_image_every and self._frames % p.debug_image_every == 0 and \
                 self._debug.get_subscription_count() > 0:
-            view = debug_image(frame, result, self._correction, p.mm_per_px)
+            view = debug_image(frame, result, self._correction, p.mm_per_px, p.x_origin_mm)
             image = Image(header=msg.header, height=view.shape[0], width=view.shape[1], encoding='rgb8',
                           step=view.shape[1] * 3, data=view.tobytes())
             self._debug.publish(image)

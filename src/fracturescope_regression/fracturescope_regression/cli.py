@@ -119,7 +119,9 @@ def _bless(args: argparse.Namespace) -> int:
                 say(f'changed {scenario.name}: {len(comparison.changes)} change(s)')
                 _print_changes(scenario.name, comparison.changes, comparison.counts())
         if refused:
-            say(f'  {scenario.name}: frames without output (refused by the node): {refused}')
+            # the simulator's variant of each: a 'normal' frame without output may have been lost in transport
+            listed = ', '.join(f'{i} ({result.variants.get(result.inputs[i], "variant unknown")})' for i in refused)
+            say(f'  {scenario.name}: frames without output (refused by the node): {listed}')
         save(new, path)
         say(f'  wrote {path}')
     return EXIT_FAILED if failed else EXIT_OK

@@ -30,6 +30,8 @@ from fracturescope_testing.launched_graph import launched
 from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import Image
 
+from fracturescope_msgs.msg import GroundTruthLabel
+
 from .expected_outputs import SUMMARISERS, Frames
 from .image_compression import compressed_topics, restore_bag
 from .scenarios import OUTPUT_TYPES, Scenario
@@ -51,6 +53,7 @@ class Replay:
     frames: Frames                                   # input stamp -> output summary or None
     ledger_problems: list[str] = field(default_factory=list)
     outputs_without_input: list[int] = field(default_factory=list)
+    variants: dict[int, str] = field(default_factory=dict)   # input stamp -> the simulator's frame variant
     seconds: float = 0.0
 
 
@@ -65,6 +68,16 @@ def input_stamps(bag: Path, topic: str) -> list[int]:
     for message in open_bag(bag).messages([topic]):
         stamps.append(to_ns(deserialize_message(message.data, Image).header.stamp))
     return stamps
+
+
+def truth_variants(bag: Path, topic: str) -> dict[int, str]:
+    """The simulator's variant of each frame ('normal', 'nan_pixels', ...) by header stamp, from the ground truth
+    recorded in the bag; empty where the truth is no GroundTruthLabel (the line camera's)."""
+    bag_topic = next((t for t in open_bag(bag).topics.values() if t.name.lstrip('/') == topic.lstrip('/')), None)
+    if bag_topic is None or bag_topic.type != 'fracturescope_msgs/msg/GroundTruthLabel':
+        return {}
+    truths = (deserialize_message(m.data, GroundTruthLabel) for m in open_bag(bag).messages([bag_topic.name]))
+    return {to_ns(t.header.stamp): t.variant for t in truths}
 
 
 def _ledger_key(record: Any) -> tuple:
@@ -149,6 +162,7 @@ def replay(scenario: Scenario, bag: Path, work: Path, expected_outputs: int | No
     result = Replay(inputs=inputs, frames={stamp: (summarise(by_stamp[stamp]) if stamp in by_stamp else None)
                                            for stamp in inputs})
     result.outputs_without_input = sorted(set(by_stamp) - set(inputs))
+    result.variants = truth_variants(bag, scenario.truth_topic)
     result.ledger_problems = ledger_problems(ledger_dir / 'ledger.db', outputs, scenario.kind)
     if len(by_stamp) != len(outputs):
         result.ledger_problems.append(f'{len(outputs) - len(by_stamp)} output(s) published twice for one frame')

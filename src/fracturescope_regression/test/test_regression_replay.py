@@ -43,6 +43,8 @@ def test_a_changed_expectation_fails_with_a_diff_and_bless_reports_and_fixes_it(
     assert main(['bless', '--bags', str(bags), '--only', 'thermal_short']) == 0
     out = capsys.readouterr().out
     assert 'changed thermal_short: 1 change(s)' in out and '1 of 22 state changed' in out
+    # the two frames without output are the simulator's deliberately bad ones, named from the recorded truth
+    assert 'thermal_short: frames without output (refused by the node): 14 (wrong_size), 21 (wrong_size)' in out
     assert json.loads(path.read_text()) == json.loads((BAGS / 'thermal_short.expected.json').read_text())
     assert main(['run', '--bags', str(bags), '--only', 'thermal_short']) == 0
     assert 'ok   thermal_short:' in capsys.readouterr().out

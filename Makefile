@@ -1,5 +1,5 @@
 # The two commands of README.md. Both do all set-up first (scripts/setup.sh, idempotent).
-.PHONY: run test setup benchmark clean model cross-generator
+.PHONY: run test setup benchmark clean model cross-generator regression
 
 # Run the simulated line and inspection end to end and print a summary (DURATION in s).
 DURATION ?= 30
@@ -30,3 +30,8 @@ model: setup
 cross-generator: setup
 	bash -c 'source scripts/env.sh && nice -n 10 python -m fracturescope_perception_training.fusion.cross_generator \
 	  --work var/cross_generator --out benchmarks/results/cross_generator.json --no-progress'
+
+# The regression suite: every bag in regression/bags replayed through the robot's perception nodes and compared with
+# its expected outputs (src/fracturescope_regression/README.md; the short bags also run inside `make test`).
+regression: setup
+	bash -c 'source scripts/env.sh && fracturescope-regression run --bags regression/bags'

@@ -1,7 +1,8 @@
 """``fracturescope-bag``: record topics into a rosbag2 MCAP bag, play a bag back, show what a bag holds.
 
   fracturescope-bag record [TOPIC ...] [-a] [-o DIR] [-b BYTES] [-d SECONDS]
-  fracturescope-bag play BAG [-r RATE] [-l] [--start-offset S] [--topics T ...] [--remap FROM:=TO ...] [--clock [HZ]]
+  fracturescope-bag play BAG [-r RATE] [-l] [--start-offset S] [--topics T ...] [--remap FROM:=TO ...]
+                         [--clock [HZ]] [--delay S]
   fracturescope-bag info BAG [--check]
 
 Ctrl-C or SIGTERM stops either cleanly (record finishes the bag). Exit status: 0 done, 1 the bag is damaged (its
@@ -94,9 +95,12 @@ def _play(args: argparse.Namespace) -> int:
             raise ValueError(f'--remap {remap!r}: give FROM:=TO')
         remaps[source] = target
     options = PlayOptions(rate=args.rate, loop=args.loop, start_offset_s=args.start_offset, topics=args.topics,
-                          remaps=remaps, clock_hz=args.clock, wait_for_subscribers_s=args.wait_for_subscribers)
+                          remaps=remaps, clock_hz=args.clock, wait_for_subscribers_s=args.wait_for_subscribers,
+                          delay_s=args.delay)
     if not options.rate > 0:
         raise ValueError('--rate must be positive')
+    if options.delay_s < 0:
+        raise ValueError('--delay must not be negative')
     stop = _stop_on_signals()
     rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
     try:
@@ -167,6 +171,8 @@ def _parser() -> argparse.ArgumentParser:
                       help='publish /clock with the bag time at HZ [Hz] (default 40 when given)')
     play.add_argument('--wait-for-subscribers', type=float, default=0.0, metavar='SECONDS',
                       help='before playing, wait up to SECONDS [s] for every topic to have a subscriber')
+    play.add_argument('--delay', type=float, default=0.0, metavar='SECONDS',
+                      help='sleep SECONDS [s] before playing (each loop); with --clock, /clock holds the start time')
     play.set_defaults(run=_play)
 
     info = commands.add_parser('info', help='what a bag holds')

@@ -37,6 +37,7 @@ class PlayOptions:
     remaps: dict[str, str] = field(default_factory=dict)  # bag topic -> published topic
     clock_hz: float = 0.0  # 0: no /clock
     wait_for_subscribers_s: float = 0.0  # wait up to this long for every topic to have a subscriber first
+    delay_s: float = 0.0  # sleep this long before each pass; /clock (if any) holds the start time meanwhile
 
 
 @dataclass
@@ -102,8 +103,10 @@ class Player:
                                   self.options.start_offset_s)
         if start_ns is None:
             return True
-        schedule = PlaybackSchedule(start_ns, time.monotonic(), self.options.rate)
-        self._next_clock_s = schedule.steady_start_s
+        # With a delay, /clock says the start time first, so that nodes on /clock have it before the first message
+        # (without it, their clock reads 0 and the first messages look stamped far in the future).
+        schedule = PlaybackSchedule(start_ns, time.monotonic() + self.options.delay_s, self.options.rate)
+        self._next_clock_s = time.monotonic()
         for message in self.bag.messages(topics, start_ns=start_ns):
             if not self._wait_until(schedule.due_at(message.timestamp_ns), schedule):
                 return False

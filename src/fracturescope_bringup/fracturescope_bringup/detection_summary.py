@@ -96,6 +96,16 @@ def camera_started(observed: GraphObservations) -> bool:
     return observed.reported(SURFACE_CAMERA) and observed.read(SURFACE_CAMERA)[PUBLISHED] > 0
 
 
+def pairs_handled(observed: GraphObservations) -> int:
+    """Pairs the detector has classified or refused and detections the ledger has taken so far (0 before reports):
+    while this grows the graph is still working."""
+    if not all(observed.reported(c) for c in (DEFECT_DETECTOR, LEDGER)):
+        return 0
+    detector = observed.read(DEFECT_DETECTOR)
+    return (sum(detector.family(LABEL).values()) + sum(detector.family(PAIR_REJECTED).values())
+            + defect_blocks(observed))
+
+
 def detections_accounted_for(observed: GraphObservations, expected: int) -> bool:
     """Every pair the simulator published is classified, refused or unpaired, and every detection is a block or a
     ledger rejection (counters only grow, so equality with the totals means they are final)."""

@@ -5,6 +5,7 @@ from fracturescope_bringup.detection_summary import (
     PairAccount,
     add_detection_rows,
     detections_accounted_for,
+    pairs_handled,
     wilson_upper,
 )
 from fracturescope_bringup.summary import Summary
@@ -112,6 +113,12 @@ def test_bad_pairs_must_all_be_refused_or_unpaired():
     add_detection_rows(summary, observations(faults=3), detections_seen([('crack', 'crack', False)]),
                        {'none': 55, 'crack': 3}, reconciled=True)
     assert summary.problems == ['3 bad pairs sent but 2 refused or unpaired']
+
+
+def test_pairs_handled_grows_with_the_detector_and_the_ledger_and_is_0_before_their_reports():
+    assert pairs_handled(GraphObservations()) == 0
+    assert pairs_handled(observations()) == 58 + 1 + 58
+    assert pairs_handled(observations(defect_blocks=59)) == pairs_handled(observations()) + 1
 
 
 def test_frames_dropped_before_the_detector_are_counted_as_such_not_as_losses():

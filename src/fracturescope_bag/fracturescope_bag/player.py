@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import threading
 import time
 
+from fracturescope_common.message_types import UnknownMessageTypeError, message_class
 from rclpy.duration import Duration
 from rclpy.node import Node
 from rclpy.publisher import Publisher
@@ -18,7 +19,6 @@ from rosgraph_msgs.msg import Clock
 
 from .bag_damage import BagDamage
 from .bag_reader import Bag
-from .message_types import UnknownMessageTypeError, message_class
 from .playback_schedule import NS_PER_S, PlaybackSchedule, playback_start
 from .qos_profiles import playback_qos
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fracturescope_common.qos import matching_subscription_qos
 import rclpy.duration
 from rclpy.duration import Duration
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, LivelinessPolicy, QoSProfile, ReliabilityPolicy
@@ -58,16 +59,8 @@ def read_qos(value: list[dict] | str | None) -> list[Qos]:
 
 
 def subscription_qos(offers: Sequence[QoSProfile], depth: int = DEFAULT_DEPTH) -> QoSProfile:
-    """What a recorder requests so it connects to every publisher: reliable only when all publishers are,
-    transient local only when all are (then it also receives what they published before it joined)."""
-    reliable = bool(offers) and all(p.reliability == ReliabilityPolicy.RELIABLE for p in offers)
-    latched = bool(offers) and all(p.durability == DurabilityPolicy.TRANSIENT_LOCAL for p in offers)
-    return QoSProfile(
-        history=HistoryPolicy.KEEP_LAST,
-        depth=depth,
-        reliability=ReliabilityPolicy.RELIABLE if reliable or not offers else ReliabilityPolicy.BEST_EFFORT,
-        durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE,
-    )
+    """What a recorder requests so it connects to every publisher (reliable while there is none yet)."""
+    return matching_subscription_qos(offers, depth, reliable_without_offers=True)
 
 
 def playback_qos(recorded: Sequence[Qos]) -> tuple[QoSProfile, str | None]:

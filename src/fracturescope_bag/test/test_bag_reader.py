@@ -5,7 +5,7 @@ import os
 import shutil
 
 from fracturescope_bag.bag_reader import BagError, open_bag
-from fracturescope_bag.message_types import message_class
+from fracturescope_common.message_types import message_class
 import pytest
 from rcl_interfaces.msg import Log, ParameterEvent
 from rclpy.serialization import deserialize_message

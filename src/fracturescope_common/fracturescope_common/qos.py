@@ -1,5 +1,7 @@
 """QoS profiles of the graph (../shared/DESIGN.md): results and commands reliable, state latched."""
 
+from collections.abc import Sequence
+
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 # Detections, measurements, blocks, commands: every message matters. KEEP_ALL on both ends: a reader that falls
@@ -29,3 +31,15 @@ RECORDED_RESULTS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=RESULT_HIST
 # The ledger's side: everything the producers still hold, then every new result.
 RECORDING = QoSProfile(history=HistoryPolicy.KEEP_ALL, reliability=ReliabilityPolicy.RELIABLE,
                        durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+
+def matching_subscription_qos(offers: Sequence[QoSProfile], depth: int, reliable_without_offers: bool) -> QoSProfile:
+    """What a reader of any topic (recorder, bridge) requests so it connects to every publisher there is: reliable
+    only when all publishers are (a reliable reader never hears a best-effort writer), transient local only when all
+    are (then it also receives what they published before it joined; else it would match none of the volatile
+    ones). Without publishers yet: reliable or best effort as the caller says."""
+    reliable = all(p.reliability == ReliabilityPolicy.RELIABLE for p in offers) if offers else reliable_without_offers
+    latched = bool(offers) and all(p.durability == DurabilityPolicy.TRANSIENT_LOCAL for p in offers)
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
+                      reliability=ReliabilityPolicy.RELIABLE if reliable else ReliabilityPolicy.BEST_EFFORT,
+                      durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE)

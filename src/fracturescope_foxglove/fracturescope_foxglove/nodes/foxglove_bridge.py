@@ -10,7 +10,6 @@ subscribes to the compressed topic; so nothing is received, and nothing compress
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
 import foxglove
 from foxglove import Channel, Context, Schema
@@ -20,13 +19,15 @@ from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import ImageConversionError
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.message_types import UnknownMessageTypeError, message_class
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import matching_subscription_qos
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.publisher import Publisher
-from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.qos import HistoryPolicy, QoSProfile
 from rclpy.serialization import deserialize_message, serialize_message
 from rclpy.subscription import Subscription
 from rclpy.topic_endpoint_info import TopicEndpointInfo
@@ -80,26 +81,12 @@ PARAMETERS = (
 MAX_HISTORY_DEPTH = 10
 
 
-def message_class(type_name: str) -> type:
-    """The Python class of 'pkg/msg/Type' (rosidl_runtime_py's get_message, which this machine does not have)."""
-    package, kind, name = type_name.split('/')
-    try:
-        return getattr(import_module(f'{package}.{kind}'), name)
-    except (ImportError, AttributeError) as error:
-        raise DefinitionNotFoundError(f'no Python type {type_name}: {error}') from error
-
-
 def subscription_qos(publishers: list[TopicEndpointInfo]) -> QoSProfile:
-    """A QoS that matches every publisher of the topic and keeps what they keep, as foxglove_bridge chooses it:
-    reliable only if all publishers are (a reliable reader never hears a best-effort writer), transient local only
-    if all are (else the reader matches none of the volatile ones)."""
+    """A QoS that matches every publisher of the topic and keeps what they keep (at most MAX_HISTORY_DEPTH), as
+    foxglove_bridge chooses it."""
     profiles = [info.qos_profile for info in publishers]
-    reliable = bool(profiles) and all(p.reliability == ReliabilityPolicy.RELIABLE for p in profiles)
-    latched = bool(profiles) and all(p.durability == DurabilityPolicy.TRANSIENT_LOCAL for p in profiles)
     depth = min(MAX_HISTORY_DEPTH, max([p.depth for p in profiles if p.history == HistoryPolicy.KEEP_LAST] + [1]))
-    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
-                      reliability=ReliabilityPolicy.RELIABLE if reliable else ReliabilityPolicy.BEST_EFFORT,
-                      durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE)
+    return matching_subscription_qos(profiles, depth, reliable_without_offers=False)
 
 
 @dataclass
@@ -209,7 +196,7 @@ class FoxgloveBridgeNode(Node):
         try:
             message_class(type_name)
             self._forwarded[topic] = Forwarded(type_name, self._channel(topic, type_name))
-        except (DefinitionNotFoundError, ValueError) as error:
+        except (DefinitionNotFoundError, UnknownMessageTypeError) as error:
             self._unknown.add(topic)
             self._health.problem(UNKNOWN_TYPE, f'{topic} not served: {error}', Level.WARN)
             self.get_logger().warning(f'{topic} ({type_name}) not served: {error}')

@@ -1,6 +1,8 @@
 """The body of every node's `main`: start, spin until Ctrl-C / SIGTERM, stop cleanly."""
 
 from collections.abc import Callable
+import faulthandler
+import signal
 import sys
 import time
 
@@ -15,12 +17,16 @@ from fracturescope_common.params import MissingParametersError
 STARTUP_ERRORS = (MissingParametersError, OSError, ValueError)
 # What rclpy raises when it cannot take a message that was invalidated mid-take (see _spin).
 TAKE_FAILED = 'Unable to convert call argument'
+# The signal that makes a node print every thread's Python stack (a launcher asks before it kills a stuck node).
+STACK_DUMP_SIGNAL = signal.SIGUSR1
+_SLEEP_SLICE_S = 0.1
 
 
 def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = None) -> None:
     """Run the node `make_node` builds, single-threaded (see background.py for why); a startup error is logged
     and exits with status 2 (no traceback). A node that failed to start several times in a row waits longer
-    each time before it tries again (crash_loop.py)."""
+    each time before it tries again (crash_loop.py). SIGINT or SIGTERM while it starts is a clean stop."""
+    faulthandler.register(STACK_DUMP_SIGNAL, all_threads=True)
     rclpy.init(args=args)
     backoff = CrashLoopBackoff(state_file(name, sys.argv if args is None else args))
     try:
@@ -28,13 +34,22 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
         if wait_s:
             rclpy.logging.get_logger(name).warning(
                 f'failed to start several times in a row: waiting {wait_s:g} s before trying again (backoff)')
-            time.sleep(wait_s)
-        node = make_node()
+            _sleep_unless_shut_down(wait_s)
+        node = make_node() if rclpy.ok() else None
     except STARTUP_ERRORS as error:
-        rclpy.logging.get_logger(name).fatal(f'cannot start: {error}')
-        rclpy.try_shutdown()
-        raise SystemExit(2) from error
+        if not rclpy.ok():   # a signal shut the context down under the node being built
+            node = None
+        else:
+            rclpy.logging.get_logger(name).fatal(f'cannot start: {error}')
+            rclpy.try_shutdown()
+            raise SystemExit(2) from error
     except KeyboardInterrupt:  # stopped while still starting (a node that precomputes or loads a model)
+        node = None
+    except Exception:
+        if rclpy.ok():
+            raise
+        node = None    # rclpy's SIGTERM handler shut the context down: rcl calls on it fail (RCLError)
+    if node is None:
         backoff.stopped_cleanly()
         rclpy.try_shutdown()
         return
@@ -47,6 +62,13 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
+
+
+def _sleep_unless_shut_down(seconds: float) -> None:
+    """Sleep, but wake when SIGTERM shut the context down (rclpy's handler ends no sleep; SIGINT's does)."""
+    deadline = time.monotonic() + seconds
+    while rclpy.ok() and time.monotonic() < deadline:
+        time.sleep(min(_SLEEP_SLICE_S, max(0.0, deadline - time.monotonic())))
 
 
 def _spin(executor: SingleThreadedExecutor, node: Node) -> None:

@@ -25,6 +25,11 @@ CLEAN_STOP_CODES = frozenset({0, -signal.SIGINT, 128 + signal.SIGINT})
 _POLL_S = 0.05
 _PR_SET_PDEATHSIG = 1
 _KEPT_LINES = 10_000  # per node, for wait_for_output / output(); older lines stay in the log file
+# Asked of a node that survived SIGTERM, before SIGKILL: FractureScope's nodes print every thread's Python stack on it
+# (fracturescope_common.node_main), so the failure says where the node was stuck. Other programs just end on it.
+STACK_DUMP_SIGNAL = signal.SIGUSR1
+_STACK_DUMP_WAIT_S = 1.0
+_STACK_LINES = 12     # of the dump, in the failure message; the whole dump is in the node's log
 
 
 def _terminate_with_parent() -> None:
@@ -120,6 +125,7 @@ class RunningGraph:
             self._stopping = True
         running = [n for n in self._nodes.values() if n.process is not None and n.process.poll() is None]
         stubborn: dict[str, str] = {}
+        stacks: dict[str, str] = {}
         for sig, wait_s in ((signal.SIGINT, grace), (signal.SIGTERM, min(grace, 2.0)), (signal.SIGKILL, 2.0)):
             for node in running:
                 self._signal(node, sig)
@@ -131,8 +137,11 @@ class RunningGraph:
             if not running:
                 break
             self._say(f'still running {wait_s:g} s after {sig.name}: {", ".join(n.label for n in running)}')
+            if sig == signal.SIGTERM:
+                stacks = self._dump_stacks(running)
         for label, last in stubborn.items():
-            self._fail(f"node '{label}' failed to stop: ignored SIGINT for {grace:g} s, survived {last}")
+            where = f'; where it was: {stacks[label]}' if stacks.get(label) else ''
+            self._fail(f"node '{label}' failed to stop: ignored SIGINT for {grace:g} s, survived {last}{where}")
         if self._monitor is not None and self._monitor is not threading.current_thread():
             self._monitor.join()
         codes: dict[str, int | None] = {}
@@ -247,6 +256,21 @@ class RunningGraph:
             self._shutdown.set()
         elif node.spec.respawn and (node.spec.respawn_max_retries < 0 or node.deaths <= node.spec.respawn_max_retries):
             node.respawn_at = time.monotonic() + node.spec.respawn_delay
+
+    def _dump_stacks(self, nodes: list[_Node]) -> dict[str, str]:
+        """Ask stuck nodes for their Python stacks; the first lines each printed, joined, by label."""
+        with self._lock:
+            printed = {n.label: n.line_count for n in nodes}
+        for node in nodes:
+            self._signal(node, STACK_DUMP_SIGNAL)
+        time.sleep(_STACK_DUMP_WAIT_S)
+        stacks = {}
+        with self._lock:
+            for node in nodes:
+                new = min(node.line_count - printed[node.label], len(node.lines))
+                dump = [line.strip() for line in islice(node.lines, len(node.lines) - new, None) if line.strip()]
+                stacks[node.label] = ' | '.join(dump[:_STACK_LINES])
+        return stacks
 
     def _signal(self, node: _Node, sig: signal.Signals) -> None:
         try:

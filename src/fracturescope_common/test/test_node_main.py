@@ -2,7 +2,6 @@
 it cleanly; SIGUSR1 prints its stacks."""
 
 import json
-import os
 import queue
 import signal
 import subprocess
@@ -10,13 +9,14 @@ import sys
 import threading
 import time
 
+from fracturescope_common.crash_loop import state_file
+from fracturescope_launch.isolation import isolated_ros_env
 import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 
 from fracturescope_common import node_main
-from fracturescope_common.crash_loop import state_file
 
 # The real failure is a race between a publisher's process exiting and rclpy taking its 1080p image; it cannot be
 # produced on demand, so the executor's spin raises what rclpy raised (message copied from a node log).
@@ -71,10 +71,11 @@ run_node(make, 'signal_probe', [])
 
 
 class Probe:
-    """The probe node's process; its output is read in the background so that waiting for a line can time out."""
+    """The probe node's process in a private ROS domain; its output is read in the background so that waiting for a
+    line can time out."""
 
     def __init__(self, tmp_path, mode, failed_starts=0, monkeypatch=None):
-        env = {**os.environ, 'ROS_HOME': str(tmp_path), 'ROS_DOMAIN_ID': '93', 'PYTHONUNBUFFERED': '1'}
+        env = {**isolated_ros_env(), 'ROS_HOME': str(tmp_path)}
         if failed_starts:   # recent starts that never came up: it waits in backoff first
             monkeypatch.setenv('ROS_HOME', env['ROS_HOME'])
             monkeypatch.setenv('ROS_DOMAIN_ID', env['ROS_DOMAIN_ID'])
@@ -96,31 +97,45 @@ class Probe:
             except queue.Empty:
                 raise AssertionError(f'{text!r} not printed: {self.seen}') from None
 
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def stop_code(self, sig, timeout):
         self.process.send_signal(sig)
         try:
             return self.process.wait(timeout=timeout)
         finally:
-            self.process.kill()
+            self.kill()
+
+
+@pytest.fixture
+def probes():
+    """Every probe started by a test, killed at its end whatever happened."""
+    started = []
+    yield lambda *args, **kwargs: started.append(Probe(*args, **kwargs)) or started[-1]
+    for probe in started:
+        probe.kill()
 
 
 @pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_during_the_backoff_wait_stops_the_node_at_once(tmp_path, monkeypatch, sig):
-    probe = Probe(tmp_path, 'fast', failed_starts=5, monkeypatch=monkeypatch)   # would wait 8 s
+def test_a_signal_during_the_backoff_wait_stops_the_node_at_once(tmp_path, monkeypatch, probes, sig):
+    probe = probes(tmp_path, 'fast', failed_starts=5, monkeypatch=monkeypatch)   # would wait 8 s
     probe.wait_for('waiting 8 s before trying again')
     assert probe.stop_code(sig, timeout=2.0) in (0, -signal.SIGINT)
     assert not any('building' in line for line in probe.seen)
 
 
-def test_sigterm_while_the_node_is_being_built_is_a_clean_stop(tmp_path):
-    probe = Probe(tmp_path, 'slow')
+def test_sigterm_while_the_node_is_being_built_is_a_clean_stop(tmp_path, probes):
+    probe = probes(tmp_path, 'slow')
     probe.wait_for('building')
     # rclpy's handler shuts the context down under the node being built: its rcl calls fail
     assert probe.stop_code(signal.SIGTERM, timeout=10.0) == 0
 
 
-def test_sigusr1_prints_every_threads_stack_and_the_node_runs_on(tmp_path):
-    probe = Probe(tmp_path, 'fast')
+def test_sigusr1_prints_every_threads_stack_and_the_node_runs_on(tmp_path, probes):
+    probe = probes(tmp_path, 'fast')
     probe.wait_for('up')
     probe.process.send_signal(node_main.STACK_DUMP_SIGNAL)
     probe.wait_for('in run_node', timeout=10.0)

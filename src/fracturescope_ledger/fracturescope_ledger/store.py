@@ -23,6 +23,7 @@ import sqlite3
 import threading
 import time
 
+from fracturescope_common.durable_sqlite import free_bytes, open_writable
 from fracturescope_common.log_throttle import LogThrottle, reason_of
 
 from .block import (
@@ -34,7 +35,7 @@ from .block import (
     make_block,
 )
 from .checkpoint import Checkpoint, CheckpointSigner
-from .database import free_bytes, open_read_only, open_writable
+from .database import open_read_only
 from .merkle import (
     MerkleFrontier,
     consistency_proof,

@@ -12,6 +12,7 @@ import subprocess
 from ament_index_python.packages import get_package_share_directory
 from fracturescope_bringup.provision_keys import GENERATED_OPERATOR_KEY
 from fracturescope_launch.launch_xml import load_launch_file
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / 'docker' / 'Dockerfile').read_text()
@@ -30,17 +31,19 @@ def constraints() -> dict[str, str]:
 
 def test_pip_installs_only_what_constraints_txt_pins():
     pinned = shlex.split(instruction('ARG').split('=', 1)[1])[0].split()
-    assert sorted(pinned) == ['foxglove-sdk', 'onnxruntime', 'pymodbus']
+    assert sorted(pinned) == ['foxglove-sdk', 'onnxruntime', 'paho-mqtt', 'pymodbus']
     assert all(name in constraints() for name in pinned)
     assert not re.search(r'[a-z]==\d', DOCKERFILE), 'a version written into the Dockerfile, not taken from constraints'
     assert '-c /tmp/pins.txt $PIP_PINNED' in instruction('RUN')
 
 
-def test_rosdep_leaves_pymodbus_to_the_pinned_pip_install():
-    """Ubuntu's python3-pymodbus (3.6) would shadow the tested one; every package that needs it says so."""
-    assert '--skip-keys "python3-pymodbus"' in instruction('RUN')
-    users = [p.parent.name for p in (ROOT / 'src').glob('*/package.xml') if 'python3-pymodbus' in p.read_text()]
-    assert users, 'no package declares pymodbus any more: drop the skip'
+@pytest.mark.parametrize('key', ['python3-pymodbus', 'python3-paho-mqtt'])
+def test_rosdep_leaves_pinned_packages_to_the_pip_install(key):
+    """Ubuntu's python3-pymodbus (3.6) and python3-paho-mqtt (1.6) would shadow the tested ones; every package that
+    needs them says so."""
+    assert key in re.search(r'--skip-keys "([^"]*)"', instruction('RUN')).group(1).split()
+    users = [p.parent.name for p in (ROOT / 'src').glob('*/package.xml') if key in p.read_text()]
+    assert users, f'no package declares {key} any more: drop the skip'
 
 
 def test_entrypoint_provisions_keys_once_then_runs_the_command(tmp_path):

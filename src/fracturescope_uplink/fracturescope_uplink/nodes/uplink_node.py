@@ -1,0 +1,178 @@
+"""Uplink node: findings, Edge-Eye loss, control modes and ledger checkpoints become alerts in a durable outbox and go
+to the operator's MQTT broker; signed operator commands come back to operator/command (uplink.py, outbox.py,
+mqtt_link.py, command_gateway.py)."""
+
+from collections.abc import Callable
+import time
+
+from fracturescope_common.diagnostics import DiagnosticsReporter
+from fracturescope_common.health import Health, Level
+from fracturescope_common.image_conversion import ImageConversionError, as_rgb
+from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
+from fracturescope_common.node_main import run_node
+from fracturescope_common.operator_commands import CommandVerifier, load_trusted_keys
+from fracturescope_common.params import declare_parameters
+from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RECORDING, RELIABLE_EVENTS
+from fracturescope_common.used_nonces import UsedNonceFile
+import numpy as np
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+
+from fracturescope_msgs.msg import (
+    DefectDetection,
+    EdgeMeasurement,
+    LedgerBlock,
+    LedgerCheckpoint,
+    OperatorCommand,
+    RollCommand,
+    ThermalAssessment,
+)
+from fracturescope_uplink import diagnostics_contract as dc
+from fracturescope_uplink import messages as m
+from fracturescope_uplink.alert_rules import DefectRule
+from fracturescope_uplink.bandwidth import ByteBudget
+from fracturescope_uplink.command_gateway import FORWARDED, CommandGateway
+from fracturescope_uplink.mqtt_link import BrokerSettings, MqttLink
+from fracturescope_uplink.nodes.uplink_parameters import PARAMETERS
+from fracturescope_uplink.outbox import AddResult, Outbox, OutboxError
+from fracturescope_uplink.uplink import Uplink, UplinkSettings, status_summary
+
+
+class UplinkNode(Node):
+    def __init__(self) -> None:
+        super().__init__(dc.UPLINK.node)
+        self._p = p = declare_parameters(self, PARAMETERS)
+        self._health = Health(dc.UPLINK.counters)
+        self._uplink = Uplink(UplinkSettings(
+            p.robot_id, DefectRule.of(p.alert_labels, p.alert_min_confidence, p.alert_anomaly_score), p.repeat_s,
+            p.edge_loss_after_s, p.ledger_wait_s, p.checkpoint_period_s,
+            p.thumbnail_max_px if p.thumbnail_topic else 0, p.thumbnail_max_bytes),
+            Outbox(p.outbox_path, p.outbox_max_alerts, p.outbox_max_bytes))
+        trusted, unreadable = load_trusted_keys(p.trusted_operator_keys)
+        for problem in unreadable:
+            self.get_logger().error(f"operator key not loaded, that operator's commands will be refused: {problem}")
+        verifier = CommandVerifier(trusted, p.command_max_age_s, p.command_max_future_s, p.command_nonce_memory,
+                                   used_nonces=UsedNonceFile(p.used_nonce_file) if p.used_nonce_file else None)
+        self._gateway = CommandGateway(p.robot_id, verifier)
+        self._commands = self.create_publisher(OperatorCommand, 'operator/command', RELIABLE_EVENTS)
+        password = open(p.password_file).readline().rstrip('\n') if p.password_file else ''
+        settings = BrokerSettings(p.broker_host, p.broker_port, f'fracturescope-uplink-{p.robot_id}', p.username,
+                                  password, p.tls_ca_file, p.tls_cert_file, p.tls_key_file, p.keepalive_s,
+                                  p.reconnect_min_s, p.reconnect_max_s)
+        self._link = MqttLink(settings, p.robot_id, self._uplink.outbox,
+                              ByteBudget(p.bandwidth_bytes_per_s, p.bandwidth_burst_s, time.monotonic()),
+                              max_in_flight=p.max_in_flight, thumbnail_backlog=p.thumbnail_backlog,
+                              on_command=self._on_command, on_error=self._on_link_error)
+        self.create_subscription(DefectDetection, 'defects', self._on_defect, RECORDING)
+        self.create_subscription(ThermalAssessment, 'thermal_monitor/assessment', self._on_thermal, RECORDING)
+        self.create_subscription(EdgeMeasurement, 'edges', self._on_edges, OBSERVER_STREAM)
+        self.create_subscription(RollCommand, 'roll_command', self._on_roll_command, RELIABLE_EVENTS)
+        self.create_subscription(LedgerCheckpoint, 'ledger/checkpoint', self._on_checkpoint, LATCHED_STATE)
+        self.create_subscription(LedgerBlock, 'ledger/blocks', self._on_block, OBSERVER_STREAM)
+        if p.thumbnail_topic:
+            self.create_subscription(Image, p.thumbnail_topic, self._on_image, IMAGE_SUBSCRIPTION)
+        self.create_timer(p.pump_period_s, self._pump)
+        self.create_timer(p.status_period_s, self._publish_status)
+        self._diagnostics = DiagnosticsReporter(self, dc.UPLINK, self._health, self._values, self._state,
+                                                p.diagnostics_period_s)
+        self._link.start()
+        self.get_logger().info(f'uplink {p.robot_id} -> {self._broker()}, outbox {p.outbox_path} '
+                               f'({self._uplink.outbox.stats().queued} queued)')
+
+    def _store(self, make: Callable[..., AddResult | bool | None], *args: object) -> None:
+        """Run one Uplink call that may store an alert; count and report what happened, then send."""
+        try:
+            result = make(*args)
+        except OutboxError as error:
+            self._health.problem(dc.OUTBOX_ERROR, str(error), Level.ERROR)
+            self.get_logger().error(str(error), throttle_duration_sec=5.0)
+            return
+        if not isinstance(result, AddResult) or result.duplicate:
+            self._link.pump()
+            return
+        if not result.accepted or result.dropped_alerts:
+            what = 'refused' if not result.accepted else f'pushed out {len(result.dropped_alerts)} older'
+            self._health.problem(dc.OUTBOX_FULL, f'outbox full: {what} (counted per kind in the outbox)', Level.ERROR,
+                                 n=len(result.dropped_alerts) + (not result.accepted))
+            self.get_logger().error(f'outbox full: {what}', throttle_duration_sec=5.0)
+        self._link.pump()
+
+    def _on_defect(self, msg: DefectDetection) -> None:
+        self._store(self._uplink.defect, m.defect_observation(msg), time.monotonic())
+
+    def _on_thermal(self, msg: ThermalAssessment) -> None:
+        self._store(self._uplink.thermal, m.thermal_observation(msg), time.monotonic())
+
+    def _on_edges(self, msg: EdgeMeasurement) -> None:
+        self._store(self._uplink.edges, msg.status in m.USABLE_EDGE, m.EDGE_STATUS.get(msg.status, str(msg.status)),
+                    m.stamp_ns(msg.header.stamp), time.monotonic())
+
+    def _on_roll_command(self, msg: RollCommand) -> None:
+        self._store(self._uplink.control, m.CONTROL_MODE.get(msg.mode, str(msg.mode)), msg.controller,
+                    msg.f_left_hz, msg.f_right_hz, m.stamp_ns(msg.header.stamp))
+
+    def _on_checkpoint(self, msg: LedgerCheckpoint) -> None:
+        self._store(self._uplink.checkpoint, m.checkpoint_fields(msg), m.stamp_ns(msg.timestamp), time.monotonic())
+
+    def _on_block(self, msg: LedgerBlock) -> None:
+        self._store(self._uplink.ledger_block, *m.block_key(msg), msg.index, msg.hash)
+
+    def _on_image(self, msg: Image) -> None:
+        try:
+            rgb = as_rgb(msg)
+        except (ImageConversionError, ValueError) as error:
+            self.get_logger().warning(f'{self._p.thumbnail_topic}: no thumbnail: {error}', throttle_duration_sec=5.0)
+            return
+        bgr = np.ascontiguousarray(rgb[..., ::-1])
+        self._store(self._uplink.frame_image, m.stamp_ns(msg.header.stamp), bgr, time.monotonic())
+
+    def _on_command(self, payload: bytes) -> bytes:
+        """On paho's thread: verify, forward, and answer."""
+        result = self._gateway.handle(payload)
+        if result.reason == FORWARDED:
+            msg = m.operator_command(result.command, OperatorCommand())
+            if publish_or_report(self._commands, msg, self._health, self.get_logger()):
+                self._health.count(dc.FORWARDED)
+                self.get_logger().info(f'{msg.issuer}: {result.command.name} forwarded to operator/command')
+        else:
+            self._health.problem(dc.COMMAND_REFUSED[result.reason], f'MQTT command refused: {result.reason}')
+            self.get_logger().warning(f'MQTT command refused ({result.reason})', throttle_duration_sec=1.0)
+        return result.ack
+
+    def _on_link_error(self, message: str) -> None:
+        self._health.problem(dc.LINK_ERROR, message, Level.WARN)
+        self.get_logger().warning(message, throttle_duration_sec=5.0)
+
+    def _pump(self) -> None:
+        self._uplink.forget_overdue(time.monotonic())
+        self._link.pump()
+
+    def _publish_status(self) -> None:
+        self._link.publish_status(status_summary(self._uplink, self._link.counters, self._link.connected,
+                                                 self._link.in_flight))
+
+    def _broker(self) -> str:
+        return f'{"mqtts" if self._p.tls_ca_file else "mqtt"}://{self._p.broker_host}:{self._p.broker_port}'
+
+    def _state(self) -> str:
+        queued = self._uplink.outbox.stats().queued
+        return f'{"connected to" if self._link.connected else "NOT connected to"} {self._broker()}, {queued} queued'
+
+    def _values(self) -> dict:
+        return dc.uplink_values(self._broker(), self._link.connected, self._link.in_flight, self._link.counters,
+                                self._uplink.outbox.stats(), self._uplink.suppressed_repeats)
+
+    def destroy_node(self) -> None:
+        if hasattr(self, '_link'):
+            self._link.stop()
+            self._uplink.outbox.close()
+        super().destroy_node()
+
+
+def main(args: list[str] | None = None) -> None:
+    run_node(UplinkNode, 'uplink', args)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,206 @@
+"""What the uplink node does, without ROS: observations in, alerts durably into the outbox, each tied to the ledger
+block that recorded the same finding.
+
+A defect or thermal alert waits up to `ledger_wait_s` in the outbox (on disk already) for its ledger block, so the
+operator gets the block index and hash with it; if the block does not come in time the alert goes without them
+(the image SHA-256 and source stamp still identify the block)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+import time
+from typing import Any
+
+import numpy as np
+
+from fracturescope_uplink.alert_rules import ChangeWatch, Debounce, DefectRule, EdgeLossWatch
+from fracturescope_uplink.alert_schema import PRIORITY, encode, new_alert, with_ledger
+from fracturescope_uplink.outbox import AddResult, Outbox
+from fracturescope_uplink.thumbnails import jpeg_thumbnail
+
+NS_PER_S = 1_000_000_000
+_RECENT_BLOCKS = 512   # blocks that may arrive before the alert of the same finding
+BlockKey = tuple[str, int, str]   # record type, source stamp (ns), first image SHA-256
+
+
+@dataclass(frozen=True)
+class DefectObservation:
+    stamp_ns: int
+    label: str
+    confidence: float
+    anomaly_score: float
+    is_anomaly: bool
+    location: str
+    image_sha256: tuple[str, ...]
+    model_id: str
+    regions: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ThermalObservation:
+    stamp_ns: int
+    label: str
+    alert: bool
+    anomaly_probability: float
+    max_temperature_c: float
+    installation_id: str
+    hot_spots: tuple[dict[str, Any], ...]
+    image_sha256: str
+    model_id: str
+
+
+@dataclass(frozen=True)
+class UplinkSettings:
+    robot_id: str
+    defect_rule: DefectRule
+    repeat_s: float            # the same finding alerts again after this long [s]
+    edge_loss_after_s: float   # Edge-Eye without a usable edge this long alerts [s]
+    ledger_wait_s: float       # an alert waits this long for its ledger block [s]
+    checkpoint_period_s: float  # at most one checkpoint alert per period [s]
+    thumbnail_max_px: int      # 0: no thumbnails
+    thumbnail_max_bytes: int
+
+
+class Uplink:
+    def __init__(self, settings: UplinkSettings, outbox: Outbox,
+                 wall_ns: Callable[[], int] = time.time_ns) -> None:
+        self.settings, self.outbox, self._wall_ns = settings, outbox, wall_ns
+        self._debounce = Debounce(settings.repeat_s)
+        self._edge_loss = EdgeLossWatch(settings.edge_loss_after_s)
+        self._mode = ChangeWatch()
+        self._checkpoint: dict[str, Any] | None = None
+        self._last_checkpoint_alert_s = -float('inf')
+        self._waiting: dict[BlockKey, tuple[int, dict[str, Any]]] = {}   # block key -> (outbox seq, alert)
+        self._waiting_since: dict[BlockKey, float] = {}
+        self._recent_blocks: OrderedDict[BlockKey, tuple[int, str]] = OrderedDict()
+        self._wants_image: dict[int, tuple[int, float]] = {}   # frame stamp -> (outbox seq, when the alert was made)
+        self.alerts_made = dict.fromkeys(PRIORITY, 0)
+
+    @property
+    def latest_checkpoint(self) -> dict[str, Any] | None:
+        return self._checkpoint
+
+    @property
+    def suppressed_repeats(self) -> int:
+        return self._debounce.suppressed
+
+    def defect(self, d: DefectObservation, now_s: float) -> AddResult | None:
+        rule = self.settings.defect_rule
+        if not rule.alerts(d.label, d.confidence, d.anomaly_score):
+            return None
+        if not self._debounce.allow(('defect', d.location, d.label), now_s):
+            return None
+        details = {'location': d.location, 'anomaly_score': round(d.anomaly_score, 6), 'is_anomaly': d.is_anomaly,
+                   'image_sha256': list(d.image_sha256), 'model_id': d.model_id, 'regions': list(d.regions)}
+        key = ('defect', d.stamp_ns, d.image_sha256[0] if d.image_sha256 else '')
+        result = self._add_waiting_for_block('defect', key, d.stamp_ns, d.label, d.confidence, details, now_s)
+        if result.accepted and self.settings.thumbnail_max_px > 0:
+            self._wants_image[d.stamp_ns] = (result.seq, now_s)
+        return result
+
+    def frame_image(self, stamp_ns: int, image: np.ndarray, now_s: float) -> bool:
+        """The (annotated) RGB frame of stamp `stamp_ns`: the thumbnail of the defect alert about it, if one wants
+        it (the view is published after the detection). True if a thumbnail was stored."""
+        self._wants_image = {t: w for t, w in self._wants_image.items() if now_s - w[1] <= self.settings.ledger_wait_s}
+        wanted = self._wants_image.pop(stamp_ns, None)
+        if wanted is None:
+            return False
+        jpeg = jpeg_thumbnail(image, self.settings.thumbnail_max_px, self.settings.thumbnail_max_bytes)
+        return jpeg is not None and self.outbox.set_thumbnail(wanted[0], jpeg)
+
+    def thermal(self, t: ThermalObservation, now_s: float) -> AddResult | None:
+        if not t.alert or not self._debounce.allow(('thermal', t.installation_id, t.label), now_s):
+            return None
+        details = {'installation_id': t.installation_id, 'anomaly_probability': round(t.anomaly_probability, 6),
+                   'max_temperature_c': round(t.max_temperature_c, 3), 'hot_spots': list(t.hot_spots),
+                   'image_sha256': t.image_sha256, 'model_id': t.model_id}
+        key = ('thermal', t.stamp_ns, t.image_sha256)
+        return self._add_waiting_for_block('thermal', key, t.stamp_ns, t.label, t.anomaly_probability, details,
+                                           now_s)
+
+    def edges(self, usable: bool, status: str, stamp_ns: int, now_s: float) -> AddResult | None:
+        change = self._edge_loss.feed(usable, now_s)
+        if change is None:
+            return None
+        label, seconds = change
+        return self._add('edge_loss', stamp_ns, label, None, {'lost_for_s': round(seconds, 3), 'last_status': status})
+
+    def control(self, mode: str, controller: str, f_left_hz: float, f_right_hz: float,
+                stamp_ns: int) -> AddResult | None:
+        change = self._mode.feed(mode)
+        if change is None:
+            return None
+        return self._add('control', stamp_ns, mode, None, {'mode': mode, 'previous_mode': change[0],
+                                                          'controller': controller, 'f_left_hz': f_left_hz,
+                                                          'f_right_hz': f_right_hz})
+
+    def checkpoint(self, checkpoint: dict[str, Any], stamp_ns: int, now_s: float) -> AddResult | None:
+        """A signed ledger checkpoint: referenced by later alerts, and sent at most once per period."""
+        self._checkpoint = {k: checkpoint[k] for k in ('tree_size', 'root_hash', 'key_id')}
+        if now_s - self._last_checkpoint_alert_s < self.settings.checkpoint_period_s:
+            return None
+        self._last_checkpoint_alert_s = now_s
+        return self._add('checkpoint', stamp_ns, 'checkpoint', None, dict(checkpoint))
+
+    def ledger_block(self, record_type: str, source_stamp_ns: int, image_sha256: str, index: int,
+                     block_hash: str) -> bool:
+        """A block is durable in the ledger: the alert waiting for it goes now, with its index. True if one did."""
+        key = (record_type, source_stamp_ns, image_sha256)
+        waiting = self._waiting.pop(key, None)
+        self._waiting_since.pop(key, None)
+        if waiting is None:
+            self._recent_blocks[key] = (index, block_hash)
+            while len(self._recent_blocks) > _RECENT_BLOCKS:
+                self._recent_blocks.popitem(last=False)
+            return False
+        seq, alert = waiting
+        return self.outbox.update(seq, encode(with_ledger(alert, index, block_hash, self._checkpoint)),
+                                  self._wall_ns())
+
+    def forget_overdue(self, now_s: float) -> int:
+        """Alerts that waited longer than ledger_wait_s went without their block (the outbox let them go)."""
+        overdue = [k for k, t in self._waiting_since.items() if now_s - t > self.settings.ledger_wait_s]
+        for key in overdue:
+            self._waiting.pop(key, None)
+            self._waiting_since.pop(key, None)
+        return len(overdue)
+
+    def _add_waiting_for_block(self, kind: str, key: BlockKey, stamp_ns: int, label: str, confidence: float,
+                               details: dict[str, Any], now_s: float) -> AddResult:
+        alert = new_alert(self.settings.robot_id, kind, stamp_ns, label, confidence, details, finding=key[2])
+        block = self._recent_blocks.pop(key, None)
+        alert = with_ledger(alert, *(block or (None, None)), self._checkpoint)
+        wait_ns = 0 if block else int(self.settings.ledger_wait_s * NS_PER_S)
+        result = self._store(alert, self._wall_ns() + wait_ns)
+        if result.accepted and not block:
+            self._waiting[key] = (result.seq, alert)
+            self._waiting_since[key] = now_s
+        return result
+
+    def _add(self, kind: str, stamp_ns: int, label: str, confidence: float | None,
+             details: dict[str, Any]) -> AddResult:
+        alert = with_ledger(new_alert(self.settings.robot_id, kind, stamp_ns, label, confidence, details), None, None,
+                            self._checkpoint)
+        return self._store(alert, self._wall_ns())
+
+    def _store(self, alert: dict[str, Any], ready_ns: int) -> AddResult:
+        result = self.outbox.add(alert['alert_id'], alert['kind'], PRIORITY[alert['kind']], encode(alert), None,
+                                 ready_ns)
+        if result.accepted:
+            self.alerts_made[alert['kind']] += 1
+        return result
+
+
+def status_summary(uplink: Uplink, link_counters: Any, connected: bool, in_flight: int) -> dict[str, Any]:
+    """The retained status message's fields (and /diagnostics values)."""
+    stats = uplink.outbox.stats()
+    return {'link': {'connected': connected, 'connects': link_counters.connects,
+                     'published': link_counters.published, 'acknowledged': link_counters.acknowledged,
+                     'in_flight': in_flight, 'bytes_sent': link_counters.bytes_sent,
+                     'thumbnails_left_out': link_counters.thumbnails_left_out},
+            'outbox': {'queued': stats.queued, 'bytes': stats.queued_bytes, 'by_kind': stats.queued_by_kind,
+                       'dropped': {f'{kind}/{what}': n for (kind, what), n in stats.drops.items()}},
+            'alerts_made': dict(uplink.alerts_made), 'repeats_suppressed': uplink.suppressed_repeats,
+            'checkpoint': uplink.latest_checkpoint}

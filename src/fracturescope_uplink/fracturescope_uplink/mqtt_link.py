@@ -125,13 +125,11 @@ class MqttLink:
             for alert in self._outbox.next_to_send(time.time_ns(), in_flight_seqs, room):
                 topic = alerts_topic(self.robot_id, alert.kind)
                 payload, now = alert.body, self._clock()
-                if alert.thumbnail:
+                if alert.thumbnail:    # thumbnails are the first to go when bytes or time are short
                     full = with_thumbnail(alert.body, alert.thumbnail)
                     cost = len(full) + len(topic) + MQTT_OVERHEAD_BYTES
                     if queued <= self._thumbnail_backlog and self._budget.affords(cost, now):
                         payload = full
-                    else:
-                        self.counters.thumbnails_left_out += 1
                 cost = len(payload) + len(topic) + MQTT_OVERHEAD_BYTES
                 if not self._budget.affords(cost, now):
                     break
@@ -143,6 +141,7 @@ class MqttLink:
                 self._budget.spend(cost, now)
                 self.counters.published += 1
                 self.counters.bytes_sent += cost
+                self.counters.thumbnails_left_out += bool(alert.thumbnail) and payload is alert.body
                 sent += 1
             return sent
 

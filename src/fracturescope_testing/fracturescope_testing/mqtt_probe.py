@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import queue
 import ssl
 import threading
+import time
 from types import TracebackType
 
 import paho.mqtt.client as mqtt
@@ -36,6 +37,7 @@ class Received:
     qos: int
     retain: bool
     duplicate: bool
+    wall_s: float    # when paho handed it over (time.time()): arrival, not when the test read it
 
 
 class MqttProbe:
@@ -148,7 +150,8 @@ class MqttProbe:
         self._connack.put(reason_code)
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        self.messages.put(Received(message.topic, message.payload, message.qos, message.retain, bool(message.dup)))
+        self.messages.put(Received(message.topic, message.payload, message.qos, message.retain, bool(message.dup),
+                                   time.time()))
 
     def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int, reason_codes: list[ReasonCode],
                       properties: object) -> None:

@@ -174,15 +174,18 @@ class Outbox:
         self._count, self._bytes = self._db.execute(
             'SELECT COUNT(*), COALESCE(SUM(LENGTH(body) + COALESCE(LENGTH(thumbnail), 0)), 0) FROM alerts').fetchone()
 
-    def update(self, seq: int, body: bytes, ready_ns: int) -> bool:
-        """Replace a queued alert's body (e.g. once its ledger block is known) and when it may go; False if gone."""
+    def update(self, seq: int, body: bytes | None = None, ready_ns: int | None = None) -> bool:
+        """Replace a queued alert's body (e.g. once its ledger block is known) and/or when it may go; False if
+        it is gone (sent and acknowledged already)."""
         with self._lock:
             try:
-                old = self._db.execute('SELECT LENGTH(body) FROM alerts WHERE seq = ?', (seq,)).fetchone()
+                old = self._db.execute('SELECT body, ready_ns FROM alerts WHERE seq = ?', (seq,)).fetchone()
                 if old is None:
                     return False
-                self._db.execute('UPDATE alerts SET body = ?, ready_ns = ? WHERE seq = ?', (body, ready_ns, seq))
-                self._bytes += len(body) - old[0]
+                body = old[0] if body is None else body
+                self._db.execute('UPDATE alerts SET body = ?, ready_ns = ? WHERE seq = ?',
+                                 (body, old[1] if ready_ns is None else ready_ns, seq))
+                self._bytes += len(body) - len(old[0])
                 return True
             except sqlite3.Error as error:
                 raise OutboxError(f'alert {seq} not updated in {self.path}: {error}') from error

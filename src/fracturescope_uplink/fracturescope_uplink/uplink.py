@@ -2,14 +2,15 @@
 block that recorded the same finding.
 
 A defect or thermal alert waits up to `ledger_wait_s` in the outbox (on disk already) for its ledger block, so the
-operator gets the block index and hash with it; if the block does not come in time the alert goes without them
-(the image SHA-256 and source stamp still identify the block)."""
+operator gets the block index and hash with it, and a defect alert also for the annotated frame that becomes its
+thumbnail (published after the detection). Whatever has not come by then, the alert goes without (the image SHA-256
+and source stamp still identify the block)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import time
 from typing import Any
 
@@ -23,6 +24,18 @@ from fracturescope_uplink.thumbnails import jpeg_thumbnail
 NS_PER_S = 1_000_000_000
 _RECENT_BLOCKS = 512   # blocks that may arrive before the alert of the same finding
 BlockKey = tuple[str, int, str]   # record type, source stamp (ns), first image SHA-256
+
+
+@dataclass
+class _Pending:
+    """An alert in the outbox held back for its ledger block and, for a defect, its thumbnail."""
+
+    seq: int
+    alert: dict[str, Any]
+    since_s: float
+    needs_block: bool = True
+    needs_image: bool = False
+    keys: list[object] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,10 +85,8 @@ class Uplink:
         self._mode = ChangeWatch()
         self._checkpoint: dict[str, Any] | None = None
         self._last_checkpoint_alert_s = -float('inf')
-        self._waiting: dict[BlockKey, tuple[int, dict[str, Any]]] = {}   # block key -> (outbox seq, alert)
-        self._waiting_since: dict[BlockKey, float] = {}
+        self._pending: dict[object, _Pending] = {}   # block key, and ('image', stamp) for a defect -> its alert
         self._recent_blocks: OrderedDict[BlockKey, tuple[int, str]] = OrderedDict()
-        self._wants_image: dict[int, tuple[int, float]] = {}   # frame stamp -> (outbox seq, when the alert was made)
         self.alerts_made = dict.fromkeys(PRIORITY, 0)
 
     @property
@@ -95,20 +106,20 @@ class Uplink:
         details = {'location': d.location, 'anomaly_score': round(d.anomaly_score, 6), 'is_anomaly': d.is_anomaly,
                    'image_sha256': list(d.image_sha256), 'model_id': d.model_id, 'regions': list(d.regions)}
         key = ('defect', d.stamp_ns, d.image_sha256[0] if d.image_sha256 else '')
-        result = self._add_waiting_for_block('defect', key, d.stamp_ns, d.label, d.confidence, details, now_s)
-        if result.accepted and self.settings.thumbnail_max_px > 0:
-            self._wants_image[d.stamp_ns] = (result.seq, now_s)
-        return result
+        return self._add_pending('defect', key, d.stamp_ns, d.label, d.confidence, details, now_s,
+                                 image_stamp_ns=d.stamp_ns if self.settings.thumbnail_max_px > 0 else None)
 
     def frame_image(self, stamp_ns: int, image: np.ndarray, now_s: float) -> bool:
-        """The (annotated) RGB frame of stamp `stamp_ns`: the thumbnail of the defect alert about it, if one wants
-        it (the view is published after the detection). True if a thumbnail was stored."""
-        self._wants_image = {t: w for t, w in self._wants_image.items() if now_s - w[1] <= self.settings.ledger_wait_s}
-        wanted = self._wants_image.pop(stamp_ns, None)
-        if wanted is None:
+        """The (annotated) RGB frame of stamp `stamp_ns`: the thumbnail of the defect alert about it, if one waits
+        for it. True if a thumbnail was stored."""
+        pending = self._pending.get(('image', stamp_ns))
+        if pending is None:
             return False
         jpeg = jpeg_thumbnail(image, self.settings.thumbnail_max_px, self.settings.thumbnail_max_bytes)
-        return jpeg is not None and self.outbox.set_thumbnail(wanted[0], jpeg)
+        stored = jpeg is not None and self.outbox.set_thumbnail(pending.seq, jpeg)
+        pending.needs_image = False
+        self._release_if_complete(pending)
+        return stored
 
     def thermal(self, t: ThermalObservation, now_s: float) -> AddResult | None:
         if not t.alert or not self._debounce.allow(('thermal', t.installation_id, t.label), now_s):
@@ -117,8 +128,7 @@ class Uplink:
                    'max_temperature_c': round(t.max_temperature_c, 3), 'hot_spots': list(t.hot_spots),
                    'image_sha256': t.image_sha256, 'model_id': t.model_id}
         key = ('thermal', t.stamp_ns, t.image_sha256)
-        return self._add_waiting_for_block('thermal', key, t.stamp_ns, t.label, t.anomaly_probability, details,
-                                           now_s)
+        return self._add_pending('thermal', key, t.stamp_ns, t.label, t.anomaly_probability, details, now_s)
 
     def edges(self, usable: bool, status: str, stamp_ns: int, now_s: float) -> AddResult | None:
         change = self._edge_loss.feed(usable, now_s)
@@ -146,37 +156,50 @@ class Uplink:
 
     def ledger_block(self, record_type: str, source_stamp_ns: int, image_sha256: str, index: int,
                      block_hash: str) -> bool:
-        """A block is durable in the ledger: the alert waiting for it goes now, with its index. True if one did."""
+        """A block is durable in the ledger: the alert waiting for it gets its index (and goes, unless it still waits
+        for its thumbnail). True if an alert was waiting for it."""
         key = (record_type, source_stamp_ns, image_sha256)
-        waiting = self._waiting.pop(key, None)
-        self._waiting_since.pop(key, None)
-        if waiting is None:
+        pending = self._pending.get(key)
+        if pending is None:
             self._recent_blocks[key] = (index, block_hash)
             while len(self._recent_blocks) > _RECENT_BLOCKS:
                 self._recent_blocks.popitem(last=False)
             return False
-        seq, alert = waiting
-        return self.outbox.update(seq, encode(with_ledger(alert, index, block_hash, self._checkpoint)),
-                                  self._wall_ns())
+        pending.alert = with_ledger(pending.alert, index, block_hash, self._checkpoint)
+        pending.needs_block = False
+        self.outbox.update(pending.seq, encode(pending.alert))
+        self._release_if_complete(pending)
+        return True
 
     def forget_overdue(self, now_s: float) -> int:
-        """Alerts that waited longer than ledger_wait_s went without their block (the outbox let them go)."""
-        overdue = [k for k, t in self._waiting_since.items() if now_s - t > self.settings.ledger_wait_s]
-        for key in overdue:
-            self._waiting.pop(key, None)
-            self._waiting_since.pop(key, None)
+        """Alerts that waited longer than ledger_wait_s went without what they waited for (the outbox let them go)."""
+        overdue = {id(p): p for p in self._pending.values() if now_s - p.since_s > self.settings.ledger_wait_s}
+        for pending in overdue.values():
+            self._forget(pending)
         return len(overdue)
 
-    def _add_waiting_for_block(self, kind: str, key: BlockKey, stamp_ns: int, label: str, confidence: float,
-                               details: dict[str, Any], now_s: float) -> AddResult:
+    def _release_if_complete(self, pending: _Pending) -> None:
+        if not pending.needs_block and not pending.needs_image:
+            self.outbox.update(pending.seq, ready_ns=self._wall_ns())
+            self._forget(pending)
+
+    def _forget(self, pending: _Pending) -> None:
+        for key in pending.keys:
+            self._pending.pop(key, None)
+
+    def _add_pending(self, kind: str, key: BlockKey, stamp_ns: int, label: str, confidence: float,
+                     details: dict[str, Any], now_s: float, image_stamp_ns: int | None = None) -> AddResult:
         alert = new_alert(self.settings.robot_id, kind, stamp_ns, label, confidence, details, finding=key[2])
         block = self._recent_blocks.pop(key, None)
         alert = with_ledger(alert, *(block or (None, None)), self._checkpoint)
-        wait_ns = 0 if block else int(self.settings.ledger_wait_s * NS_PER_S)
-        result = self._store(alert, self._wall_ns() + wait_ns)
-        if result.accepted and not block:
-            self._waiting[key] = (result.seq, alert)
-            self._waiting_since[key] = now_s
+        pending = _Pending(0, alert, now_s, needs_block=block is None, needs_image=image_stamp_ns is not None)
+        waits = pending.needs_block or pending.needs_image
+        result = self._store(alert, self._wall_ns() + (int(self.settings.ledger_wait_s * NS_PER_S) if waits else 0))
+        if result.accepted and waits:
+            pending.seq = result.seq
+            pending.keys = [key] + ([('image', image_stamp_ns)] if pending.needs_image else [])
+            for k in pending.keys:
+                self._pending[k] = pending
         return result
 
     def _add(self, kind: str, stamp_ns: int, label: str, confidence: float | None,

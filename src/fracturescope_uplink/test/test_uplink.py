@@ -63,7 +63,7 @@ def test_a_defect_alert_waits_for_its_ledger_block_and_then_carries_its_index(tm
 
 
 def test_a_block_that_came_first_is_used_at_once_and_a_late_one_lets_the_alert_go_without(tmp_path, wall):
-    uplink = make_uplink(tmp_path, wall)
+    uplink = make_uplink(tmp_path, wall, thumbnail_max_px=0)
     assert not uplink.ledger_block('defect', 5, SHA_RGB, index=3, block_hash='e' * 64)
     uplink.defect(crack(stamp_ns=5), now_s=0.0)
     assert [a['ledger']['index'] for a in ready(uplink, wall)] == [3]
@@ -106,3 +106,16 @@ def test_thermal_edge_control_and_checkpoint_alerts(tmp_path, wall):
     assert alerts[3]['details']['previous_mode'] == 'AUTO'
     assert alerts[1]['details'] == {'lost_for_s': 2.5, 'last_status': 'unrecognised'}
     assert json.loads(json.dumps(alerts)) == alerts
+
+
+def test_with_its_block_known_a_defect_alert_still_waits_for_its_thumbnail_but_not_longer(tmp_path, wall):
+    uplink = make_uplink(tmp_path, wall)
+    uplink.defect(crack(stamp_ns=5), now_s=0.0)
+    uplink.defect(crack(stamp_ns=6, location='pier-4'), now_s=0.0)
+    assert uplink.ledger_block('defect', 5, SHA_RGB, index=1, block_hash='1' * 64)
+    assert uplink.ledger_block('defect', 6, SHA_RGB, index=2, block_hash='2' * 64)
+    assert ready(uplink, wall) == []                        # both wait for their frames
+    assert uplink.frame_image(5, np.zeros((90, 160, 3), np.uint8), now_s=0.5)
+    assert [a['ledger']['index'] for a in ready(uplink, wall)] == [1]
+    assert [a['ledger']['index'] for a in ready(uplink, wall, extra_ns=10**9)] == [1, 2]   # no frame: 1 s at most
+    assert uplink.forget_overdue(now_s=1.5) == 1 and not uplink.frame_image(6, np.zeros((9, 16, 3), np.uint8), 1.6)

@@ -56,7 +56,7 @@ class UplinkNode(Node):
                                    used_nonces=UsedNonceFile(p.used_nonce_file) if p.used_nonce_file else None)
         self._gateway = CommandGateway(p.robot_id, verifier)
         self._commands = self.create_publisher(OperatorCommand, 'operator/command', RELIABLE_EVENTS)
-        password = open(p.password_file).readline().rstrip('\n') if p.password_file else ''
+        password = open(p.password_file).readline().rstrip('\n') if p.password_file else p.password
         settings = BrokerSettings(p.broker_host, p.broker_port, f'fracturescope-uplink-{p.robot_id}', p.username,
                                   password, p.tls_ca_file, p.tls_cert_file, p.tls_key_file, p.keepalive_s,
                                   p.reconnect_min_s, p.reconnect_max_s)

@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
 source scripts/env.sh
+# mosquitto for the MQTT tests (Debian's package; apt-get only when it is missing)
+scripts/install_test_services.sh
 exec python -m pytest src tests "$@"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Programs the tests start for real that pip cannot install: mosquitto, the MQTT broker of the operator link's
+# tests (fracturescope_testing.mqtt_broker), from Debian's package. Idempotent: quick when it is there already.
+# Only the programs are installed: the system's mosquitto service is neither started nor enabled (each test
+# starts its own broker on a free loopback port).
+set -euo pipefail
+say() { printf '[test services] %s\n' "$*"; }
+
+# /usr/sbin is not on every root PATH (su without -l): look there too.
+have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+have mosquitto && have mosquitto_passwd && exit 0
+packages=(mosquitto)   # both programs
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  as_root=(sudo -n)
+else
+  say "mosquitto is missing and installing it needs root: run  sudo apt-get install --no-install-recommends mosquitto"
+  exit 1
+fi
+command -v apt-get >/dev/null || { say "mosquitto is missing and this system has no apt-get: install mosquitto (2.x)"; exit 1; }
+
+# policy-rc.d answering 101 (action forbidden) keeps the package's scripts from starting the service
+# (invoke-rc.d and deb-systemd-invoke ask it); one that is there already is the system's own and stays.
+policy=/usr/sbin/policy-rc.d
+own_policy=
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+  "${as_root[@]}" chmod 755 "$policy"
+  own_policy=1
+fi
+cleanup() { if [ -n "$own_policy" ]; then "${as_root[@]}" rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+say "installing ${packages[*]} (Debian package; the tests start their own brokers)"
+apt_quiet=(-o Dpkg::Lock::Timeout=300 -qq)
+if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_quiet[@]}" update \
+   || ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_quiet[@]}" install -y \
+        --no-install-recommends "${packages[@]}" >/dev/null; then
+  say "could not install ${packages[*]} with apt-get (see above); the MQTT tests need it"
+  exit 1
+fi
+if command -v systemctl >/dev/null; then
+  "${as_root[@]}" systemctl disable --quiet mosquitto.service 2>/dev/null || true
+fi
+mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+[ -x "$mosquitto" ] || { say "apt-get installed mosquitto, but $mosquitto is not there"; exit 1; }
+say "$("$mosquitto" -h 2>&1 | head -1 || true) at $mosquitto"

@@ -18,5 +18,7 @@ setup(
     license='Apache-2.0',
     entry_points={
         'console_scripts': [],
+        # the MQTT broker fixtures (mosquitto, mosquitto_factory) for every package's tests
+        'pytest11': ['fracturescope_testing = fracturescope_testing.pytest_plugin'],
     },
 )

@@ -5,6 +5,7 @@ name, in any namespace, is matched by exactly one analyzer group, and every node
 from pathlib import Path
 import re
 
+from fracturescope_broker.diagnostics_contract import EMBEDDED_BROKER
 from fracturescope_common.diagnostics_contract import status_name
 from fracturescope_control.diagnostics_contract import CONTROL
 from fracturescope_foxglove.diagnostics_contract import FOXGLOVE_BRIDGE
@@ -22,7 +23,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = (CONTROL, LEDGER, DEFECT_DETECTOR, DEFECT_MARKERS, EDGE_TRACKER, THERMAL_MONITOR, SURFACE_CAMERA,
-             LINE_CAMERA, EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR, FOXGLOVE_BRIDGE)
+             LINE_CAMERA, EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR, FOXGLOVE_BRIDGE, EMBEDDED_BROKER)
 ANALYZER = 'diagnostic_aggregator/GenericAnalyzer'
 LAUNCH_FILES = sorted((ROOT / 'launch').glob('*.launch.xml'))
 

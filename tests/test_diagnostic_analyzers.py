@@ -18,12 +18,13 @@ from fracturescope_sim.diagnostics_contract import (
     PLC_SIMULATOR,
     SURFACE_CAMERA,
 )
+from fracturescope_uplink.diagnostics_contract import UPLINK
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = (CONTROL, LEDGER, DEFECT_DETECTOR, DEFECT_MARKERS, EDGE_TRACKER, THERMAL_MONITOR, SURFACE_CAMERA,
-             LINE_CAMERA, EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR, FOXGLOVE_BRIDGE, EMBEDDED_BROKER)
+             LINE_CAMERA, EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR, FOXGLOVE_BRIDGE, EMBEDDED_BROKER, UPLINK)
 ANALYZER = 'diagnostic_aggregator/GenericAnalyzer'
 LAUNCH_FILES = sorted((ROOT / 'launch').glob('*.launch.xml'))
 

@@ -11,6 +11,7 @@ import time
 
 from fracturescope_common.diagnostics_contract import ContractError
 from fracturescope_common.keys import load_or_create_private_key
+from fracturescope_common.operator_commands import CommandSigner
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_launch.launch_xml import load_launch_file
 from fracturescope_launch.process_graph import CLEAN_STOP_CODES, RunningGraph, describe_exit
@@ -28,6 +29,12 @@ from fracturescope_bringup.detection_summary import (
     pairs_handled,
     watch_detections,
 )
+from fracturescope_bringup.operator_link_summary import (
+    OperatorSide,
+    add_operator_link_rows,
+    uplink_connected,
+    uplink_idle,
+)
 from fracturescope_bringup.summary import (
     Summary,
     add_edge_rows,
@@ -42,6 +49,7 @@ SETTLE_S = 15.0  # s after the planned duration for the last detections and repo
 SETTLE_MAX_S = 60.0  # ... and longer, up to this, while pairs are still being handled (a loaded machine lags)
 STARTUP_S = 90.0  # s for the graph to start (the cameras publish once their subscribers are there)
 STEADY_S = 1.5    # s the accounts must hold (a /diagnostics period and more): a frame in flight is not a dropped one
+LINK_SETTLE_S = 15.0  # s after the run for the uplink's outbox to empty and the operator command's answer
 
 
 VERDICT_FLOOR = 0.25        # frame verdicts: chance among the four classes
@@ -101,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
         'ledger_dir': str(ledger_dir), 'camera_rate_hz': str(args.camera_rate), 'camera_frames': str(expected),
         'plc_write_log': str(write_log)}, env)
     database = ledger_dir / 'ledger.db'
-    load_or_create_private_key(ledger_dir / 'operator_key.pem')  # the operator key sim.launch.xml trusts
+    operator_key = load_or_create_private_key(ledger_dir / 'operator_key.pem')  # the key sim.launch.xml trusts
+    uplink = next((node for node in plan.nodes if node.name == 'uplink'), None)
+    operator = OperatorSide.of(uplink, CommandSigner(operator_key, 'operator')) if uplink else None
     before = ledger_checkpoint(database)
     size_before = before.tree_size if before else 0
     names = ', '.join(node.label for node in plan.nodes)
@@ -125,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
             while not camera_started(observed) and time.monotonic() - launched_at < STARTUP_S \
                     and not graph.dead_nodes():
                 probe.executor.spin_once(timeout_sec=0.05)
+                if operator:   # the remote operator subscribes as soon as the broker is up
+                    operator.try_connect()
             if not camera_started(observed):
                 summary.problems.append(f'the graph was not ready (no camera pair published) within {STARTUP_S:.0f} s')
             started = next_line = time.monotonic()
@@ -136,6 +148,9 @@ def run(args: argparse.Namespace) -> int:
                    or (elapsed < args.duration + SETTLE_MAX_S and time.monotonic() - progressed_at < SETTLE_S)) \
                     and not graph.dead_nodes() and not summary.problems:
                 probe.executor.spin_once(timeout_sec=0.05)
+                if operator and operator.sent_at is None and elapsed >= args.duration / 2 \
+                        and uplink_connected(observed) and operator.try_connect():
+                    operator.send_command(standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'))
                 if (now_progress := pairs_handled(observed)) != progress:   # a loaded machine still working
                     progress, progressed_at = now_progress, time.monotonic()
                 if time.monotonic() >= next_line:
@@ -152,6 +167,9 @@ def run(args: argparse.Namespace) -> int:
             summary.problems.append('interrupted (Ctrl-C) before the planned end')
             print('interrupted: verifying and summarising what ran so far', flush=True)
         run_s = time.monotonic() - started
+        if operator:   # the outbox empties, the command's answer arrives
+            probe.spin_until(lambda: uplink_idle(observed) and (operator.take() or operator.acks
+                                                               or operator.sent_at is None), LINK_SETTLE_S)
         verification = probe.call(VerifyLedger, 'ledger/verify', VerifyLedger.Request(whole_ledger=True), 60.0)
         consistency = probe.call(GetConsistencyProof, 'ledger/consistency_proof',
                                  GetConsistencyProof.Request(first_size=size_before), 10.0)
@@ -159,6 +177,9 @@ def run(args: argparse.Namespace) -> int:
         codes = graph.stop()
         failures = list(graph.failures)
     probe.close()
+    if operator:
+        operator.take()
+        operator.close()
 
     stopped = ', '.join(f'{name} {stop_text(code)}' for name, code in codes.items())
     summary.add('graph', f'{len(codes)} nodes as separate processes, ran {run_s:.1f} s; stopped: {stopped}',
@@ -178,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
     add_ledger_rows(summary, observed, run_s, before, verification, consistency)
     add_rows(summary, 'PLC writes', add_control_rows, control, observed, run_s,
              standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'), write_log)
+    if operator:
+        add_operator_link_rows(summary, observed, operator)
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
     summary.add('node logs', str(log_dir))

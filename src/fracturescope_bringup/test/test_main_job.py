@@ -35,6 +35,9 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     assert checks['verification']['blocks_checked'] > 0
     assert checks['thermal ledger']['recorded'] > 0 and checks['thermal ledger']['missing'] == 0
     assert checks['append-only']['new_ledger']
+    # the operator link: alerts reached the operator through the embedded broker, its signed command was obeyed
+    assert checks['operator link']['received'] > 0 and checks['operator link']['queued'] == 0
+    assert checks['operator command']['forwarded'] == 1 and checks['operator command']['obeyed'] == 1
 
     # A second run extends the same chain and proves the first ledger is a prefix of the new one.
     second, report = run('second')

@@ -19,7 +19,7 @@ ACK_LATENCY_P50 = number('ack_latency_ms_p50', '.1f')    # alert handed to paho 
 DROPPED = count('dropped_total')                         # alerts evicted or refused by a full outbox, ever
 REPEATS_SUPPRESSED = count('repeats_suppressed')
 
-ALERTS = Family('alerts_', KINDS)                        # alerts made (stored in the outbox), by kind
+ALERTS = Family('alerts_', KINDS)                        # alerts made (stored in the outbox) since start, by kind
 OUTBOX_FULL = count('outbox_full')                       # alerts this run pushed out or refused (module outbox.py)
 OUTBOX_ERROR, LINK_ERROR = count('outbox_error'), count('link_error')
 FORWARDED = count('commands_forwarded')
@@ -28,16 +28,16 @@ COMMAND_REFUSED = Family('command_refused_', (MALFORMED, *Rejection))
 UPLINK = NodeContract(
     'uplink',
     values=(BROKER, CONNECTED, QUEUED, QUEUED_BYTES, IN_FLIGHT, PUBLISHED, ACKNOWLEDGED, CONNECTS, BYTES_SENT,
-            THUMBNAILS_LEFT_OUT, ACK_LATENCY_P50, DROPPED, REPEATS_SUPPRESSED),
-    counters=(*ALERTS.keys, OUTBOX_FULL, OUTBOX_ERROR, LINK_ERROR, FORWARDED, *COMMAND_REFUSED.keys, PUBLISH_FAILED),
+            THUMBNAILS_LEFT_OUT, ACK_LATENCY_P50, DROPPED, REPEATS_SUPPRESSED, *ALERTS.keys),
+    counters=(OUTBOX_FULL, OUTBOX_ERROR, LINK_ERROR, FORWARDED, *COMMAND_REFUSED.keys, PUBLISH_FAILED),
 )
 
 
 def uplink_values(broker: str, connected: bool, in_flight: int, c: LinkCounters, stats: OutboxStats,
-                  repeats_suppressed: int) -> dict[Key, Any]:
+                  repeats_suppressed: int, alerts_made: dict[str, int]) -> dict[Key, Any]:
     latency = sorted(c.acked_latency_s)[len(c.acked_latency_s) // 2] * 1e3 if c.acked_latency_s else float('nan')
     return {BROKER: broker, CONNECTED: connected, QUEUED: stats.queued, QUEUED_BYTES: stats.queued_bytes,
             IN_FLIGHT: in_flight, PUBLISHED: c.published, ACKNOWLEDGED: c.acknowledged, CONNECTS: c.connects,
             BYTES_SENT: c.bytes_sent, THUMBNAILS_LEFT_OUT: c.thumbnails_left_out, ACK_LATENCY_P50: latency,
             DROPPED: sum(n for (_, what), n in stats.drops.items() if what != THUMBNAIL_DROPPED),
-            REPEATS_SUPPRESSED: repeats_suppressed}
+            REPEATS_SUPPRESSED: repeats_suppressed, **{ALERTS[kind]: n for kind, n in alerts_made.items()}}

@@ -3,7 +3,11 @@ from config, exponential reconnect backoff, the outbox drained in order with QoS
 
 An alert is removed from the outbox only on the broker's PUBACK. At most `max_in_flight` alerts are handed to paho at
 once; paho sends them again (DUP) after a reconnect, so nothing waits on the outbox twice. A crash between a PUBACK and
-its removal sends that alert again after the restart: at least once, never lost (receivers drop seen `alert_id`s)."""
+its removal sends that alert again after the restart: at least once, never lost (receivers drop seen `alert_id`s).
+
+Threads: `pump` (the node's thread) owns the in-flight map and the outbox calls; paho's callbacks (its network thread,
+holding paho's own locks) only queue what happened. A callback that took a lock `pump` holds while it calls paho
+would deadlock the two (seen: a PUBACK arriving during a publish)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import json
+import queue
 import ssl
-import threading
 import time
 from typing import Any
 
@@ -69,8 +73,8 @@ class MqttLink:
         self._outbox, self._budget, self._clock = outbox, budget, clock
         self._max_in_flight, self._thumbnail_backlog = max_in_flight, thumbnail_backlog
         self._on_command, self._on_error = on_command, on_error
-        self._lock = threading.RLock()
         self._in_flight: dict[int, tuple[int, float]] = {}   # paho mid -> (outbox seq, when handed to paho)
+        self._acks: queue.SimpleQueue[tuple[int, float]] = queue.SimpleQueue()   # PUBACKs: (mid, when), from paho
         self.counters = LinkCounters()
         self.connected = False
         self._client = self._make_client()
@@ -108,42 +112,62 @@ class MqttLink:
 
     @property
     def in_flight(self) -> int:
-        with self._lock:
-            return len(self._in_flight)
+        return len(self._in_flight)
 
     def pump(self) -> int:
-        """Hand the next alerts of the outbox to paho (in order per kind, within the byte budget); how many."""
-        with self._lock:
-            if not self.connected:
-                return 0
-            room = self._max_in_flight - len(self._in_flight)
-            if room <= 0:
-                return 0
-            in_flight_seqs = [seq for seq, _ in self._in_flight.values()]
-            queued = self._outbox.stats().queued
-            sent = 0
-            for alert in self._outbox.next_to_send(time.time_ns(), in_flight_seqs, room):
-                topic = alerts_topic(self.robot_id, alert.kind)
-                payload, now = alert.body, self._clock()
-                if alert.thumbnail:    # thumbnails are the first to go when bytes or time are short
-                    full = with_thumbnail(alert.body, alert.thumbnail)
-                    cost = len(full) + len(topic) + MQTT_OVERHEAD_BYTES
-                    if queued <= self._thumbnail_backlog and self._budget.affords(cost, now):
-                        payload = full
-                cost = len(payload) + len(topic) + MQTT_OVERHEAD_BYTES
-                if not self._budget.affords(cost, now):
-                    break
-                info = self._client.publish(topic, payload, qos=1)
-                if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
-                    self.counters.last_error = f'publish failed: {mqtt.error_string(info.rc)}'
-                    break
-                self._in_flight[info.mid] = (alert.seq, now)
-                self._budget.spend(cost, now)
-                self.counters.published += 1
-                self.counters.bytes_sent += cost
-                self.counters.thumbnails_left_out += bool(alert.thumbnail) and payload is alert.body
-                sent += 1
-            return sent
+        """Remove what the broker acknowledged from the outbox, then hand it the next alerts (in order per kind,
+        within the byte budget); how many were handed over. Call it from one thread only."""
+        self._settle_acknowledged()
+        if not self.connected:
+            return 0
+        room = self._max_in_flight - len(self._in_flight)
+        if room <= 0:
+            return 0
+        in_flight_seqs = [seq for seq, _ in self._in_flight.values()]
+        queued = self._outbox.stats().queued
+        sent = 0
+        for alert in self._outbox.next_to_send(time.time_ns(), in_flight_seqs, room):
+            topic = alerts_topic(self.robot_id, alert.kind)
+            payload, now = alert.body, self._clock()
+            if alert.thumbnail:    # thumbnails are the first to go when bytes or time are short
+                full = with_thumbnail(alert.body, alert.thumbnail)
+                cost = len(full) + len(topic) + MQTT_OVERHEAD_BYTES
+                if queued <= self._thumbnail_backlog and self._budget.affords(cost, now):
+                    payload = full
+            cost = len(payload) + len(topic) + MQTT_OVERHEAD_BYTES
+            if not self._budget.affords(cost, now):
+                break
+            info = self._client.publish(topic, payload, qos=1)
+            if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+                self.counters.last_error = f'publish failed: {mqtt.error_string(info.rc)}'
+                break
+            self._in_flight[info.mid] = (alert.seq, now)   # its PUBACK, even an early one, waits in the queue
+            self._budget.spend(cost, now)
+            self.counters.published += 1
+            self.counters.bytes_sent += cost
+            self.counters.thumbnails_left_out += bool(alert.thumbnail) and payload is alert.body
+            sent += 1
+        return sent
+
+    def _settle_acknowledged(self) -> None:
+        while True:
+            try:
+                mid, acked_at = self._acks.get_nowait()
+            except queue.Empty:
+                return
+            entry = self._in_flight.get(mid)
+            if entry is None:
+                continue   # a status or command ack message, not an alert
+            seq, handed_at = entry
+            try:
+                self._outbox.acknowledged(seq)   # out of the outbox before out of flight: never sent twice
+            except OutboxError as error:
+                self.counters.last_error = str(error)
+                self._on_error(str(error))
+                continue   # still in flight: tried again at the next pump
+            del self._in_flight[mid]
+            self.counters.acknowledged += 1
+            self.counters.acked_latency_s = [*self.counters.acked_latency_s[-999:], acked_at - handed_at]
 
     def publish_status(self, extra: dict[str, Any]) -> None:
         """The robot's link state, retained (the broker keeps the newest for operators who connect later)."""
@@ -163,11 +187,9 @@ class MqttLink:
             self.counters.last_error = f'broker refused the connection: {reason}'
             self._on_error(self.counters.last_error)
             return
-        with self._lock:
-            self.connected = True
-            self.counters.connects += 1
+        self.connected = True    # the node's next pump sends (not from here: see the module docstring)
+        self.counters.connects += 1
         client.subscribe(commands_topic(self.robot_id), qos=1)
-        self.pump()
 
     def _connect_failed(self, client: mqtt.Client, userdata: object) -> None:
         self.counters.last_error = f'cannot connect to {self.settings.host}:{self.settings.port}'
@@ -175,29 +197,16 @@ class MqttLink:
 
     def _disconnected(self, client: mqtt.Client, userdata: object, flags: object, reason: object,
                       properties: object) -> None:
-        with self._lock:
-            if self.connected:
-                self.counters.disconnects += 1
-            self.connected = False
+        if self.connected:
+            self.counters.disconnects += 1
+        self.connected = False
         if getattr(reason, 'is_failure', False):
             self.counters.last_error = f'link lost: {reason}'
             self._on_error(self.counters.last_error)
 
     def _acknowledged(self, client: mqtt.Client, userdata: object, mid: int, reason: object,
                       properties: object) -> None:
-        with self._lock:   # out of the outbox before it is out of flight: pump must not send it again
-            entry = self._in_flight.get(mid)
-            if entry is None:
-                return   # a status or ack message, not an alert
-            seq, handed_at = entry
-            try:
-                self._outbox.acknowledged(seq)
-            except OutboxError as error:
-                self.counters.last_error = str(error)
-                self._on_error(str(error))
-            del self._in_flight[mid]
-        self.counters.acknowledged += 1
-        self.counters.acked_latency_s = [*self.counters.acked_latency_s[-999:], self._clock() - handed_at]
+        self._acks.put((mid, self._clock()))
 
     def _message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         self.counters.commands_received += 1

@@ -1,13 +1,13 @@
 """The operator link through a real mosquitto: the uplink node (launch/uplink.launch.xml) fed by this script's ROS
 node with defect detections (and the annotated frames that become thumbnails), the operator's MQTT client receiving.
 
-    python benchmarks/uplink_benchmark.py [--rate 50] [--seconds 20] [--outage-s 600] [--budget 2000]
+    python benchmarks/uplink_benchmark.py [--rate 100] [--image-rate 5] [--seconds 20] [--outage-s 600] [--budget 2000]
 
-Figures: sustained alerts/s and ROS publish -> operator receive latency p50 / p99 at --rate; bytes per alert with and
-without a thumbnail; a broker outage of --outage-s with alerts arriving at 2/s (queued in the robot's outbox), then
-the backlog drain rate, loss and order; with a byte budget of --budget bytes/s, the bytes sent per second and the
-share of thumbnails that went. Everything runs on this machine (loopback), so the latency is the software's, not a
-cellular link's.
+Figures: sustained alerts/s and ROS publish -> operator receive latency p50 / p99 at --rate (alerts alone); the same
+with each alert's annotated frame as a thumbnail at --image-rate, and bytes per alert; a broker outage of --outage-s
+with alerts arriving at 2/s (queued in the robot's outbox), then the backlog drain rate, loss and order; with a byte
+budget of --budget bytes/s, the bytes sent per second and the share of thumbnails that went. Everything runs on this
+machine (loopback), so the latency is the software's, not a cellular link's.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Feed:
         self.images = probe.node.create_publisher(Image, 'defects/image', IMAGE_PUBLICATION) if with_images else None
         self.blocks = probe.node.create_publisher(LedgerBlock, 'ledger/blocks', OBSERVER_STREAM)
         self.sent: dict[int, float] = {}     # stamp ns -> publish wall time
-        self._frame = np.random.default_rng(0).integers(0, 255, (360, 640, 3), dtype=np.uint8)
+        self._frame = np.random.default_rng(0).integers(0, 255, (256, 512, 3), dtype=np.uint8)   # the view
 
     def wait_for_uplink(self) -> None:
         publishers = [self.defects, self.blocks] + ([self.images] if self.images is not None else [])
@@ -123,7 +123,49 @@ def launch_args(broker: MosquittoBroker, work: Path, config: Path) -> dict[str, 
             'config_dir': str(config)}
 
 
-def sustained_and_outage(args: argparse.Namespace, work: Path, figures: dict) -> None:
+def steady(feed: Feed, operator: MqttProbe, rate_hz: float, seconds: float) -> dict:
+    """Publish at `rate_hz` for `seconds`; what reached the operator."""
+    first = len(feed.sent)
+    feed.publish(rate_hz, seconds)
+    sent = dict(list(feed.sent.items())[first:])
+    got = receive_all(operator, set(sent), 60.0)
+    arrived = {a['stamp_ns']: t for t, a, _ in got if a['stamp_ns'] in sent}
+    latency_ms = np.array([(arrived[s] - sent[s]) * 1e3 for s in sent if s in arrived])
+    return {'offered_per_s': rate_hz, 'received_per_s': len(arrived) / (max(arrived.values()) - min(sent.values())),
+            'lost': len(sent) - len(arrived), 'latency_ms_p50': float(np.percentile(latency_ms, 50)),
+            'latency_ms_p99': float(np.percentile(latency_ms, 99)),
+            'bytes_per_alert': float(np.mean([n for _, _, n in got])),
+            'thumbnail_share': sum('thumbnail' in a for _, a, _ in got) / max(1, len(got))}
+
+
+def print_steady(name: str, figures: dict) -> None:
+    offered = figures['offered_per_s']
+    print_figure(f'{name}: alerts received per s', figures['received_per_s'], f'>= 95 % of {offered:g}/s',
+                 figures['received_per_s'] >= 0.95 * offered)
+    print_figure(f'{name}: ROS publish -> operator p50 (ms)', figures['latency_ms_p50'], 'report', None)
+    print_figure(f'{name}: ROS publish -> operator p99 (ms)', figures['latency_ms_p99'], 'report', None)
+    print_figure(f'{name}: bytes per alert (MQTT payload + topic)', figures['bytes_per_alert'], 'report', None)
+    print_figure(f'{name}: share of alerts with a thumbnail', figures['thumbnail_share'], 'report', None)
+
+
+def sustained(args: argparse.Namespace, work: Path, figures: dict) -> None:
+    """The alert path alone (no thumbnails) at --rate."""
+    env = isolated_ros_env()
+    with MosquittoBroker(work / 'broker-sustained') as broker:   # started
+        operator = operator_of(broker)
+        config = config_dir(work, repeat_s=0.0, thumbnail_topic='')
+        with launched(ROOT / 'launch' / 'uplink.launch.xml', launch_args(broker, work, config), env=env,
+                      log_dir=work / 'logs-sustained'), GraphProbe(env, 'uplink_bench') as probe:
+            feed = Feed(probe, with_images=False)
+            feed.wait_for_uplink()
+            figures['sustained'] = steady(feed, operator, args.rate, args.seconds)
+        operator.disconnect()
+    print_steady('sustained', figures['sustained'])
+
+
+def thumbnails_and_outage(args: argparse.Namespace, work: Path, figures: dict) -> None:
+    """As on the robot: each detection's annotated frame (the detector's 512 x 256 view) becomes its thumbnail, at
+    --image-rate; then the broker outage."""
     env = isolated_ros_env()
     with MosquittoBroker(work / 'broker') as broker:   # started
         operator = operator_of(broker)
@@ -132,23 +174,8 @@ def sustained_and_outage(args: argparse.Namespace, work: Path, figures: dict) ->
                       log_dir=work / 'logs'), GraphProbe(env, 'uplink_bench') as probe:
             feed = Feed(probe, with_images=True)
             feed.wait_for_uplink()
-            feed.publish(args.rate, args.seconds)
-            got = receive_all(operator, set(feed.sent), 60.0)
-            arrived = {a['stamp_ns']: t for t, a, _ in got}
-            latency_ms = np.array([(arrived[s] - feed.sent[s]) * 1e3 for s in feed.sent if s in arrived])
-            span = max(arrived.values()) - min(feed.sent.values())
-            figures.update(
-                offered_alerts_per_s=args.rate, received_alerts_per_s=len(arrived) / span,
-                sustained_lost=len(feed.sent) - len(arrived), latency_ms_p50=float(np.percentile(latency_ms, 50)),
-                latency_ms_p99=float(np.percentile(latency_ms, 99)),
-                bytes_per_alert_with_thumbnail=float(np.mean([n for _, a, n in got if 'thumbnail' in a] or [0])),
-                bytes_per_alert_without_thumbnail=float(np.mean([n for _, a, n in got if 'thumbnail' not in a]
-                                                                 or [0])),
-                thumbnail_share=sum('thumbnail' in a for _, a, _ in got) / max(1, len(got)))
-            print_figure('sustained: alerts received per s', figures['received_alerts_per_s'],
-                         f'>= offered {args.rate:g}/s', figures['received_alerts_per_s'] >= 0.95 * args.rate)
-            print_figure('sustained: ROS publish -> operator p50 (ms)', figures['latency_ms_p50'], 'report', None)
-            print_figure('sustained: ROS publish -> operator p99 (ms)', figures['latency_ms_p99'], 'report', None)
+            figures['with_thumbnails'] = steady(feed, operator, args.image_rate, args.seconds)
+            print_steady('with thumbnails', figures['with_thumbnails'])
 
             # The outage: the broker stops; alerts keep coming and wait in the robot's outbox.
             broker.stop()
@@ -176,6 +203,8 @@ def sustained_and_outage(args: argparse.Namespace, work: Path, figures: dict) ->
             print_figure('outage: first alert after the broker is back (s)', figures['reconnected_after_s'],
                          'report (reconnect backoff)', None)
             print_figure('outage: backlog drained, alerts per s', figures['drain_alerts_per_s'], 'report', None)
+            print_figure('outage: share of the backlog with a thumbnail', figures['drain_thumbnail_share'],
+                         'report (left out above thumbnail_backlog)', None)
         operator.disconnect()
 
 
@@ -208,7 +237,9 @@ def budget(args: argparse.Namespace, work: Path, figures: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--rate', type=float, default=50.0, help='offered alerts per s (Hz)')
+    parser.add_argument('--rate', type=float, default=100.0, help='offered alerts per s, no thumbnails (Hz)')
+    parser.add_argument('--image-rate', type=float, default=5.0,
+                        help='offered alerts per s with their annotated frames, the camera rate (Hz)')
     parser.add_argument('--seconds', type=float, default=20.0, help='length of the sustained run (s)')
     parser.add_argument('--outage-s', type=float, default=600.0, help='broker outage (s)')
     parser.add_argument('--budget', type=float, default=2000.0, help='byte budget of the metered link (bytes/s)')
@@ -216,11 +247,13 @@ def main() -> None:
     args = parser.parse_args()
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix='uplink-bench-') as work:
-        sustained_and_outage(args, Path(work), figures)
+        sustained(args, Path(work), figures)
+        thumbnails_and_outage(args, Path(work), figures)
         budget(args, Path(work), figures)
     save_results('uplink', figures, {'sustained': 'received >= 95 % of offered', 'outage_lost': 0,
                                      'outage_in_order': True, 'budget': '<= budget (+ one burst)'},
-                 rate=args.rate, seconds=args.seconds, outage_s=args.outage_s, budget=args.budget)
+                 rate=args.rate, image_rate=args.image_rate, seconds=args.seconds, outage_s=args.outage_s,
+                 budget=args.budget)
 
 
 if __name__ == '__main__':

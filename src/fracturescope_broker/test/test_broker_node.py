@@ -59,11 +59,12 @@ def test_the_node_carries_qos1_with_its_credentials_and_refuses_others(tmp_path,
             assert status.level == 1 and 'intruder' in status.message and 'not authorized' in status.message
 
 
-def test_the_simulated_graph_starts_the_broker_only_when_asked():
+def test_the_simulated_graph_starts_the_broker_unless_told_not_to():
     sim = REPO_ROOT / 'launch' / 'sim.launch.xml'
     env = {'ROS_DOMAIN_ID': '7'}
-    assert 'embedded_broker' not in {node.name for node in load_launch_file(sim, {'ledger_dir': '/tmp/x'}, env).nodes}
-    plan = load_launch_file(sim, {'ledger_dir': '/tmp/x', 'broker': 'true', 'namespace': 'robot1'}, env)
+    off = load_launch_file(sim, {'ledger_dir': '/tmp/x', 'broker': 'false'}, env).nodes
+    assert 'embedded_broker' not in {node.name for node in off}
+    plan = load_launch_file(sim, {'ledger_dir': '/tmp/x', 'namespace': 'robot1'}, env)
     broker = next(node for node in plan.nodes if node.name == 'embedded_broker')
     given = dict(p for params in broker.params if not isinstance(params, str) for p in params.items())
     assert (given['port'], given['host'], given['username']) == (18837, '127.0.0.1', 'fracturescope')

@@ -24,7 +24,7 @@ def test_keystore_of_the_launched_graph(tmp_path):
     keystore = Keystore(tmp_path / 'keystore')
     assert main(['build', str(keystore.root), '--namespace', 'robot1', '--domain-id', '3',
                  '--launch', str(REPO_ROOT / 'launch' / 'sim.launch.xml'), f'ledger_dir:={tmp_path / "ledger"}',
-                 'perception:=false', 'edge_eye:=false', 'thermal_monitor:=false',
+                 'perception:=false', 'edge_eye:=false', 'thermal_monitor:=false', 'broker:=false', 'uplink:=false',
                  f'operator_public_key:={tmp_path / "none.pub"}']) == 0
     nodes = {n.name: n for n in load_graph(keystore.graph)}
     assert set(nodes) == {'ledger', 'plc_simulator', 'control'}

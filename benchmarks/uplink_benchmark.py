@@ -223,14 +223,17 @@ def budget(args: argparse.Namespace, work: Path, figures: dict) -> None:
         operator.disconnect()
     span = max(t for t, _, _ in got) - started
     sent_bytes = sum(n + 8 for _, _, n in got)   # payload + topic + MQTT framing, as the budget counts it
-    figures.update(budget_bytes_per_s=args.budget, budget_sent_bytes_per_s=sent_bytes / span,
-                   budget_thumbnail_share=sum('thumbnail' in a for _, a, _ in got) / max(1, len(got)),
-                   budget_lost=len(set(feed.sent) - {a['stamp_ns'] for _, a, _ in got}))
     burst_s = yaml.safe_load((ROOT / 'config' / 'uplink.yaml').read_text())['/**/uplink']['ros__parameters'][
         'bandwidth_burst_s']
-    allowed = args.budget * (1 + burst_s / span)   # the rate plus one burst over the span
-    print_figure('budget: bytes per s sent', figures['budget_sent_bytes_per_s'], f'<= {allowed:,.0f}',
-                 figures['budget_sent_bytes_per_s'] <= allowed)
+    # The bucket starts full: one burst (budget x burst_s) may go at once, the rest at the budget's rate.
+    steady = (sent_bytes - args.budget * burst_s) / span
+    figures.update(budget_bytes_per_s=args.budget, budget_span_s=span, budget_sent_bytes_per_s=sent_bytes / span,
+                   budget_steady_bytes_per_s=steady,
+                   budget_thumbnail_share=sum('thumbnail' in a for _, a, _ in got) / max(1, len(got)),
+                   budget_lost=len(set(feed.sent) - {a['stamp_ns'] for _, a, _ in got}))
+    print_figure('budget: bytes per s sent, all', figures['budget_sent_bytes_per_s'], 'report', None)
+    print_figure(f'budget: bytes per s sent beyond the first {burst_s:g} s burst', steady,
+                 f'<= {args.budget:,.0f}', steady <= args.budget)
     print_figure('budget: share of alerts with a thumbnail', figures['budget_thumbnail_share'], 'report', None)
     print_figure('budget: alerts lost', figures['budget_lost'], '0', figures['budget_lost'] == 0)
 
@@ -243,7 +246,7 @@ def main() -> None:
     parser.add_argument('--seconds', type=float, default=20.0, help='length of the sustained run (s)')
     parser.add_argument('--outage-s', type=float, default=600.0, help='broker outage (s)')
     parser.add_argument('--budget', type=float, default=2000.0, help='byte budget of the metered link (bytes/s)')
-    parser.add_argument('--budget-seconds', type=float, default=30.0, help='length of the budget run (s)')
+    parser.add_argument('--budget-seconds', type=float, default=60.0, help='length of the budget run (s)')
     args = parser.parse_args()
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix='uplink-bench-') as work:
@@ -251,7 +254,7 @@ def main() -> None:
         thumbnails_and_outage(args, Path(work), figures)
         budget(args, Path(work), figures)
     save_results('uplink', figures, {'sustained': 'received >= 95 % of offered', 'outage_lost': 0,
-                                     'outage_in_order': True, 'budget': '<= budget (+ one burst)'},
+                                     'outage_in_order': True, 'budget_steady': '<= budget'},
                  rate=args.rate, image_rate=args.image_rate, seconds=args.seconds, outage_s=args.outage_s,
                  budget=args.budget)
 

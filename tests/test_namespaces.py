@@ -3,7 +3,7 @@ their parameters, talk only to their own robot, and each ledger holds only its o
 
 from pathlib import Path
 
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import RECORDING
 from fracturescope_common.stamps import to_ns
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_ledger.store import LedgerStore
@@ -32,7 +32,8 @@ def test_two_robots_share_a_domain_without_crosstalk(tmp_path):
             launched(launch, robot('robot2', tmp_path, port + 200), env=env, log_dir=tmp_path / 'logs2') as second:
         probe = GraphProbe(env, 'namespace_probe')
         try:
-            detections = {name: probe.collect(DefectDetection, f'/{name}/defects', RELIABLE_EVENTS)
+            # as the ledger reads them: what the detector published before this probe joined comes too
+            detections = {name: probe.collect(DefectDetection, f'/{name}/defects', RECORDING)
                           for name in ('robot1', 'robot2')}
             assert probe.spin_until(lambda: all(len(d) >= PAIRS - 2 for d in detections.values()), 120.0), \
                 {name: len(d) for name, d in detections.items()}

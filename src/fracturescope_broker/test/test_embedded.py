@@ -5,7 +5,6 @@ client, and the traffic counted as the node reports it."""
 from dataclasses import replace
 import socket
 import ssl
-import time
 
 from fracturescope_broker.broker_config import BrokerSettings
 from fracturescope_broker.embedded import EmbeddedBroker
@@ -13,6 +12,7 @@ from fracturescope_broker.password_file import hash_password, write_password_fil
 from fracturescope_broker.traffic import Traffic
 from fracturescope_testing.mqtt_broker import MqttEndpoint, free_port, write_test_certificates
 from fracturescope_testing.mqtt_probe import MqttProbe
+from fracturescope_testing.polling import eventually
 from paho.mqtt.enums import MQTTProtocolVersion
 import pytest
 
@@ -52,15 +52,6 @@ def exchange(robot_at: MqttEndpoint, operator_at: MqttEndpoint) -> None:
         alert, command = operator.next_message(), robot.next_message()
     assert (alert.topic, alert.payload, alert.qos) == (ALERTS, b'{"label": "crack"}', 1)
     assert (command.topic, command.payload, command.qos) == (COMMANDS, b'stop', 1)
-
-
-def eventually(condition, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def refused(at: MqttEndpoint, client_id: str = 'intruder', **options) -> int:

@@ -124,7 +124,7 @@ class MqttLink:
         if room <= 0:
             return 0
         in_flight_seqs = [seq for seq, _ in self._in_flight.values()]
-        queued = self._outbox.stats().queued
+        queued = self._outbox.queued
         sent = 0
         for alert in self._outbox.next_to_send(time.time_ns(), in_flight_seqs, room):
             topic = alerts_topic(self.robot_id, alert.kind)

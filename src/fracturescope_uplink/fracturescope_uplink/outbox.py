@@ -92,6 +92,11 @@ class Outbox:
         self._count, self._bytes = self._db.execute(
             'SELECT COUNT(*), COALESCE(SUM(LENGTH(body) + COALESCE(LENGTH(thumbnail), 0)), 0) FROM alerts').fetchone()
 
+    @property
+    def queued(self) -> int:
+        """Alerts in the outbox (kept in memory: the sender asks at every pump)."""
+        return self._count
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

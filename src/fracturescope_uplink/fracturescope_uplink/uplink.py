@@ -109,12 +109,17 @@ class Uplink:
         return self._add_pending('defect', key, d.stamp_ns, d.label, d.confidence, details, now_s,
                                  image_stamp_ns=d.stamp_ns if self.settings.thumbnail_max_px > 0 else None)
 
+    def wants_image(self, stamp_ns: int) -> bool:
+        """Whether a defect alert waits for the frame of stamp `stamp_ns` (only those are worth converting)."""
+        pending = self._pending.get(('image', stamp_ns))
+        return pending is not None and pending.needs_image
+
     def frame_image(self, stamp_ns: int, image: np.ndarray, now_s: float) -> bool:
         """The (annotated) RGB frame of stamp `stamp_ns`: the thumbnail of the defect alert about it, if one waits
         for it. True if a thumbnail was stored."""
-        pending = self._pending.get(('image', stamp_ns))
-        if pending is None:
+        if not self.wants_image(stamp_ns):
             return False
+        pending = self._pending[('image', stamp_ns)]
         jpeg = jpeg_thumbnail(image, self.settings.thumbnail_max_px, self.settings.thumbnail_max_bytes)
         stored = jpeg is not None and self.outbox.set_thumbnail(pending.seq, jpeg)
         pending.needs_image = False

@@ -5,6 +5,7 @@ import json
 import time
 
 from fracturescope_testing.mqtt_probe import MqttProbe
+from fracturescope_testing.polling import eventually
 from fracturescope_uplink.alert_schema import encode, new_alert
 from fracturescope_uplink.bandwidth import ByteBudget
 from fracturescope_uplink.mqtt_link import BrokerSettings, MqttLink
@@ -12,15 +13,6 @@ from fracturescope_uplink.outbox import Outbox
 import pytest
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(condition, timeout_s=15.0):
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def queue_alerts(outbox, n, thumbnail=None, kind='defect'):
@@ -58,8 +50,8 @@ def test_acknowledged_alerts_leave_the_outbox_in_order(tmp_path, mosquitto):
     queue_alerts(outbox, 1000)
     link.start()
     try:
-        assert wait_for(lambda: link.connected)
-        assert wait_for(lambda: (link.pump(), outbox.stats().queued)[1] == 0, 60.0)
+        assert eventually(lambda: link.connected, 15.0)
+        assert eventually(lambda: (link.pump(), outbox.stats().queued)[1] == 0, 60.0)
         received = [json.loads(operator.next_message().payload)['stamp_ns'] for _ in range(1000)]
         assert received == list(range(1000)) and link.counters.acknowledged == 1000
     finally:
@@ -74,9 +66,9 @@ def test_the_byte_budget_holds_and_thumbnails_go_first(tmp_path, mosquitto):
     queue_alerts(outbox, 20, thumbnail=b'\xff\xd8' + b'j' * 3000)   # 20 x ~4.4 KB with thumbnail, ~0.3 KB without
     link.start()
     try:
-        assert wait_for(lambda: link.connected)
+        assert eventually(lambda: link.connected, 15.0)
         started = time.monotonic()
-        assert wait_for(lambda: (link.pump(), outbox.stats().queued)[1] == 0, 30.0)
+        assert eventually(lambda: (link.pump(), outbox.stats().queued)[1] == 0, 30.0)
         elapsed = time.monotonic() - started
         payloads = [json.loads(operator.next_message().payload) for _ in range(20)]
     finally:
@@ -95,7 +87,7 @@ def test_a_wrong_password_is_reported_and_nothing_leaves_the_outbox(tmp_path, mo
     queue_alerts(outbox, 3)
     link.start()
     try:
-        assert wait_for(lambda: errors)
+        assert eventually(lambda: errors, 15.0)
         assert 'refused' in errors[0] and not link.connected
         assert link.pump() == 0 and outbox.stats().queued == 3
     finally:

@@ -35,7 +35,7 @@ def test_in_flight_rows_are_skipped_and_acknowledged_ones_are_gone_after_a_resta
     outbox.close()
     reopened = Outbox(tmp_path / 'o.db', 100, 10_000)
     assert [a.seq for a in reopened.next_to_send(1, [], 10)] == seqs[1:]
-    assert reopened.stats().queued == 2 and reopened.stats().queued_bytes == 20
+    assert reopened.stats().queued == reopened.queued == 2 and reopened.stats().queued_bytes == 20
 
 
 def test_full_outbox_drops_thumbnails_first_then_the_oldest_lowest_priority_and_counts_it(tmp_path):

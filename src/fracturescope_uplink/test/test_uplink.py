@@ -49,8 +49,10 @@ def test_a_defect_alert_waits_for_its_ledger_block_and_then_carries_its_index(tm
     uplink.outbox.acknowledged(uplink.outbox.next_to_send(wall.ns, [], 1)[0].seq)   # the checkpoint alert went
     assert uplink.defect(crack(), now_s=1.0).accepted
     assert ready(uplink, wall) == []                     # on disk, held for its block
+    assert uplink.wants_image(5) and not uplink.wants_image(4)
     assert not uplink.frame_image(4, np.full((360, 640, 3), 128, np.uint8), now_s=1.1)   # another frame's
     assert uplink.frame_image(5, np.full((360, 640, 3), 128, np.uint8), now_s=1.1)
+    assert not uplink.wants_image(5)
     assert uplink.ledger_block('defect', 5, SHA_RGB, index=11, block_hash='d' * 64)
     (alert,) = ready(uplink, wall)
     assert alert['kind'] == 'defect' and alert['label'] == 'crack' and alert['stamp_ns'] == 5

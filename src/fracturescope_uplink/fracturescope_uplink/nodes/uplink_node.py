@@ -81,15 +81,19 @@ class UplinkNode(Node):
                                f'({self._uplink.outbox.stats().queued} queued)')
 
     def _store(self, make: Callable[..., AddResult | bool | None], *args: object) -> None:
-        """Run one Uplink call that may store an alert; count and report what happened, then send."""
+        """Run one Uplink call that may store or release an alert; count and report what happened, then send what
+        it made ready (most messages, an edge measurement at 30 Hz, make nothing: the pump timer covers the rest)."""
         try:
             result = make(*args)
         except OutboxError as error:
             self._health.problem(dc.OUTBOX_ERROR, str(error), Level.ERROR)
             self.get_logger().error(str(error), throttle_duration_sec=5.0)
             return
-        if not isinstance(result, AddResult) or result.duplicate:
-            self._link.pump()
+        if not isinstance(result, AddResult):
+            if result:   # an alert got the block or frame it waited for
+                self._link.pump()
+            return
+        if result.duplicate:
             return
         if not result.accepted or result.dropped_alerts:
             what = 'refused' if not result.accepted else f'pushed out {len(result.dropped_alerts)} older'
@@ -119,6 +123,8 @@ class UplinkNode(Node):
         self._store(self._uplink.ledger_block, *m.block_key(msg), msg.index, msg.hash)
 
     def _on_image(self, msg: Image) -> None:
+        if not self._uplink.wants_image(m.stamp_ns(msg.header.stamp)):
+            return   # most frames: no alert waits for them
         try:
             rgb = as_rgb(msg)
         except (ImageConversionError, ValueError) as error:

@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
                 probe.executor.spin_once(timeout_sec=0.05)
                 if operator and operator.sent_at is None and elapsed >= args.duration / 2 \
                         and uplink_connected(observed) and operator.try_connect():
-                    operator.send_command(standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'))
+                    operator.send_commands(standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'))
                 if (now_progress := pairs_handled(observed)) != progress:   # a loaded machine still working
                     progress, progressed_at = now_progress, time.monotonic()
                 if time.monotonic() >= next_line:
@@ -168,8 +168,7 @@ def run(args: argparse.Namespace) -> int:
             print('interrupted: verifying and summarising what ran so far', flush=True)
         run_s = time.monotonic() - started
         if operator:   # the outbox empties, the command's answer arrives
-            probe.spin_until(lambda: uplink_idle(observed) and (operator.take() or operator.acks
-                                                               or operator.sent_at is None), LINK_SETTLE_S)
+            probe.spin_until(lambda: uplink_idle(observed) and operator.all_answered(), LINK_SETTLE_S)
         verification = probe.call(VerifyLedger, 'ledger/verify', VerifyLedger.Request(whole_ledger=True), 60.0)
         consistency = probe.call(GetConsistencyProof, 'ledger/consistency_proof',
                                  GetConsistencyProof.Request(first_size=size_before), 10.0)

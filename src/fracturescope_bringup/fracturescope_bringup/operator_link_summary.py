@@ -1,6 +1,6 @@
 """What the main job reports about the operator link: it plays the remote operator on the simulated graph's broker,
-receives the robot's alerts and status there, sends one signed command back through the broker and sees the control
-node obey it."""
+receives the robot's alerts and status there, sends signed commands back through the broker, sees the control node
+obey one and the defect detector answer an "inspect again" with a fresh alert."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from fracturescope_testing.graph_monitor import GraphObservations
 from fracturescope_testing.mqtt_broker import MqttEndpoint
 from fracturescope_testing.mqtt_probe import MqttProbe, MqttProbeError
 from fracturescope_uplink.alert_schema import decode
-from fracturescope_uplink.command_gateway import commands_topic, sign_command
+from fracturescope_uplink.command_gateway import commands_topic, decode_command, sign_command
 from fracturescope_uplink.diagnostics_contract import (
     ACKNOWLEDGED,
     ALERTS,
@@ -57,6 +57,9 @@ class OperatorSide:
     sent_at: float | None = None
     acked_after_s: float | None = None
     connected: bool = False
+    command_nonce: int | None = None
+    inspect_nonce: int | None = None
+    answered_after_s: float | None = None
 
     @classmethod
     def of(cls, uplink: NodeSpec, signer: CommandSigner) -> OperatorSide:
@@ -77,9 +80,26 @@ class OperatorSide:
                 self.probe.subscribe(f'fracturescope/{self.robot_id}/#', qos=1)
         return self.connected
 
-    def send_command(self, args: tuple[float, ...]) -> None:
+    def send_commands(self, standard: tuple[float, ...]) -> None:
+        """COMMAND to the control node, and "inspect again" to perception."""
         self.sent_at = time.time()
-        self.probe.publish(commands_topic(self.robot_id), sign_command(self.signer, COMMAND, args, 'control'))
+        command = sign_command(self.signer, COMMAND, standard, 'control')
+        self.command_nonce = decode_command(command).nonce
+        self.probe.publish(commands_topic(self.robot_id), command)
+        inspect = sign_command(self.signer, 'inspect_again', target='perception')
+        self.inspect_nonce = decode_command(inspect).nonce
+        self.probe.publish(commands_topic(self.robot_id), inspect)
+
+    @property
+    def answer(self) -> dict[str, Any] | None:
+        """The defect alert that answers the inspect-again request."""
+        return next((a for a in self.alerts.values() if a['kind'] == 'defect' and
+                     a['details'].get('request', {}).get('nonce') == self.inspect_nonce), None)
+
+    def all_answered(self) -> bool:
+        """Both commands acknowledged and the inspection answered (or nothing sent)."""
+        self.take()
+        return self.sent_at is None or (len(self.acks) >= 2 and self.answer is not None)
 
     def take(self) -> None:
         """Everything that arrived so far."""
@@ -92,9 +112,11 @@ class OperatorSide:
                 alert = decode(message.payload)
                 self.alerts[alert['alert_id']] = alert
                 self.deliveries += 1
+                if self.answered_after_s is None and self.answer is not None:
+                    self.answered_after_s = message.wall_s - self.sent_at
             elif message.topic.endswith('/command_ack'):
                 self.acks.append(json.loads(message.payload))
-                if self.acked_after_s is None and self.sent_at is not None:
+                if self.acks[-1]['nonce'] == self.command_nonce:
                     self.acked_after_s = message.wall_s - self.sent_at
             elif message.topic.endswith('/status'):
                 self.status = json.loads(message.payload)
@@ -138,14 +160,30 @@ def add_operator_link_rows(summary: Summary, observed: GraphObservations, operat
                 f'{uplink[ACKNOWLEDGED]} acknowledged by the broker, {uplink[QUEUED]} queued, {uplink[DROPPED]} '
                 f'dropped', problem, received=received, made=sum(made.values()), queued=uplink[QUEUED],
                 acknowledged=uplink[ACKNOWLEDGED])
-    forwarded = [a for a in operator.acks if a['accepted']]
+    acks = [a for a in operator.acks if a['nonce'] == operator.command_nonce]
+    forwarded = [a for a in acks if a['accepted']]
     obeyed = observed.read(CONTROL)[OBEYED[COMMAND]] if observed.reported(CONTROL) else 0
     if operator.sent_at is None:
         summary.add('operator command', 'not sent (the broker never accepted the operator)',
                     'operator command: the operator could not connect to the broker')
         return
     acked = f'acknowledged "{forwarded[0]["reason"]}" after {operator.acked_after_s * 1e3:.0f} ms' if forwarded \
-        else f'refused: {operator.acks[0]["reason"]}' if operator.acks else 'no acknowledgement'
+        else f'refused: {acks[0]["reason"]}' if acks else 'no acknowledgement'
     summary.add('operator command', f'{COMMAND} signed by the operator, sent through the broker: {acked}; the '
                 f'control node obeyed {obeyed}', None if forwarded and obeyed else
                 'operator command: not forwarded or not obeyed', forwarded=len(forwarded), obeyed=obeyed)
+    add_inspect_again_row(summary, operator)
+
+
+def add_inspect_again_row(summary: Summary, operator: OperatorSide) -> None:
+    answer = operator.answer
+    if answer is None:
+        summary.add('operator inspect again', 'inspect_again signed by the operator, sent through the broker: no '
+                    'answer', 'operator inspect again: the detector\'s answer did not reach the operator', answered=0)
+        return
+    thumbnail = answer.get('thumbnail') or {}
+    summary.add('operator inspect again', f'inspect_again signed by the operator: answered by the defect detector '
+                f'after {operator.answered_after_s * 1e3:.0f} ms, "{answer["label"]}" '
+                f'({answer["confidence"]:.2f}) with {len(answer["details"]["regions"])} regions, ledger block '
+                f'{answer["ledger"]["index"]}, thumbnail {len(thumbnail.get("jpeg_base64", "")) * 3 // 4} B',
+                None, answered=1)

@@ -38,6 +38,7 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     # the operator link: alerts reached the operator through the embedded broker, its signed command was obeyed
     assert checks['operator link']['received'] > 0 and checks['operator link']['queued'] == 0
     assert checks['operator command']['forwarded'] == 1 and checks['operator command']['obeyed'] == 1
+    assert checks['operator inspect again']['answered'] == 1
 
     # A second run extends the same chain and proves the first ledger is a prefix of the new one.
     second, report = run('second')

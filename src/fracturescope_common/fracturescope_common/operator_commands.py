@@ -34,6 +34,7 @@ import os
 import secrets
 import struct
 import time
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -93,6 +94,14 @@ def fields_of(msg: object) -> CommandFields:
     stamp = msg.issued_at
     return CommandFields(int(msg.command), tuple(float(a) for a in msg.args), str(msg.target), str(msg.issuer),
                          int(stamp.sec) * NS_PER_S + int(stamp.nanosec), int(msg.nonce), bytes(msg.signature))
+
+
+def fill_message(fields: CommandFields, msg: Any) -> Any:
+    """Fill an OperatorCommand message with `fields` (the inverse of fields_of; signature unchanged)."""
+    msg.command, msg.args, msg.target, msg.issuer = fields.command, list(fields.args), fields.target, fields.issuer
+    msg.nonce, msg.signature = fields.nonce, list(fields.signature)
+    msg.issued_at.sec, msg.issued_at.nanosec = divmod(fields.issued_at_ns, NS_PER_S)
+    return msg
 
 
 def canonical_bytes(fields: CommandFields) -> bytes:

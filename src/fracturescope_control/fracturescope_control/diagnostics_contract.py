@@ -3,6 +3,7 @@ the values it reports from the loop's last output and the PLC client. Plain Pyth
 
 from collections.abc import Iterable
 
+from fracturescope_common.command_receiver import COMMANDS_FOR_OTHERS, REJECTED
 from fracturescope_common.diagnostics_contract import (
     Family,
     Key,
@@ -13,7 +14,7 @@ from fracturescope_common.diagnostics_contract import (
     optional_count,
     text,
 )
-from fracturescope_common.operator_commands import COMMAND_NAMES, INSPECT_AGAIN, Rejection
+from fracturescope_common.operator_commands import COMMAND_NAMES, INSPECT_AGAIN
 from fracturescope_common.publishing import PUBLISH_FAILED
 
 from fracturescope_control.loop import Output
@@ -31,8 +32,6 @@ PLC_REFUSED_OUT_OF_RANGE = count('plc_refused_out_of_range')   # the client's ow
 PLC_WRITE_RATE = number('plc_write_rate_hz', '.2f')
 PLC_STATE, PLC_ALARMS = optional_count('plc_state'), optional_count('plc_alarms')  # empty until the PLC answers
 
-COMMANDS_FOR_OTHERS = count('commands_for_others')
-REJECTED = Family('rejected_', tuple(Rejection))
 NOT_APPLICABLE = count('rejected_not_applicable')    # authenticated, but not a command the loop can apply
 OBEYED = Family('obeyed_', tuple(name for code, name in COMMAND_NAMES.items() if code != INSPECT_AGAIN))
 HOLD = Family('hold_', tuple(HoldReason))             # entries into HOLD, by reason

@@ -4,6 +4,7 @@ the node binds them at start (`Family.of`), observers read those families whole.
 
 from collections.abc import Iterable
 
+from fracturescope_common.command_receiver import COMMAND_REJECTED, COMMANDS_FOR_OTHERS
 from fracturescope_common.diagnostics_contract import Family, NodeContract, count, number, text
 from fracturescope_common.publishing import PUBLISH_FAILED
 
@@ -27,6 +28,9 @@ UNPAIRED_FRAMES, SITE_CALIBRATIONS = count('unpaired'), count('site_calibrations
 PAIR_REJECTED = Family('rejected_', PAIR_REJECTIONS)
 FRAME_REFUSED = Family('refused_', tuple(f'{stream}_{reason}' for stream in STREAMS for reason in FRAME_REFUSALS))
 LABEL = Family('label_')                            # detections published, by the frame's label (the card's)
+# Operator inspect-again requests (fusion/reinspection.py): verified, waiting for pairs, answered in full.
+REINSPECTIONS_REQUESTED, REINSPECTIONS_WAITING = count('reinspections_requested'), count('reinspections_waiting')
+REINSPECTIONS_ANSWERED, REINSPECTIONS_REFUSED = count('reinspections_answered'), count('reinspections_refused')
 
 
 def defect_detector(labels: Iterable[str] = ()) -> NodeContract:
@@ -35,10 +39,11 @@ def defect_detector(labels: Iterable[str] = ()) -> NodeContract:
     return NodeContract(
         'defect_detector',
         values=(MODEL, DETECTIONS_RATE, ANOMALY_THRESHOLD, DEFECT_THRESHOLD, SITE_CALIBRATION, LATENCY_P50, LATENCY_P95,
-                INFERENCE_P50, PAIRED, WAITING_RGB, WAITING_THERMAL, *UNPAIRED.keys, *RESYNCED.keys),
+                INFERENCE_P50, PAIRED, WAITING_RGB, WAITING_THERMAL, *UNPAIRED.keys, *RESYNCED.keys,
+                REINSPECTIONS_REQUESTED, REINSPECTIONS_WAITING, REINSPECTIONS_ANSWERED),
         counters=(RGB_RECEIVED, THERMAL_RECEIVED, UNPAIRED_FRAMES, SITE_CALIBRATIONS, *PAIR_REJECTED.keys,
-                  *FRAME_REFUSED.keys,
-                  *bound.keys, PUBLISH_FAILED),
+                  *FRAME_REFUSED.keys, *bound.keys, COMMANDS_FOR_OTHERS, *COMMAND_REJECTED.keys,
+                  REINSPECTIONS_REFUSED, PUBLISH_FAILED),
     )
 
 

@@ -16,7 +16,9 @@ Schema `fracturescope.alert/1` (every alert):
                   and "checkpoint": the newest signed checkpoint {"tree_size", "root_hash", "key_id"} seen by then
     thumbnail     optional {"jpeg_base64"}: a small JPEG of the frame; left out first when the link is short of bytes
 defect details:  location, anomaly_score, is_anomaly, image_sha256 [rgb, thermal], model_id, regions [{label,
-                 confidence, anomaly_score, x, y, width, height}] (pixels of the RGB image)
+                 confidence, anomaly_score, x, y, width, height}] (pixels of the RGB image); and "request" {issuer,
+                 nonce} when the pair answers an operator's inspect_again command (then it is sent whatever the
+                 label, "none" included, and whatever the repeat suppression)
 thermal details: installation_id, anomaly_probability, max_temperature_c, hot_spots [{x, y, width, height,
                  excess_k}], image_sha256, model_id
 edge_loss details: lost_for_s, last_status; control details: mode, previous_mode, controller, f_left_hz, f_right_hz;

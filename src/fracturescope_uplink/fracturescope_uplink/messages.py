@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fracturescope_common.operator_commands import CommandFields
-
 from fracturescope_uplink.uplink import DefectObservation, ThermalObservation
 
 NS_PER_S = 1_000_000_000
@@ -28,7 +26,8 @@ def defect_observation(msg: Any) -> DefectObservation:
     regions = tuple({'label': r.label, 'confidence': round(float(r.confidence), 6),
                      'anomaly_score': round(float(r.anomaly_score), 6), **_box(r.roi)} for r in msg.regions)
     return DefectObservation(stamp_ns(msg.header.stamp), msg.label, float(msg.confidence), float(msg.anomaly_score),
-                             bool(msg.is_anomaly), msg.location, tuple(msg.image_sha256), msg.model_id, regions)
+                             bool(msg.is_anomaly), msg.location, tuple(msg.image_sha256), msg.model_id, regions,
+                             msg.requested_by, int(msg.request_nonce))
 
 
 def thermal_observation(msg: Any) -> ThermalObservation:
@@ -50,11 +49,3 @@ def checkpoint_fields(msg: Any) -> dict[str, Any]:
 def block_key(msg: Any) -> tuple[str, int, str]:
     """fracturescope_msgs/LedgerBlock -> (record type, source stamp ns, first image SHA-256): what an alert matches."""
     return msg.record_type, stamp_ns(msg.source_stamp), msg.image_sha256[0] if msg.image_sha256 else ''
-
-
-def operator_command(fields: CommandFields, msg: Any) -> Any:
-    """Fill a fracturescope_msgs/OperatorCommand with a verified command's fields (signature unchanged)."""
-    msg.command, msg.args, msg.target, msg.issuer = fields.command, list(fields.args), fields.target, fields.issuer
-    msg.nonce, msg.signature = fields.nonce, list(fields.signature)
-    msg.issued_at.sec, msg.issued_at.nanosec = divmod(fields.issued_at_ns, NS_PER_S)
-    return msg

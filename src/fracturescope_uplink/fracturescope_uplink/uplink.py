@@ -49,6 +49,8 @@ class DefectObservation:
     image_sha256: tuple[str, ...]
     model_id: str
     regions: tuple[dict[str, Any], ...]
+    requested_by: str = ''     # an operator's inspect-again request this pair answers: its issuer and nonce
+    request_nonce: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,13 +100,17 @@ class Uplink:
         return self._debounce.suppressed
 
     def defect(self, d: DefectObservation, now_s: float) -> AddResult | None:
-        rule = self.settings.defect_rule
-        if not rule.alerts(d.label, d.confidence, d.anomaly_score):
-            return None
-        if not self._debounce.allow(('defect', d.location, d.label), now_s):
-            return None
+        """A finding the rule alerts on, once per repeat_s; an answer to an operator's request always (the
+        operator asked, "none" included)."""
+        if not d.requested_by:
+            if not self.settings.defect_rule.alerts(d.label, d.confidence, d.anomaly_score):
+                return None
+            if not self._debounce.allow(('defect', d.location, d.label), now_s):
+                return None
         details = {'location': d.location, 'anomaly_score': round(d.anomaly_score, 6), 'is_anomaly': d.is_anomaly,
                    'image_sha256': list(d.image_sha256), 'model_id': d.model_id, 'regions': list(d.regions)}
+        if d.requested_by:
+            details['request'] = {'issuer': d.requested_by, 'nonce': d.request_nonce}
         key = ('defect', d.stamp_ns, d.image_sha256[0] if d.image_sha256 else '')
         return self._add_pending('defect', key, d.stamp_ns, d.label, d.confidence, details, now_s,
                                  image_stamp_ns=d.stamp_ns if self.settings.thumbnail_max_px > 0 else None)

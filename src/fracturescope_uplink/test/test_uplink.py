@@ -1,5 +1,6 @@
 """The uplink's logic on a real outbox: alerts made from observations, tied to their ledger blocks."""
 
+from dataclasses import replace
 import json
 
 import cv2
@@ -83,6 +84,22 @@ def test_repeats_of_one_finding_are_suppressed_and_other_findings_are_not(tmp_pa
     assert uplink.defect(crack(4, label='none', confidence=0.99), 5.0) is None   # not an alert at all
     assert uplink.defect(crack(5), 10.0) is not None
     assert uplink.suppressed_repeats == 1 and uplink.alerts_made['defect'] == 3
+
+
+def test_an_answer_to_an_operator_request_alerts_whatever_the_label_and_the_repeats(tmp_path, wall):
+    uplink = make_uplink(tmp_path, wall, thumbnail_max_px=0)
+    assert uplink.defect(crack(stamp_ns=1), now_s=0.0).accepted
+    assert uplink.defect(crack(stamp_ns=2), now_s=1.0) is None                 # a repeat within repeat_s
+    asked = replace(crack(stamp_ns=3), requested_by='operator', request_nonce=77)
+    assert uplink.defect(asked, now_s=2.0).accepted                            # ... unless the operator asked
+    clean = replace(crack(stamp_ns=4, label='none', confidence=0.99), requested_by='operator', request_nonce=78)
+    assert uplink.defect(clean, now_s=3.0).accepted                            # "nothing there" is an answer too
+    assert uplink.defect(crack(stamp_ns=5, label='none', confidence=0.99), now_s=4.0) is None
+    alerts = ready(uplink, wall, extra_ns=10 * 10**9)
+    assert [(a['stamp_ns'], a['label'], a['details'].get('request')) for a in alerts] == [
+        (1, 'crack', None), (3, 'crack', {'issuer': 'operator', 'nonce': 77}),
+        (4, 'none', {'issuer': 'operator', 'nonce': 78})]
+    assert uplink.suppressed_repeats == 1
 
 
 def test_thermal_edge_control_and_checkpoint_alerts(tmp_path, wall):

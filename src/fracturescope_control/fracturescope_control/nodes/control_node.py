@@ -4,18 +4,18 @@ obeyed only when signed by a trusted key (loop: loop.py, controllers: msnf.py / 
 import math
 
 from fracturescope_common.clocks import decision_clock
+from fracturescope_common.command_receiver import CommandReceiver, command_verifier
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.event_loop import EventLoopThread
 from fracturescope_common.health import Health, Level
 from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
-from fracturescope_common.operator_commands import CommandVerifier, fields_of, load_trusted_keys
+from fracturescope_common.operator_commands import COMMAND_NAMES, INSPECT_AGAIN
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.register_map import RegisterMap
-from fracturescope_common.used_nonces import UsedNonceFile
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from rclpy.subscription import MessageInfo
@@ -23,7 +23,6 @@ from rclpy.time import Time
 
 from fracturescope_control.configuration import make_loop, output_limits
 from fracturescope_control.diagnostics_contract import (
-    COMMANDS_FOR_OTHERS,
     CONTROL,
     HOLD,
     NOT_APPLICABLE,
@@ -31,7 +30,6 @@ from fracturescope_control.diagnostics_contract import (
     PLC_WRITE_MISSED,
     REFUSED,
     REFUSED_OUT_OF_RANGE,
-    REJECTED,
     control_values,
 )
 from fracturescope_control.loop import Measurement, Mode, Output
@@ -58,12 +56,9 @@ class ControlNode(Node):
         self._health = Health(CONTROL.counters)
         self._loop = make_loop(p)
         self._now_s = decision_clock(self)  # steady, or /clock under use_sim_time
-        trusted, unreadable = load_trusted_keys(p.trusted_operator_keys)
-        for problem in unreadable:
-            self.get_logger().error(f'operator key not loaded, that operator\'s commands will be refused: {problem}')
-        self._verifier = CommandVerifier(trusted, p.command_max_age_s, p.command_max_future_s,
-                                         p.command_nonce_memory,
-                                         used_nonces=UsedNonceFile(p.used_nonce_file) if p.used_nonce_file else None)
+        self._commands = CommandReceiver(command_verifier(p, self.get_logger().error), p.command_target,
+                                         set(COMMAND_NAMES) - {INSPECT_AGAIN}, self._health,
+                                         self.get_logger().warning)
         self._plc = PlcClient(RegisterMap.from_yaml(p.register_map_path), p.plc_host, p.plc_port, output_limits(p),
                               p.plc_timeout_s, p.reconnect_min_s, p.reconnect_max_s)
         self._io = EventLoopThread('control-modbus')
@@ -82,7 +77,7 @@ class ControlNode(Node):
         self._diagnostics = DiagnosticsReporter(self, CONTROL, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'{p.controller} control at {1 / p.period_s:g} Hz, PLC {p.plc_host}:{p.plc_port}, '
-                               f'trusted operators: {", ".join(self._verifier.issuers) or "none"}')
+                               f'trusted operators: {", ".join(self._commands.verifier.issuers) or "none"}')
 
     def _on_edges(self, msg: EdgeMeasurement, info: MessageInfo) -> None:
         now_s = self._now_s()
@@ -101,14 +96,8 @@ class ControlNode(Node):
         self._send(self._loop.tick(self._now_s()))
 
     def _on_command(self, msg: OperatorCommand) -> None:
-        if msg.target not in ('', self._p.command_target) or msg.command == OperatorCommand.INSPECT_AGAIN:
-            self._health.count(COMMANDS_FOR_OTHERS)
-            return
-        command = fields_of(msg)
-        verdict = self._verifier.check(command)
-        if not verdict.accepted:
-            self._health.problem(REJECTED[verdict.reason], verdict.detail)
-            self.get_logger().warning(f'operator command refused ({verdict.reason}): {verdict.detail}')
+        command = self._commands.receive(msg)
+        if command is None:
             return
         result = obey(self._loop, command, self._now_s())
         self._health.count(OBEYED[command.name] if result.ok else NOT_APPLICABLE)
@@ -155,7 +144,7 @@ class ControlNode(Node):
 
     def _values(self) -> dict[Key, object]:
         return control_values(self._p.controller, self._last, getattr(self._loop.controller, 'gamma', math.nan),
-                              self._plc, self._verifier.issuers)
+                              self._plc, self._commands.verifier.issuers)
 
     def destroy_node(self) -> None:
         if hasattr(self, '_io'):

@@ -1,6 +1,7 @@
 """The control node's parameters: name, type and a description with the unit (`ros2 param describe`). Values live
 in config/control.yaml only."""
 
+from fracturescope_common.command_receiver import TARGET_PARAMETER, VERIFIER_PARAMETERS
 from fracturescope_common.params import ParameterSpec as P
 from rclpy.parameter import Parameter
 
@@ -51,12 +52,6 @@ PARAMETERS = (
     P('plc_timeout_s', D, 'Modbus connect / request timeout (s)'),
     P('reconnect_min_s', D, 'first reconnect delay, doubled per failure (s)'),
     P('reconnect_max_s', D, 'longest reconnect delay (s)'),
-    P('trusted_operator_keys', SA, 'issuer:key entries, key = 64 hex digits or a .pub / PEM file (list)'),
-    P('command_max_age_s', D, 'operator commands older than this are refused (s)'),
-    P('command_max_future_s', D, 'allowed clock skew of an operator command ahead of ours (s)'),
-    P('command_nonce_memory', INT, 'most nonces remembered within the freshness window (count)'),
-    P('used_nonce_file', S, "obeyed commands' nonces kept across restarts; '' = none, then commands issued "
-      'before the node started are refused (path)'),
-    P('command_target', S, 'target name this node obeys besides "" (name)'),
+    *VERIFIER_PARAMETERS, TARGET_PARAMETER,
     P('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
 )

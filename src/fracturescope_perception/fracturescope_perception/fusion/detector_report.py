@@ -16,6 +16,9 @@ from fracturescope_perception.diagnostics_contract import (
     LATENCY_P95,
     MODEL,
     PAIRED,
+    REINSPECTIONS_ANSWERED,
+    REINSPECTIONS_REQUESTED,
+    REINSPECTIONS_WAITING,
     RESYNCED,
     SITE_CALIBRATION,
     UNPAIRED,
@@ -23,6 +26,7 @@ from fracturescope_perception.diagnostics_contract import (
     WAITING_THERMAL,
 )
 from fracturescope_perception.fusion.classifier import FusionClassifier
+from fracturescope_perception.fusion.reinspection import ReinspectionQueue
 from fracturescope_perception.fusion.site_calibration import SiteCalibrationRun
 from fracturescope_perception.fusion.synchronizer import PairSynchronizer
 
@@ -45,7 +49,7 @@ class DetectorReport:
         self._latency_ms.append(latency_ms)
 
     def values(self, classifier: FusionClassifier, sync: PairSynchronizer, site_run: SiteCalibrationRun | None,
-               now_s: float) -> dict[Key, object]:
+               reinspections: ReinspectionQueue, now_s: float) -> dict[Key, object]:
         recent = sum(1 for t in self._published_at if now_s - t <= RATE_WINDOW_S)
         latency = np.asarray(self._latency_ms) if self._latency_ms else np.zeros(1)
         inference = np.asarray(self._inference_ms) if self._inference_ms else np.zeros(1)
@@ -56,4 +60,6 @@ class DetectorReport:
                 INFERENCE_P50: float(np.median(inference)), PAIRED: sync.paired,
                 WAITING_RGB: sync.pending('rgb'), WAITING_THERMAL: sync.pending('thermal'),
                 **{UNPAIRED[drop]: sync.dropped[drop] for drop in UNPAIRED.members},
-                **{RESYNCED[stream]: sync.resynced[stream] for stream in RESYNCED.members}}
+                **{RESYNCED[stream]: sync.resynced[stream] for stream in RESYNCED.members},
+                REINSPECTIONS_REQUESTED: reinspections.requested, REINSPECTIONS_WAITING: reinspections.waiting,
+                REINSPECTIONS_ANSWERED: reinspections.answered}

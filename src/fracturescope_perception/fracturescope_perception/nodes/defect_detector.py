@@ -1,12 +1,14 @@
 """Defect detector node: RGB + thermal frames in, paired by stamp, registered, cut into tiles and classified by the
 fused model (onnxruntime); DefectDetection out with every defect region, the frame's verdict and the SHA-256 of each
-input image; an annotated view for RViz, /diagnostics."""
+input image; an annotated view for RViz, /diagnostics. Signed "inspect again" operator commands make the next pairs
+an answer to the operator (fusion/reinspection.py)."""
 
 from collections.abc import Callable
 from pathlib import Path
 import time
 
 from ament_index_python.packages import get_package_share_directory
+from fracturescope_common.command_receiver import COMMAND_REJECTED, CommandReceiver, command_verifier
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
@@ -20,21 +22,23 @@ from fracturescope_common.image_conversion import (
 from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
 from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
+from fracturescope_common.operator_commands import INSPECT_AGAIN
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
-from fracturescope_common.qos import RECORDED_RESULTS
+from fracturescope_common.qos import RECORDED_RESULTS, RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 import numpy as np
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
-from fracturescope_msgs.msg import DefectDetection
+from fracturescope_msgs.msg import DefectDetection, OperatorCommand
 from fracturescope_msgs.srv import CalibrateSite
 from fracturescope_perception.diagnostics_contract import (
     DEFECT_DETECTOR,
     FRAME_REFUSED,
     LABEL,
     PAIR_REJECTED,
+    REINSPECTIONS_REFUSED,
     RGB_RECEIVED,
     SITE_CALIBRATIONS,
     THERMAL_RECEIVED,
@@ -47,6 +51,7 @@ from fracturescope_perception.fusion.detector_report import DetectorReport
 from fracturescope_perception.fusion.frame_admission import FrameLimits, check_temperatures, frame_refusal
 from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
+from fracturescope_perception.fusion.reinspection import ReinspectionQueue
 from fracturescope_perception.fusion.site_calibration import SiteCalibrationRun, SiteThresholds
 from fracturescope_perception.fusion.synchronizer import PairSynchronizer
 from fracturescope_perception.nodes.defect_detector_messages import TOPICS, detection_message
@@ -79,6 +84,11 @@ class DefectDetectorNode(Node):
         self._contract = defect_detector(self._labels.members)
         self._health = Health(self._contract.counters)
         self._report = DetectorReport()
+        self._reinspections = ReinspectionQueue(p.reinspect_pairs)
+        log = self.get_logger()
+        self._commands = CommandReceiver(command_verifier(p, log.error), p.command_target, {INSPECT_AGAIN},
+                                         self._health, log.warning, COMMAND_REJECTED)
+        self.create_subscription(OperatorCommand, 'operator/command', self._on_command, RELIABLE_EVENTS)
         self._unpaired = 0
         self._detections = self.create_publisher(DefectDetection, 'defects', RECORDED_RESULTS)
         self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_PUBLICATION)
@@ -112,6 +122,18 @@ class DefectDetectorNode(Node):
                                    f'{100 * thresholds.measured_before:.1f} % -> {100 * thresholds.measured_after:.1f} '
                                    f'%, anomaly over {thresholds.anomaly_threshold:.3f}, defect over '
                                    f'{thresholds.defect_threshold:.3f}')
+
+    def _on_command(self, msg: OperatorCommand) -> None:
+        command = self._commands.receive(msg)
+        if command is None:
+            return
+        if self._reinspections.request(command.issuer, command.nonce):
+            self.get_logger().info(f'{command.issuer} asked to inspect again (nonce {command.nonce}): the next '
+                                   f'{self._reinspections.pairs_per_request} pair(s) answer it')
+        else:
+            self._health.problem(REINSPECTIONS_REFUSED, f'inspect-again from {command.issuer} refused: '
+                                 f'{self._reinspections.waiting} requests already wait for camera pairs', Level.ERROR)
+            self.get_logger().error(f'inspect-again from {command.issuer} refused: too many requests waiting')
 
     def _on_rgb(self, msg: Image) -> None:
         self._health.count(RGB_RECEIVED)
@@ -157,14 +179,15 @@ class DefectDetectorNode(Node):
         self._report.inferred(result.inference_ms)
         if self._site_run is not None:
             self._calibrate_site(rgb, thermal)
-        message = detection_message(rgb_msg, thermal_msg, result, self._classifier, self._params.location)
+        request = self._reinspections.next_pair()
+        message = detection_message(rgb_msg, thermal_msg, result, self._classifier, self._params.location, request)
         if publish_or_report(self._detections, message, self._health, self.get_logger()):
             self._health.count(self._labels[result.label])
             self._report.published(time.monotonic(),
                                    (self.get_clock().now().nanoseconds - to_ns(rgb_msg.header.stamp)) * 1e-6)
         every = self._params.annotated_image_every
-        if every and self._health.counters[RGB_RECEIVED.name] % every == 0 and \
-                self._annotated.get_subscription_count() > 0:
+        routine = every and self._health.counters[RGB_RECEIVED.name] % every == 0
+        if (routine or request) and self._annotated.get_subscription_count() > 0:
             view = annotate(rgb, thermal, result, self._params.annotated_image_px)
             self._annotated.publish(numpy_to_image(view, 'rgb8', rgb_msg.header))
 
@@ -176,7 +199,8 @@ class DefectDetectorNode(Node):
             raise PairError(reason, f'{msg.encoding} {msg.width}x{msg.height}: {error}') from error
 
     def _values(self) -> dict[Key, object]:
-        return self._report.values(self._classifier, self._sync, self._site_run, time.monotonic())
+        return self._report.values(self._classifier, self._sync, self._site_run, self._reinspections,
+                                   time.monotonic())
 
     def _state(self) -> str:
         if not self._sync.paired:

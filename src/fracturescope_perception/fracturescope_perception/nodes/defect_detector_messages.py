@@ -6,6 +6,7 @@ from sensor_msgs.msg import Image, RegionOfInterest
 
 from fracturescope_msgs.msg import DefectDetection, DefectRegion
 from fracturescope_perception.fusion.classifier import Detection, FusionClassifier
+from fracturescope_perception.fusion.reinspection import Request
 
 TOPICS = ('camera/rgb/image_raw', 'camera/thermal/image_raw')
 
@@ -16,8 +17,9 @@ def roi(box: tuple[int, int, int, int]) -> RegionOfInterest:
 
 
 def detection_message(rgb: Image, thermal: Image, result: Detection, classifier: FusionClassifier,
-                      location: str) -> DefectDetection:
-    """The detection of one pair, with the SHA-256 and stamp of each input image."""
+                      location: str, request: Request | None = None) -> DefectDetection:
+    """The detection of one pair, with the SHA-256 and stamp of each input image, and the operator request it
+    answers (None: a routine pair)."""
     return DefectDetection(
         header=rgb.header, label=result.label, confidence=float(result.confidence),
         class_names=classifier.classes, scores=[float(v) for v in result.probabilities],
@@ -29,4 +31,5 @@ def detection_message(rgb: Image, thermal: Image, result: Detection, classifier:
                               scores=[float(v) for v in r.scores], anomaly_score=float(r.anomaly_score),
                               is_anomaly=r.label == classifier.anomaly_label) for r in result.regions],
         inspected_roi=roi(result.seen_box), location=location, model_id=classifier.model_id,
-        inference_ms=float(result.inference_ms))
+        inference_ms=float(result.inference_ms), requested_by=request.issuer if request else '',
+        request_nonce=request.nonce if request else 0)

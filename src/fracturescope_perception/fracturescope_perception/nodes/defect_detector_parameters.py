@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from fracturescope_common.command_receiver import TARGET_PARAMETER, VERIFIER_PARAMETERS
 from fracturescope_common.params import ParameterSpec
 from rclpy.parameter import Parameter
 
@@ -37,6 +38,8 @@ PARAMETERS = (
     ParameterSpec('annotated_image_every', INT, 'publish the annotated view every n-th pair; 0 = never (count)',
                   runtime=True),
     ParameterSpec('annotated_image_px', INT, 'side of each half of the annotated view (px)'),
+    ParameterSpec('reinspect_pairs', INT, 'pairs that answer one operator "inspect again" request (count)'),
+    *VERIFIER_PARAMETERS, TARGET_PARAMETER,
     ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
 )
 

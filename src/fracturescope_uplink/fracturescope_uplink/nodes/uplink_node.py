@@ -5,16 +5,16 @@ mqtt_link.py, command_gateway.py)."""
 from collections.abc import Callable
 import time
 
+from fracturescope_common.command_receiver import command_verifier
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import ImageConversionError, as_rgb
 from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
 from fracturescope_common.node_main import run_node
-from fracturescope_common.operator_commands import CommandVerifier, load_trusted_keys
+from fracturescope_common.operator_commands import fill_message
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RECORDING, RELIABLE_EVENTS
-from fracturescope_common.used_nonces import UsedNonceFile
 import numpy as np
 from rclpy.node import Node
 from sensor_msgs.msg import Image
@@ -49,12 +49,7 @@ class UplinkNode(Node):
             p.edge_loss_after_s, p.ledger_wait_s, p.checkpoint_period_s,
             p.thumbnail_max_px if p.thumbnail_topic else 0, p.thumbnail_max_bytes),
             Outbox(p.outbox_path, p.outbox_max_alerts, p.outbox_max_bytes))
-        trusted, unreadable = load_trusted_keys(p.trusted_operator_keys)
-        for problem in unreadable:
-            self.get_logger().error(f"operator key not loaded, that operator's commands will be refused: {problem}")
-        verifier = CommandVerifier(trusted, p.command_max_age_s, p.command_max_future_s, p.command_nonce_memory,
-                                   used_nonces=UsedNonceFile(p.used_nonce_file) if p.used_nonce_file else None)
-        self._gateway = CommandGateway(p.robot_id, verifier)
+        self._gateway = CommandGateway(p.robot_id, command_verifier(p, self.get_logger().error))
         self._commands = self.create_publisher(OperatorCommand, 'operator/command', RELIABLE_EVENTS)
         password = open(p.password_file).readline().rstrip('\n') if p.password_file else p.password
         settings = BrokerSettings(p.broker_host, p.broker_port, f'fracturescope-uplink-{p.robot_id}', p.username,
@@ -137,7 +132,7 @@ class UplinkNode(Node):
         """On paho's thread: verify, forward, and answer."""
         result = self._gateway.handle(payload)
         if result.reason == FORWARDED:
-            msg = m.operator_command(result.command, OperatorCommand())
+            msg = fill_message(result.command, OperatorCommand())
             if publish_or_report(self._commands, msg, self._health, self.get_logger()):
                 self._health.count(dc.FORWARDED)
                 self.get_logger().info(f'{msg.issuer}: {result.command.name} forwarded to operator/command')

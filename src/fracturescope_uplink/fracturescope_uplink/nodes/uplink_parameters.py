@@ -1,5 +1,6 @@
 """The uplink node's parameters: name, type and a description with the unit. Values live in config/uplink.yaml."""
 
+from fracturescope_common.command_receiver import VERIFIER_PARAMETERS
 from fracturescope_common.params import ParameterSpec as P
 from rclpy.parameter import Parameter
 
@@ -36,10 +37,6 @@ PARAMETERS = (
     P('checkpoint_period_s', D, 'at most one ledger checkpoint alert per this period (s)'),
     P('status_period_s', D, 'period of the retained status message on fracturescope/<robot_id>/status (s)'),
     P('pump_period_s', D, 'how often the outbox is checked for alerts to send (s)'),
-    P('trusted_operator_keys', SA, 'issuer:key entries, key = 64 hex digits or a .pub / PEM file (list)'),
-    P('command_max_age_s', D, 'operator commands older than this are refused (s)'),
-    P('command_max_future_s', D, 'allowed clock skew of an operator command ahead of ours (s)'),
-    P('command_nonce_memory', INT, 'most nonces remembered within the freshness window (count)'),
-    P('used_nonce_file', S, "forwarded commands' nonces kept across restarts; '' = none (path)"),
+    *VERIFIER_PARAMETERS,
     P('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
 )

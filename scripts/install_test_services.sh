@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
-# Programs the tests start for real that pip cannot install: mosquitto, the MQTT broker of the operator link's
-# tests (fracturescope_testing.mqtt_broker), from Debian's package. Idempotent: quick when it is there already.
-# Only the programs are installed: the system's mosquitto service is neither started nor enabled (each test
-# starts its own broker on a free loopback port).
+# Programs the tests start for real that pip cannot install, from Debian's packages: mosquitto, the MQTT broker of
+# the operator link's tests (fracturescope_testing.mqtt_broker), and PostgreSQL, the operator centre's database
+# (fracturescope_testing.postgres_server). Idempotent: quick when they are there already. Only the programs are
+# installed: the system services are neither started nor enabled (each test starts its own broker or cluster on a
+# free loopback port).
 set -euo pipefail
 say() { printf '[test services] %s\n' "$*"; }
 
 # /usr/sbin is not on every root PATH (su without -l): look there too.
 have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
-have mosquitto && have mosquitto_passwd && exit 0
-packages=(mosquitto)   # both programs
+have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null; }
+have mosquitto && have mosquitto_passwd && have_postgres && exit 0
+packages=(mosquitto postgresql)
 
 if [ "$(id -u)" -eq 0 ]; then
   as_root=()
 elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
   as_root=(sudo -n)
 else
-  say "mosquitto is missing and installing it needs root: run  sudo apt-get install --no-install-recommends mosquitto"
+  say "mosquitto or PostgreSQL is missing and installing them needs root: run  sudo apt-get install --no-install-recommends ${packages[*]}"
   exit 1
 fi
-command -v apt-get >/dev/null || { say "mosquitto is missing and this system has no apt-get: install mosquitto (2.x)"; exit 1; }
+command -v apt-get >/dev/null || { say "this system has no apt-get: install mosquitto (2.x) and PostgreSQL (13 or newer)"; exit 1; }
 
 # policy-rc.d answering 101 (action forbidden) keeps the package's scripts from starting the service
 # (invoke-rc.d and deb-systemd-invoke ask it); one that is there already is the system's own and stays.
@@ -38,12 +40,14 @@ apt_quiet=(-o Dpkg::Lock::Timeout=300 -qq)
 if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_quiet[@]}" update \
    || ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_quiet[@]}" install -y \
         --no-install-recommends "${packages[@]}" >/dev/null; then
-  say "could not install ${packages[*]} with apt-get (see above); the MQTT tests need it"
+  say "could not install ${packages[*]} with apt-get (see above); the MQTT and database tests need them"
   exit 1
 fi
 if command -v systemctl >/dev/null; then
-  "${as_root[@]}" systemctl disable --quiet mosquitto.service 2>/dev/null || true
+  "${as_root[@]}" systemctl disable --quiet mosquitto.service postgresql.service 2>/dev/null || true
 fi
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 [ -x "$mosquitto" ] || { say "apt-get installed mosquitto, but $mosquitto is not there"; exit 1; }
 say "$("$mosquitto" -h 2>&1 | head -1 || true) at $mosquitto"
+have_postgres || { say "apt-get installed postgresql, but no initdb is there"; exit 1; }
+say "PostgreSQL $(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1) (initdb, pg_ctl in /usr/lib/postgresql/*/bin)"

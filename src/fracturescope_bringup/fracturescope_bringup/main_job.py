@@ -148,8 +148,8 @@ def run(args: argparse.Namespace) -> int:
                    or (elapsed < args.duration + SETTLE_MAX_S and time.monotonic() - progressed_at < SETTLE_S)) \
                     and not graph.dead_nodes() and not summary.problems:
                 probe.executor.spin_once(timeout_sec=0.05)
-                if operator and operator.sent_at is None and elapsed >= args.duration / 2 \
-                        and uplink_connected(observed) and operator.try_connect():
+                # at once: an inspect-again needs camera pairs after it to be answered
+                if operator and operator.sent_at is None and uplink_connected(observed) and operator.try_connect():
                     operator.send_commands(standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'))
                 if (now_progress := pairs_handled(observed)) != progress:   # a loaded machine still working
                     progress, progressed_at = now_progress, time.monotonic()
@@ -168,7 +168,8 @@ def run(args: argparse.Namespace) -> int:
             print('interrupted: verifying and summarising what ran so far', flush=True)
         run_s = time.monotonic() - started
         if operator:   # the outbox empties, the command's answer arrives
-            probe.spin_until(lambda: uplink_idle(observed) and operator.all_answered(), LINK_SETTLE_S)
+            probe.spin_until(lambda: uplink_idle(observed) and operator.all_answered(observed, expected),
+                             LINK_SETTLE_S)
         verification = probe.call(VerifyLedger, 'ledger/verify', VerifyLedger.Request(whole_ledger=True), 60.0)
         consistency = probe.call(GetConsistencyProof, 'ledger/consistency_proof',
                                  GetConsistencyProof.Request(first_size=size_before), 10.0)
@@ -199,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
     add_rows(summary, 'PLC writes', add_control_rows, control, observed, run_s,
              standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'), write_log)
     if operator:
-        add_operator_link_rows(summary, observed, operator)
+        add_operator_link_rows(summary, observed, operator, expected)
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
     summary.add('node logs', str(log_dir))

@@ -15,6 +15,8 @@ from fracturescope_common.operator_commands import CommandSigner
 from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_control.diagnostics_contract import CONTROL, OBEYED
 from fracturescope_launch.launch_xml import NodeSpec
+from fracturescope_perception.diagnostics_contract import DEFECT_DETECTOR, REINSPECTIONS_WAITING
+from fracturescope_sim.diagnostics_contract import PUBLISHED, SURFACE_CAMERA
 from fracturescope_testing.graph_monitor import GraphObservations
 from fracturescope_testing.mqtt_broker import MqttEndpoint
 from fracturescope_testing.mqtt_probe import MqttProbe, MqttProbeError
@@ -96,10 +98,12 @@ class OperatorSide:
         return next((a for a in self.alerts.values() if a['kind'] == 'defect' and
                      a['details'].get('request', {}).get('nonce') == self.inspect_nonce), None)
 
-    def all_answered(self) -> bool:
-        """Both commands acknowledged and the inspection answered (or nothing sent)."""
+    def all_answered(self, observed: GraphObservations, pairs: int) -> bool:
+        """Both commands acknowledged and the inspection answered or waiting at the detector after the run's last
+        camera pair (or nothing sent)."""
         self.take()
-        return self.sent_at is None or (len(self.acks) >= 2 and self.answer is not None)
+        return self.sent_at is None or (len(self.acks) >= 2 and (self.answer is not None
+                                                                 or inspection_after_last_pair(observed, pairs)))
 
     def take(self) -> None:
         """Everything that arrived so far."""
@@ -131,6 +135,15 @@ def uplink_connected(observed: GraphObservations) -> bool:
     return observed.reported(UPLINK) and observed.read(UPLINK)[CONNECTED]
 
 
+def inspection_after_last_pair(observed: GraphObservations, pairs: int) -> bool:
+    """The detector holds the inspect-again request and the simulated cameras have published all `pairs`: no pair
+    will come to answer it in this run (a run so short, or a start so slow, that the request came late)."""
+    if not (observed.reported(DEFECT_DETECTOR) and observed.reported(SURFACE_CAMERA)):
+        return False
+    return observed.read(DEFECT_DETECTOR)[REINSPECTIONS_WAITING] > 0 and \
+        observed.read(SURFACE_CAMERA)[PUBLISHED] >= pairs
+
+
 def uplink_idle(observed: GraphObservations) -> bool:
     """Nothing queued or in flight in the uplink's outbox (its latest /diagnostics)."""
     if not observed.reported(UPLINK):
@@ -139,7 +152,8 @@ def uplink_idle(observed: GraphObservations) -> bool:
     return reading[QUEUED] == 0 and reading[IN_FLIGHT] == 0
 
 
-def add_operator_link_rows(summary: Summary, observed: GraphObservations, operator: OperatorSide) -> None:
+def add_operator_link_rows(summary: Summary, observed: GraphObservations, operator: OperatorSide,
+                           pairs: int) -> None:
     """Skipped when the graph has no uplink (sim.launch.xml uplink:=false)."""
     if not observed.reported(UPLINK):
         return
@@ -172,11 +186,16 @@ def add_operator_link_rows(summary: Summary, observed: GraphObservations, operat
     summary.add('operator command', f'{COMMAND} signed by the operator, sent through the broker: {acked}; the '
                 f'control node obeyed {obeyed}', None if forwarded and obeyed else
                 'operator command: not forwarded or not obeyed', forwarded=len(forwarded), obeyed=obeyed)
-    add_inspect_again_row(summary, operator)
+    add_inspect_again_row(summary, observed, operator, pairs)
 
 
-def add_inspect_again_row(summary: Summary, operator: OperatorSide) -> None:
+def add_inspect_again_row(summary: Summary, observed: GraphObservations, operator: OperatorSide,
+                          pairs: int) -> None:
     answer = operator.answer
+    if answer is None and inspection_after_last_pair(observed, pairs):
+        summary.add('operator inspect again', 'inspect_again signed by the operator: received by the defect detector '
+                    'after the run\'s last camera pair; it waits for the next one', None, answered=0, waiting=1)
+        return
     if answer is None:
         summary.add('operator inspect again', 'inspect_again signed by the operator, sent through the broker: no '
                     'answer', 'operator inspect again: the detector\'s answer did not reach the operator', answered=0)

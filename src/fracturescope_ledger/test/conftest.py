@@ -1,8 +1,6 @@
 """Shared fixtures: a signing key, generated records and small ledgers on disk."""
 
-import dataclasses
 from pathlib import Path
-import sqlite3
 import sys
 
 import pytest
@@ -10,11 +8,11 @@ import pytest
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PACKAGE_ROOT))
 
-from fracturescope_ledger.block import block_hash, decode_block, encode_block  # noqa: E402
 from fracturescope_ledger.checkpoint import CheckpointSigner  # noqa: E402
 from fracturescope_ledger.crash_drill import drill_record  # noqa: E402
-from fracturescope_ledger.merkle import MerkleFrontier, leaf_hash  # noqa: E402
 from fracturescope_ledger.store import LedgerStore  # noqa: E402
+
+from fracturescope_ledger import tamper_drill  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -44,27 +42,7 @@ def _build_ledger(path, signer, count, *, batch=16, milestone_every=64):
 
 @pytest.fixture(scope="session")
 def rewrite_chain_from():
-    return _rewrite_chain_from
-
-
-def _rewrite_chain_from(path, index, *, merkle_too=False):
-    """Change block ``index`` and re-link every later block, as an attacker without the key can; with
-    ``merkle_too`` also recompute the Merkle node cache (a consistent rewrite: only signed roots betray it)."""
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT idx, body FROM blocks WHERE idx >= ? ORDER BY idx", (index,)).fetchall()
-        previous = decode_block(rows[0][1]).previous_hash
-        for idx, old in rows:
-            block = decode_block(old)
-            record = block.record if idx != index else dataclasses.replace(block.record, label="none")
-            new = encode_block(idx, block.timestamp_ns, record, previous)
-            previous = block_hash(new)
-            conn.execute("UPDATE blocks SET hash = ?, body = ? WHERE idx = ?", (previous, new, idx))
-        if merkle_too:
-            frontier = MerkleFrontier()
-            hashes = [row[0] for row in conn.execute("SELECT hash FROM blocks ORDER BY idx")]
-            nodes = [node for digest in hashes for node in frontier.append(leaf_hash(digest))]
-            conn.execute("DELETE FROM merkle_nodes")
-            conn.executemany("INSERT INTO merkle_nodes VALUES (?, ?, ?)", nodes)
+    return tamper_drill.rewrite_chain_from
 
 
 @pytest.fixture

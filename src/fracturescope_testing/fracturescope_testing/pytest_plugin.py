@@ -5,6 +5,7 @@
 - `mosquitto`: an anonymous mosquitto broker, started (fracturescope_testing.mqtt_broker.MosquittoBroker).
 - `mosquitto_factory`: `mosquitto_factory(tls=True, users={'robot': 'pw'})` -> a started broker, as many as a test
   needs. Every broker these fixtures made is killed when the test ends.
+- `postgres_url`: the URL of a real PostgreSQL server (a fresh cluster of the test's own, stopped at its end).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from fracturescope_testing.mqtt_broker import MosquittoBroker
+from fracturescope_testing.postgres_server import PostgresServer
 
 
 @pytest.fixture
@@ -35,3 +37,9 @@ def mosquitto_factory(tmp_path: Path) -> Iterator[Callable[..., MosquittoBroker]
 @pytest.fixture
 def mosquitto(mosquitto_factory: Callable[..., MosquittoBroker]) -> MosquittoBroker:
     return mosquitto_factory()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with PostgresServer() as server:
+        yield server.url

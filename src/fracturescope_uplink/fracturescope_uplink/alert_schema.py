@@ -22,7 +22,10 @@ defect details:  location, anomaly_score, is_anomaly, image_sha256 [rgb, thermal
 thermal details: installation_id, anomaly_probability, max_temperature_c, hot_spots [{x, y, width, height,
                  excess_k}], image_sha256, model_id
 edge_loss details: lost_for_s, last_status; control details: mode, previous_mode, controller, f_left_hz, f_right_hz;
-checkpoint details: tree_size, root_hash, key_id, public_key, signature (hex), timestamp_ns.
+checkpoint details: tree_size, root_hash, key_id, public_key, signature (hex), timestamp_ns, and consistency:
+                 {first_size, first_root_hash, proof [hex]}, the RFC 9162 proof that the last checkpoint this uplink
+                 sent (first_size blocks) is a prefix of this one; null for the first one sent, or when the ledger
+                 gave no proof.
 """
 
 from __future__ import annotations

@@ -46,6 +46,14 @@ def checkpoint_fields(msg: Any) -> dict[str, Any]:
             'timestamp_ns': stamp_ns(msg.timestamp)}
 
 
+def consistency(response: Any, first_size: int) -> dict[str, Any] | None:
+    """fracturescope_msgs/GetConsistencyProof response from `first_size` -> the checkpoint alert's consistency
+    field (None: the ledger gave no proof)."""
+    if not response.success:
+        return None
+    return {'first_size': first_size, 'first_root_hash': response.first_root_hash, 'proof': list(response.proof)}
+
+
 def block_key(msg: Any) -> tuple[str, int, str]:
     """fracturescope_msgs/LedgerBlock -> (record type, source stamp ns, first image SHA-256): what an alert matches."""
     return msg.record_type, stamp_ns(msg.source_stamp), msg.image_sha256[0] if msg.image_sha256 else ''

@@ -51,6 +51,20 @@ class BrokerSettings:
     reconnect_max_s: int = 60
 
 
+def paho_client(s: BrokerSettings, clean_session: bool, manual_ack: bool = False) -> mqtt.Client:
+    """A paho client (MQTT 3.1.1) with the settings' credentials, TLS and reconnect backoff; not connected.
+    `manual_ack`: a received QoS 1 message is acknowledged only by `client.ack` (once it is stored)."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=s.client_id, clean_session=clean_session,
+                         protocol=mqtt.MQTTv311, manual_ack=manual_ack)
+    if s.username:
+        client.username_pw_set(s.username, s.password or None)
+    if s.tls_ca_file:
+        client.tls_set(ca_certs=s.tls_ca_file, certfile=s.tls_cert_file or None, keyfile=s.tls_key_file or None,
+                       cert_reqs=ssl.CERT_REQUIRED, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+    client.reconnect_delay_set(s.reconnect_min_s, s.reconnect_max_s)
+    return client
+
+
 @dataclass
 class LinkCounters:
     connects: int = 0
@@ -80,17 +94,9 @@ class MqttLink:
         self._client = self._make_client()
 
     def _make_client(self) -> mqtt.Client:
-        s = self.settings
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=s.client_id, clean_session=True,
-                             protocol=mqtt.MQTTv311)
-        if s.username:
-            client.username_pw_set(s.username, s.password or None)
-        if s.tls_ca_file:
-            client.tls_set(ca_certs=s.tls_ca_file, certfile=s.tls_cert_file or None, keyfile=s.tls_key_file or None,
-                           cert_reqs=ssl.CERT_REQUIRED, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        client = paho_client(self.settings, clean_session=True)
         client.will_set(status_topic(self.robot_id), json.dumps({'schema': STATUS_SCHEMA, 'robot_id': self.robot_id,
                                                                  'online': False}), qos=1, retain=True)
-        client.reconnect_delay_set(s.reconnect_min_s, s.reconnect_max_s)
         client.max_inflight_messages_set(self._max_in_flight)
         client.on_connect = self._connected
         client.on_connect_fail = self._connect_failed

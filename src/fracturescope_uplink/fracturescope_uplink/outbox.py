@@ -33,6 +33,10 @@ CREATE TABLE IF NOT EXISTS drops (
     count INTEGER NOT NULL,
     PRIMARY KEY (kind, what)
 );
+CREATE TABLE IF NOT EXISTS state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 ALERT_DROPPED, THUMBNAIL_DROPPED, REFUSED_FULL = 'alert', 'thumbnail', 'refused_full'
 
@@ -100,6 +104,17 @@ class Outbox:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def state(self, key: str) -> str | None:
+        """A value the uplink keeps across restarts beside its alerts (the last checkpoint it sent)."""
+        with self._lock:
+            row = self._db.execute('SELECT value FROM state WHERE key = ?', (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET '
+                             'value = excluded.value', (key, value))
 
     def add(self, alert_id: str, kind: str, priority: int, body: bytes, thumbnail: bytes | None,
             ready_ns: int) -> AddResult:

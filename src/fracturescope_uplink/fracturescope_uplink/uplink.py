@@ -24,6 +24,7 @@ from fracturescope_uplink.thumbnails import jpeg_thumbnail
 NS_PER_S = 1_000_000_000
 _RECENT_BLOCKS = 512   # blocks that may arrive before the alert of the same finding
 BlockKey = tuple[str, int, str]   # record type, source stamp (ns), first image SHA-256
+CHECKPOINT_SENT = 'checkpoint_sent_tree_size'   # outbox state: the proof of the next checkpoint alert starts there
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Uplink:
         self._mode = ChangeWatch()
         self._checkpoint: dict[str, Any] | None = None
         self._last_checkpoint_alert_s = -float('inf')
+        self._unsent_checkpoint: tuple[dict[str, Any], int] | None = None
         self._pending: dict[object, _Pending] = {}   # block key, and ('image', stamp) for a defect -> its alert
         self._recent_blocks: OrderedDict[BlockKey, tuple[int, str]] = OrderedDict()
         self.alerts_made = dict.fromkeys(PRIORITY, 0)
@@ -157,13 +159,32 @@ class Uplink:
                                                           'controller': controller, 'f_left_hz': f_left_hz,
                                                           'f_right_hz': f_right_hz})
 
-    def checkpoint(self, checkpoint: dict[str, Any], stamp_ns: int, now_s: float) -> AddResult | None:
-        """A signed ledger checkpoint: referenced by later alerts, and sent at most once per period."""
+    def note_checkpoint(self, checkpoint: dict[str, Any], stamp_ns: int) -> None:
+        """A signed ledger checkpoint arrived: later alerts reference it, and it is the next one to send. An empty
+        one (a ledger that signed nothing yet, or refuses its file) is not a checkpoint."""
+        if not checkpoint.get('signature') or not checkpoint.get('tree_size'):
+            return
         self._checkpoint = {k: checkpoint[k] for k in ('tree_size', 'root_hash', 'key_id')}
-        if now_s - self._last_checkpoint_alert_s < self.settings.checkpoint_period_s:
+        self._unsent_checkpoint = (dict(checkpoint), stamp_ns)
+
+    def checkpoint_to_send(self, now_s: float) -> tuple[dict[str, Any], int, int] | None:
+        """The newest checkpoint not sent yet, once a period has passed since the last one sent (the last of a burst
+        is sent too, at the period's end): (checkpoint, its stamp, the tree size of the last checkpoint sent, where
+        its consistency proof must start; 0: none sent)."""
+        if self._unsent_checkpoint is None or now_s - self._last_checkpoint_alert_s < self.settings.checkpoint_period_s:
             return None
+        (checkpoint, stamp_ns), self._unsent_checkpoint = self._unsent_checkpoint, None
         self._last_checkpoint_alert_s = now_s
-        return self._add('checkpoint', stamp_ns, 'checkpoint', None, dict(checkpoint))
+        return checkpoint, stamp_ns, int(self.outbox.state(CHECKPOINT_SENT) or 0)
+
+    def checkpoint_alert(self, checkpoint: dict[str, Any], stamp_ns: int,
+                         consistency: dict[str, Any] | None) -> AddResult:
+        """The checkpoint alert, with the RFC 9162 proof that the last checkpoint sent is a prefix of this one
+        ({first_size, first_root_hash, proof}; None: none sent before, or the ledger gave no proof)."""
+        result = self._add('checkpoint', stamp_ns, 'checkpoint', None, {**checkpoint, 'consistency': consistency})
+        if result.accepted:
+            self.outbox.set_state(CHECKPOINT_SENT, str(int(checkpoint['tree_size'])))
+        return result
 
     def ledger_block(self, record_type: str, source_stamp_ns: int, image_sha256: str, index: int,
                      block_hash: str) -> bool:

@@ -46,7 +46,10 @@ def ready(uplink, wall, extra_ns=0):
 
 def test_a_defect_alert_waits_for_its_ledger_block_and_then_carries_its_index(tmp_path, wall):
     uplink = make_uplink(tmp_path, wall)
-    uplink.checkpoint({'tree_size': 10, 'root_hash': 'c' * 64, 'key_id': 'k' * 16}, 1, now_s=0.0)
+    checkpoint = {'tree_size': 10, 'root_hash': 'c' * 64, 'key_id': 'k' * 16, 'signature': 's' * 128}
+    uplink.note_checkpoint(checkpoint, 1)
+    assert uplink.checkpoint_to_send(now_s=0.0) == (checkpoint, 1, 0)
+    uplink.checkpoint_alert(checkpoint, 1, None)
     uplink.outbox.acknowledged(uplink.outbox.next_to_send(wall.ns, [], 1)[0].seq)   # the checkpoint alert went
     assert uplink.defect(crack(), now_s=1.0).accepted
     assert ready(uplink, wall) == []                     # on disk, held for its block
@@ -116,15 +119,41 @@ def test_thermal_edge_control_and_checkpoint_alerts(tmp_path, wall):
     assert uplink.control('HOLD', 'msnf', 31.0, 30.0, 5).accepted
     checkpoint = {'tree_size': 4, 'root_hash': 'f' * 64, 'key_id': 'k' * 16, 'public_key': 'p' * 64,
                   'signature': 's' * 128, 'timestamp_ns': 9}
-    assert uplink.checkpoint(checkpoint, 9, now_s=0.0).accepted
-    assert uplink.checkpoint({**checkpoint, 'tree_size': 5}, 10, now_s=30.0) is None   # one per minute
+    uplink.note_checkpoint(checkpoint, 9)
+    assert uplink.checkpoint_to_send(now_s=0.0) == (checkpoint, 9, 0)           # the first: no proof to give
+    assert uplink.checkpoint_alert(checkpoint, 9, None).accepted
+    assert uplink.checkpoint_to_send(now_s=1.0) is None                        # nothing new
+    uplink.note_checkpoint({**checkpoint, 'tree_size': 0, 'signature': ''}, 9)   # a ledger that signed nothing
+    assert uplink.checkpoint_to_send(now_s=100.0) is None
+    uplink.note_checkpoint({**checkpoint, 'tree_size': 5}, 10)
+    uplink.note_checkpoint({**checkpoint, 'tree_size': 6}, 11)
+    assert uplink.checkpoint_to_send(now_s=30.0) is None                       # one per minute ...
+    assert uplink.checkpoint_to_send(now_s=60.0) == ({**checkpoint, 'tree_size': 6}, 11, 4)   # ... the newest
     alerts = ready(uplink, wall, extra_ns=1)
     assert [(a['kind'], a['label']) for a in alerts] == [('thermal', 'hot'), ('edge_loss', 'lost'),
                                                          ('control', 'AUTO'), ('control', 'HOLD'),
                                                          ('checkpoint', 'checkpoint')]
     assert alerts[3]['details']['previous_mode'] == 'AUTO'
     assert alerts[1]['details'] == {'lost_for_s': 2.5, 'last_status': 'unrecognised'}
+    assert alerts[4]['details'] == {**checkpoint, 'consistency': None}
     assert json.loads(json.dumps(alerts)) == alerts
+
+
+def test_a_checkpoint_alert_proves_it_extends_the_last_one_sent_even_after_a_restart(tmp_path, wall):
+    uplink = make_uplink(tmp_path, wall)
+    first = {'tree_size': 4, 'root_hash': 'a' * 64, 'key_id': 'k' * 16, 'signature': 's' * 128}
+    uplink.checkpoint_alert(first, 1, None)
+    uplink.outbox.close()
+    restarted = make_uplink(tmp_path, wall)
+    second = {**first, 'tree_size': 9, 'root_hash': 'b' * 64}
+    restarted.note_checkpoint(second, 2)
+    assert restarted.checkpoint_to_send(now_s=0.0)[2] == 4          # the proof must start at the size sent
+    proof = {'first_size': 4, 'first_root_hash': 'a' * 64, 'proof': ['c' * 64]}
+    assert restarted.checkpoint_alert(second, 2, proof).accepted
+    restarted.note_checkpoint({**second, 'tree_size': 12}, 3)
+    assert restarted.checkpoint_to_send(now_s=61.0)[2] == 9
+    (_, alert) = ready(restarted, wall)
+    assert alert['details']['consistency'] == proof
 
 
 def test_with_its_block_known_a_defect_alert_still_waits_for_its_thumbnail_but_not_longer(tmp_path, wall):

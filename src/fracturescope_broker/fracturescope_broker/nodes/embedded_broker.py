@@ -46,6 +46,8 @@ PARAMETERS = (
 )
 
 
+STOP_TIMEOUT_S = 1.5   # amqtt's shutdown, then its loop's end, each at most this long [s]
+
 class EmbeddedBrokerNode(Node):
     def __init__(self) -> None:
         super().__init__(EMBEDDED_BROKER.node)
@@ -83,8 +85,8 @@ class EmbeddedBrokerNode(Node):
         return f'{self._broker.traffic().clients} clients on {self._broker.url}'
 
     def destroy_node(self) -> None:
-        if self._broker is not None:
-            self._broker.stop()
+        if self._broker is not None:   # within the launch runner's 5 s grace, even when amqtt's shutdown hangs
+            self._broker.stop(timeout_s=STOP_TIMEOUT_S)
         super().destroy_node()
 
 

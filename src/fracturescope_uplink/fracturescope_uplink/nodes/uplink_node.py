@@ -28,6 +28,7 @@ from fracturescope_msgs.msg import (
     RollCommand,
     ThermalAssessment,
 )
+from fracturescope_msgs.srv import GetConsistencyProof
 from fracturescope_uplink import diagnostics_contract as dc
 from fracturescope_uplink import messages as m
 from fracturescope_uplink.alert_rules import DefectRule
@@ -38,6 +39,7 @@ from fracturescope_uplink.nodes.uplink_parameters import PARAMETERS
 from fracturescope_uplink.outbox import AddResult, Outbox, OutboxError
 from fracturescope_uplink.uplink import Uplink, UplinkSettings, status_summary
 
+CHECKPOINT_CHECK_S = 0.5   # how often a checkpoint held back by checkpoint_period_s is looked at [s]
 
 class UplinkNode(Node):
     def __init__(self) -> None:
@@ -64,11 +66,13 @@ class UplinkNode(Node):
         self.create_subscription(EdgeMeasurement, 'edges', self._on_edges, OBSERVER_STREAM)
         self.create_subscription(RollCommand, 'roll_command', self._on_roll_command, RELIABLE_EVENTS)
         self.create_subscription(LedgerCheckpoint, 'ledger/checkpoint', self._on_checkpoint, LATCHED_STATE)
+        self._proofs = self.create_client(GetConsistencyProof, 'ledger/consistency_proof')
         self.create_subscription(LedgerBlock, 'ledger/blocks', self._on_block, OBSERVER_STREAM)
         if p.thumbnail_topic:
             self.create_subscription(Image, p.thumbnail_topic, self._on_image, IMAGE_SUBSCRIPTION)
         self.create_timer(p.pump_period_s, self._pump)
         self.create_timer(p.status_period_s, self._publish_status)
+        self.create_timer(CHECKPOINT_CHECK_S, self._send_checkpoint)
         self._diagnostics = DiagnosticsReporter(self, dc.UPLINK, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self._link.start()
@@ -112,7 +116,20 @@ class UplinkNode(Node):
                     msg.f_left_hz, msg.f_right_hz, m.stamp_ns(msg.header.stamp))
 
     def _on_checkpoint(self, msg: LedgerCheckpoint) -> None:
-        self._store(self._uplink.checkpoint, m.checkpoint_fields(msg), m.stamp_ns(msg.timestamp), time.monotonic())
+        self._uplink.note_checkpoint(m.checkpoint_fields(msg), m.stamp_ns(msg.timestamp))
+
+    def _send_checkpoint(self) -> None:
+        """The newest checkpoint, once per period, with the proof that it extends the last one sent."""
+        due = self._uplink.checkpoint_to_send(time.monotonic())
+        if due is None:
+            return
+        checkpoint, stamp, first = due
+        if first == 0 or not self._proofs.service_is_ready():   # the first one sent, or no ledger to ask
+            self._store(self._uplink.checkpoint_alert, checkpoint, stamp, None)
+            return
+        request = GetConsistencyProof.Request(first_size=first, second_size=checkpoint['tree_size'])
+        self._proofs.call_async(request).add_done_callback(lambda done: self._store(
+            self._uplink.checkpoint_alert, checkpoint, stamp, m.consistency(done.result(), first)))
 
     def _on_block(self, msg: LedgerBlock) -> None:
         self._store(self._uplink.ledger_block, *m.block_key(msg), msg.index, msg.hash)

@@ -1,0 +1,99 @@
+"""The operator centre's core: every message from the fleet's broker goes into the store (alerts once each, by
+alert id; statuses; command acknowledgements), every checkpoint alert past the ledger witness, and operators'
+commands go out signed with the centre's operator key, logged with who sent them before they leave.
+
+Messages arrive on (robot ids from the topic): fracturescope/<robot>/alerts/<kind>, .../status, .../command_ack.
+No MQTT here (centre_link.py), no ROS: `handle` takes a topic and a payload, `send_command` hands its payload to
+the `publish` it was given."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+import json
+import time
+
+from fracturescope_common.operator_commands import COMMAND_CODES, CommandSigner
+from fracturescope_uplink.alert_schema import decode
+from fracturescope_uplink.command_gateway import commands_topic, encode_command
+
+from fracturescope_operator.fleet_store import FleetStore
+from fracturescope_operator.ledger_witness import STICKY, LedgerWitness, Witnessed
+
+SUBSCRIPTIONS = ('fracturescope/+/alerts/+', 'fracturescope/+/status', 'fracturescope/+/command_ack')
+MAX_STATUS_BYTES = 16 * 1024
+
+
+class CentreError(ValueError):
+    """A command the centre will not send (unknown robot or command)."""
+
+
+class OperatorCentre:
+    def __init__(self, store: FleetStore, witness: LedgerWitness, signer: CommandSigner | None = None,
+                 publish: Callable[[str, bytes], None] | None = None,
+                 clock_ns: Callable[[], int] = time.time_ns) -> None:
+        self.store, self.witness = store, witness
+        self._signer, self._publish, self._clock_ns = signer, publish, clock_ns
+        self.counts: Counter[str] = Counter()   # what handle() did, by outcome (refused_<why> for refusals)
+
+    def handle(self, topic: str, payload: bytes) -> str:
+        """Store one message from the broker; returns the outcome (also counted in `counts`)."""
+        outcome = self._handle(topic, payload)
+        self.counts[outcome] += 1
+        return outcome
+
+    def send_command(self, robot_id: str, operator: str, name: str, args: Sequence[float] = (),
+                     target: str = '') -> int:
+        """Sign `name` for `robot_id` on behalf of `operator` (logged first), publish it; its nonce."""
+        if self._signer is None or self._publish is None:
+            raise CentreError('this centre holds no operator key: it sends no commands')
+        if name not in COMMAND_CODES:
+            raise CentreError(f'unknown command {name!r}')
+        if robot_id not in self.witness.robots:
+            raise CentreError(f'{robot_id!r} is not a robot registered at this centre')
+        command = self._signer.sign(COMMAND_CODES[name], args, target)
+        self.store.log_command(robot_id, operator, name, command.nonce, self._clock_ns())
+        self._publish(commands_topic(robot_id), encode_command(command))
+        return command.nonce
+
+    def _handle(self, topic: str, payload: bytes) -> str:
+        parts = topic.split('/')
+        if len(parts) < 3 or parts[0] != 'fracturescope' or not parts[1]:
+            return 'refused_topic'
+        robot_id, what = parts[1], parts[2:]
+        now = self._clock_ns()
+        if what[0] == 'alerts' and len(what) == 2:
+            try:
+                alert = decode(payload)
+            except ValueError:
+                return 'refused_malformed'
+            if alert['robot_id'] != robot_id or alert['kind'] != what[1]:
+                return 'refused_robot_mismatch'   # a robot may speak only for itself (and the broker's ACLs say so)
+            if not self.store.add_alert(alert, now):
+                return 'duplicate'
+            if alert['kind'] == 'checkpoint':
+                self._witness(robot_id, alert['details'])
+            return 'alert'
+        if what == ['status'] or what == ['command_ack']:
+            try:
+                message = json.loads(payload) if len(payload) <= MAX_STATUS_BYTES else None
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                message = None
+            if not isinstance(message, dict):
+                return 'refused_malformed'
+            if what == ['status']:
+                self.store.record_status(robot_id, message, now)
+                return 'status'
+            return 'ack' if self.store.record_ack(robot_id, message) else 'ack_unknown_command'
+        return 'refused_topic'
+
+    def _witness(self, robot_id: str, details: dict) -> None:
+        robot = self.store.robot(robot_id)
+        witnessed = Witnessed(robot.witnessed_size, robot.witnessed_root) if robot else Witnessed()
+        verdict = self.witness.check(robot_id, details, witnessed)
+        self.counts[f'witness_{verdict.state}'] += 1
+        if robot is not None and robot.witness_state in STICKY and verdict.state not in STICKY:
+            return   # a rewrite stays flagged until an operator re-registers the robot
+        new = verdict.witnessed
+        self.store.record_witness(robot_id, verdict.state, verdict.detail, new.tree_size if new else None,
+                                  new.root_hash if new else None)

@@ -23,6 +23,10 @@ class CentreConfig:
     operator_id: str
     operator_key: Path              # Ed25519 private key (PEM), made on first start; robots trust its .pub
     ledger_keys: dict[str, bytes]   # robot id -> raw public key of its ledger
+    dashboard_host: str = '127.0.0.1'
+    dashboard_port: int = 8080
+    accounts_file: Path = Path('accounts.json')
+    secure_cookie: bool = False     # the dashboard is reached over HTTPS (a TLS proxy in front)
 
 
 def _required(section: dict[str, Any], key: str, where: str) -> Any:
@@ -61,5 +65,8 @@ def load_centre_config(path: str | Path) -> CentreConfig:
             ledger_keys[str(robot_id)] = load_public_key(file(key))
         except (OSError, ValueError) as error:
             raise CentreConfigError(f'robots.{robot_id}.ledger_public_key: {error}') from error
+    dashboard = data.get('dashboard') or {}
     return CentreConfig(settings, str(_required(data, 'store', str(path))), str(data.get('operator_id', 'operator')),
-                        file(_required(data, 'operator_key', str(path))), ledger_keys)
+                        file(_required(data, 'operator_key', str(path))), ledger_keys,
+                        str(dashboard.get('host', '127.0.0.1')), int(dashboard.get('port', 8080)),
+                        file(dashboard.get('accounts_file', 'accounts.json')), bool(dashboard.get('secure_cookie')))

@@ -19,6 +19,7 @@ from fracturescope_perception.diagnostics_contract import (
 )
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
+from fracturescope_testing.launch_composition import including
 from fracturescope_testing.launched_graph import launched
 from fracturescope_testing.mqtt_probe import MqttProbe
 from fracturescope_uplink.alert_schema import decode
@@ -34,29 +35,14 @@ pytestmark = pytest.mark.integration
 
 def graph_launch_file(tmp_path: Path, broker_port: int, public_key: Path) -> Path:
     """The robot's perception, ledger and uplink launch files, included as robot.launch.xml does."""
-    launch_dir = REPO_ROOT / 'launch'
-    state = tmp_path / 'state'
-    path = tmp_path / 'inspect_again.launch.xml'
-    path.write_text(f"""<launch>
-  <include file="{launch_dir / 'perception.launch.xml'}">
-    <arg name="camera_rate_hz" value="4.0"/>
-    <arg name="operator_public_key" value="{public_key}"/>
-    <arg name="used_nonce_file" value="{state / 'perception_used_nonces.jsonl'}"/>
-  </include>
-  <include file="{launch_dir / 'ledger.launch.xml'}">
-    <arg name="ledger_dir" value="{state}"/>
-  </include>
-  <include file="{launch_dir / 'uplink.launch.xml'}">
-    <arg name="robot_id" value="{ROBOT}"/>
-    <arg name="broker_port" value="{broker_port}"/>
-    <arg name="broker_username" value="robot"/>
-    <arg name="broker_password" value="robot-pw"/>
-    <arg name="state_dir" value="{state}"/>
-    <arg name="operator_public_key" value="{public_key}"/>
-  </include>
-</launch>
-""")
-    return path
+    launch_dir, state = REPO_ROOT / 'launch', tmp_path / 'state'
+    return including(tmp_path / 'inspect_again.launch.xml', [
+        (launch_dir / 'perception.launch.xml', {'camera_rate_hz': 4.0, 'operator_public_key': public_key,
+                                                'used_nonce_file': state / 'perception_used_nonces.jsonl'}),
+        (launch_dir / 'ledger.launch.xml', {'ledger_dir': state}),
+        (launch_dir / 'uplink.launch.xml', {'robot_id': ROBOT, 'broker_port': broker_port, 'broker_username': 'robot',
+                                            'broker_password': 'robot-pw', 'state_dir': state,
+                                            'operator_public_key': public_key})])
 
 
 def test_inspect_again_is_answered_to_the_operator_and_forgeries_are_refused(tmp_path, graph_env, mosquitto_factory):

@@ -29,6 +29,7 @@ from fracturescope_bringup.detection_summary import (
     pairs_handled,
     watch_detections,
 )
+from fracturescope_bringup.operator_centre_run import CentreRun
 from fracturescope_bringup.operator_link_summary import (
     OperatorSide,
     add_operator_link_rows,
@@ -112,11 +113,16 @@ def run(args: argparse.Namespace) -> int:
     operator_key = load_or_create_private_key(ledger_dir / 'operator_key.pem')  # the key sim.launch.xml trusts
     uplink = next((node for node in plan.nodes if node.name == 'uplink'), None)
     operator = OperatorSide.of(uplink, CommandSigner(operator_key, 'operator')) if uplink else None
+    # the operator centre, as a fleet's would be: the robot's ledger key registered there (made here if new)
+    ledger_key = load_or_create_private_key(ledger_dir / 'ledger_key.pem')
+    centre = CentreRun.start(uplink, ledger_dir, operator_key, ledger_key) if uplink else None
     before = ledger_checkpoint(database)
     size_before = before.tree_size if before else 0
     names = ', '.join(node.label for node in plan.nodes)
     print(f'FractureScope main job: {args.launch_file} ({names}) for {args.duration:.0f} s '
           f'on ROS_DOMAIN_ID {env["ROS_DOMAIN_ID"]}; node logs in {log_dir}', flush=True)
+    if centre:
+        print(f'operator centre dashboard while it runs: {centre.address}', flush=True)
 
     probe = GraphProbe(env, 'main_job')  # Ctrl-C is a KeyboardInterrupt: the run ends, and is still summarised
     observed = watch_graph(probe)
@@ -168,8 +174,8 @@ def run(args: argparse.Namespace) -> int:
             print('interrupted: verifying and summarising what ran so far', flush=True)
         run_s = time.monotonic() - started
         if operator:   # the outbox empties, the command's answer arrives
-            probe.spin_until(lambda: uplink_idle(observed) and operator.all_answered(observed, expected),
-                             LINK_SETTLE_S)
+            probe.spin_until(lambda: uplink_idle(observed) and operator.all_answered(observed, expected)
+                             and (centre is None or centre.witnessed()), LINK_SETTLE_S)
         verification = probe.call(VerifyLedger, 'ledger/verify', VerifyLedger.Request(whole_ledger=True), 60.0)
         consistency = probe.call(GetConsistencyProof, 'ledger/consistency_proof',
                                  GetConsistencyProof.Request(first_size=size_before), 10.0)
@@ -201,6 +207,9 @@ def run(args: argparse.Namespace) -> int:
              standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'), write_log)
     if operator:
         add_operator_link_rows(summary, observed, operator, expected)
+    if centre:
+        centre.stop()
+        centre.add_rows(summary)
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
     summary.add('node logs', str(log_dir))

@@ -41,9 +41,13 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     # answered, unless a loaded machine connected the uplink after the 3 s run's last camera pair (the row says so)
     inspection = checks['operator inspect again']
     assert inspection['answered'] == 1 or inspection['waiting'] == 1
+    # the operator centre on the same broker stored the robot's alerts and witnessed its first checkpoint
+    assert checks['operator centre']['alerts'] > 0 and checks['operator centre']['witness'] == 'ok'
 
     # A second run extends the same chain and proves the first ledger is a prefix of the new one.
     second, report = run('second')
     assert second.returncode == 0, second.stdout + second.stderr
     assert report['verdict'] == 'OK' and not report['checks']['append-only']['figures']['new_ledger']
     assert report['checks']['append-only']['verdict'] == 'OK'
+    centre = report['checks']['operator centre']
+    assert centre['figures']['witness'] == 'ok' and centre['figures']['proof_checked'], centre   # extends the first

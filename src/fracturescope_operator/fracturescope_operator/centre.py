@@ -18,7 +18,7 @@ from fracturescope_uplink.alert_schema import decode
 from fracturescope_uplink.command_gateway import commands_topic, encode_command
 
 from fracturescope_operator.fleet_store import FleetStore
-from fracturescope_operator.ledger_witness import STICKY, LedgerWitness, Witnessed
+from fracturescope_operator.ledger_witness import STALE, STICKY, LedgerWitness, Witnessed
 
 SUBSCRIPTIONS = ('fracturescope/+/alerts/+', 'fracturescope/+/status', 'fracturescope/+/command_ack')
 MAX_STATUS_BYTES = 16 * 1024
@@ -83,6 +83,10 @@ class OperatorCentre:
                 return 'refused_malformed'
             if what == ['status']:
                 self.store.record_status(robot_id, message, now)
+                sent = message.get('checkpoint_sent')
+                robot = self.store.robot(robot_id)
+                if isinstance(sent, dict) and robot is not None and sent.get('tree_size') != robot.witnessed_size:
+                    self._witness(robot_id, sent)   # the last checkpoint alert made, for a centre that missed it
                 return 'status'
             return 'ack' if self.store.record_ack(robot_id, message) else 'ack_unknown_command'
         return 'refused_topic'
@@ -92,8 +96,9 @@ class OperatorCentre:
         witnessed = Witnessed(robot.witnessed_size, robot.witnessed_root) if robot else Witnessed()
         verdict = self.witness.check(robot_id, details, witnessed)
         self.counts[f'witness_{verdict.state}'] += 1
-        if robot is not None and robot.witness_state in STICKY and verdict.state not in STICKY:
-            return   # a rewrite stays flagged until an operator re-registers the robot
+        if verdict.state == STALE or (robot is not None and robot.witness_state in STICKY
+                                      and verdict.state not in STICKY):
+            return   # an older checkpoint changes nothing; a rewrite stays flagged until the robot is re-registered
         new = verdict.witnessed
         self.store.record_witness(robot_id, verdict.state, verdict.detail, new.tree_size if new else None,
                                   new.root_hash if new else None)

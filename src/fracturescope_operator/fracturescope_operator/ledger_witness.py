@@ -6,7 +6,9 @@ does not clear it (an operator re-registers the robot after looking).
 
 States: ok (extends what was witnessed, or the first one seen), gap (signed by the right key, but the extension
 from the witnessed size cannot be checked: the proof is missing or starts elsewhere; the new checkpoint becomes the
-witnessed one), rewritten, bad_signature, wrong_key, unknown_robot, malformed. Plain Python: no ROS, no database.
+witnessed one), stale (smaller than the witnessed one: an alert that was delayed behind a newer checkpoint seen in
+the robot's status; nothing changes, and a ledger that really lost blocks fails its next proof), rewritten,
+bad_signature, wrong_key, unknown_robot, malformed. Plain Python: no ROS, no database.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from typing import Any
 from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.merkle import verify_consistency
 
-OK, GAP, REWRITTEN, BAD_SIGNATURE, WRONG_KEY, UNKNOWN_ROBOT, MALFORMED = (
-    'ok', 'gap', 'rewritten', 'bad_signature', 'wrong_key', 'unknown_robot', 'malformed')
+OK, GAP, STALE, REWRITTEN, BAD_SIGNATURE, WRONG_KEY, UNKNOWN_ROBOT, MALFORMED = (
+    'ok', 'gap', 'stale', 'rewritten', 'bad_signature', 'wrong_key', 'unknown_robot', 'malformed')
 ALARMS = frozenset({REWRITTEN, BAD_SIGNATURE, WRONG_KEY})   # what an operator must look at
 STICKY = frozenset({REWRITTEN})
 
@@ -69,8 +71,7 @@ class LedgerWitness:
         if witnessed.tree_size == 0:
             return Verdict(OK, f'first checkpoint witnessed: {size} blocks', accepted)
         if size < witnessed.tree_size:
-            return Verdict(REWRITTEN, f'checkpoint of {size} blocks, but {witnessed.tree_size} were witnessed: the '
-                           'ledger lost blocks')
+            return Verdict(STALE, f'checkpoint of {size} blocks, older than the {witnessed.tree_size} witnessed')
         if size == witnessed.tree_size:
             if root != witnessed.root_hash:
                 return Verdict(REWRITTEN, f'checkpoint of {size} blocks with another root than the one witnessed '

@@ -63,6 +63,20 @@ def test_checkpoint_alerts_feed_the_witness_and_a_rewrite_stays_flagged(centre, 
     assert centre.counts['witness_rewritten'] == 1 and centre.counts['witness_ok'] == 2
 
 
+def test_a_centre_that_came_late_starts_witnessing_from_the_robots_status(centre, ledger_key):
+    sent = checkpoint_alert(ledger_key, 10, b'a' * 32, 1)['details']
+    status = {'link': {'connected': True}, 'checkpoint_sent': sent}
+    assert centre.handle('fracturescope/robot-1/status', json.dumps(status).encode()) == 'status'
+    robot = centre.store.robot('robot-1')
+    assert (robot.witness_state, robot.witnessed_size) == ('ok', 10)
+    older = checkpoint_alert(ledger_key, 8, b'c' * 32, 0)     # an alert delayed behind the status: not a rewrite
+    centre.handle('fracturescope/robot-1/alerts/checkpoint', encode(older))
+    robot = centre.store.robot('robot-1')
+    assert (robot.witness_state, robot.witnessed_size) == ('ok', 10) and centre.counts['witness_stale'] == 1
+    centre.handle('fracturescope/robot-1/status', json.dumps(status).encode())   # the same again: not judged again
+    assert centre.counts['witness_ok'] == 1
+
+
 def test_commands_are_logged_then_sent_signed_and_their_ack_is_recorded(centre, tmp_path):
     nonce = centre.send_command('robot-1', 'alice', 'inspect_again', target='perception')
     ((topic, payload),) = centre.sent

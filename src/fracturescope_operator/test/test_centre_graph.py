@@ -16,6 +16,7 @@ from fracturescope_operator.centre_link import CentreLink
 from fracturescope_operator.fleet_store import open_fleet_store
 from fracturescope_operator.ledger_witness import LedgerWitness
 from fracturescope_testing.graph_probe import GraphProbe
+from fracturescope_testing.launch_composition import including
 from fracturescope_testing.launched_graph import launched
 from fracturescope_uplink.mqtt_link import BrokerSettings
 import pytest
@@ -29,23 +30,12 @@ pytestmark = pytest.mark.integration
 
 def robot_launch_file(tmp_path: Path, broker_port: int) -> Path:
     launch_dir, state = REPO_ROOT / 'launch', tmp_path / 'robot'
-    path = tmp_path / 'robot.launch.xml'
-    path.write_text(f"""<launch>
-  <include file="{launch_dir / 'ledger.launch.xml'}">
-    <arg name="ledger_dir" value="{state}"/>
-  </include>
-  <include file="{launch_dir / 'uplink.launch.xml'}">
-    <arg name="robot_id" value="{ROBOT}"/>
-    <arg name="broker_port" value="{broker_port}"/>
-    <arg name="broker_username" value="robot"/>
-    <arg name="broker_password" value="robot-pw"/>
-    <arg name="state_dir" value="{state}"/>
-    <arg name="operator_public_key" value="{state / 'operator_key.pub'}"/>
-    <arg name="checkpoint_period_s" value="1.0"/>
-  </include>
-</launch>
-""")
-    return path
+    return including(tmp_path / 'robot.launch.xml', [
+        (launch_dir / 'ledger.launch.xml', {'ledger_dir': state}),
+        (launch_dir / 'uplink.launch.xml', {'robot_id': ROBOT, 'broker_port': broker_port, 'broker_username': 'robot',
+                                            'broker_password': 'robot-pw', 'state_dir': state,
+                                            'operator_public_key': state / 'operator_key.pub',
+                                            'checkpoint_period_s': 1.0})])
 
 
 def detection(i: int) -> DefectDetection:

@@ -13,6 +13,7 @@ from fracturescope_operator.ledger_witness import (
     MALFORMED,
     OK,
     REWRITTEN,
+    STALE,
     UNKNOWN_ROBOT,
     WRONG_KEY,
     LedgerWitness,
@@ -91,7 +92,11 @@ def test_a_rewritten_history_signed_with_the_robots_own_key_is_flagged(tmp_path,
         forged.store.close()
     shorter = Robot(tmp_path / 'shorter.db', signer, [drill_record(i) for i in range(30)])
     try:
-        assert witness.check('robot-1', shorter.checkpoint(), witnessed).state == REWRITTEN   # blocks removed
+        assert witness.check('robot-1', shorter.checkpoint(), witnessed).state == STALE   # older, or blocks removed
+        shorter.grow(drill_record(i) for i in range(30, 45))         # ... then growing past what was witnessed:
+        assert witness.check('robot-1', shorter.checkpoint(proof_from=30), witnessed).state == GAP   # no proof from 40
+        proof = shorter.checkpoint(proof_from=40)                    # a history of other blocks 30-39 than witnessed
+        assert witness.check('robot-1', proof, witnessed).state == REWRITTEN
     finally:
         shorter.store.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+import json
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ NS_PER_S = 1_000_000_000
 _RECENT_BLOCKS = 512   # blocks that may arrive before the alert of the same finding
 BlockKey = tuple[str, int, str]   # record type, source stamp (ns), first image SHA-256
 CHECKPOINT_SENT = 'checkpoint_sent_tree_size'   # outbox state: the proof of the next checkpoint alert starts there
+CHECKPOINT_SENT_DETAILS = 'checkpoint_sent'      # ... and that checkpoint alert's details (JSON)
 
 
 @dataclass
@@ -181,10 +183,19 @@ class Uplink:
                          consistency: dict[str, Any] | None) -> AddResult:
         """The checkpoint alert, with the RFC 9162 proof that the last checkpoint sent is a prefix of this one
         ({first_size, first_root_hash, proof}; None: none sent before, or the ledger gave no proof)."""
-        result = self._add('checkpoint', stamp_ns, 'checkpoint', None, {**checkpoint, 'consistency': consistency})
+        details = {**checkpoint, 'consistency': consistency}
+        result = self._add('checkpoint', stamp_ns, 'checkpoint', None, details)
         if result.accepted:
             self.outbox.set_state(CHECKPOINT_SENT, str(int(checkpoint['tree_size'])))
+            self.outbox.set_state(CHECKPOINT_SENT_DETAILS, json.dumps(details, separators=(',', ':')))
         return result
+
+    @property
+    def checkpoint_sent(self) -> dict[str, Any] | None:
+        """The details of the last checkpoint alert made (in the retained status: a receiver that subscribes late,
+        or lost it, starts witnessing from there)."""
+        stored = self.outbox.state(CHECKPOINT_SENT_DETAILS)
+        return json.loads(stored) if stored else None
 
     def ledger_block(self, record_type: str, source_stamp_ns: int, image_sha256: str, index: int,
                      block_hash: str) -> bool:
@@ -258,4 +269,4 @@ def status_summary(uplink: Uplink, link_counters: Any, connected: bool, in_fligh
             'outbox': {'queued': stats.queued, 'bytes': stats.queued_bytes, 'by_kind': stats.queued_by_kind,
                        'dropped': {f'{kind}/{what}': n for (kind, what), n in stats.drops.items()}},
             'alerts_made': dict(uplink.alerts_made), 'repeats_suppressed': uplink.suppressed_repeats,
-            'checkpoint': uplink.latest_checkpoint}
+            'checkpoint': uplink.latest_checkpoint, 'checkpoint_sent': uplink.checkpoint_sent}

@@ -14,7 +14,7 @@ setup:
 	scripts/setup.sh
 
 benchmark: setup
-	bash -c 'source scripts/env.sh && python benchmarks/ledger_benchmark.py && python benchmarks/ledger_node_benchmark.py && python benchmarks/control_benchmark.py && python benchmarks/closed_loop_benchmark.py && python benchmarks/edge_eye_benchmark.py && python benchmarks/edge_eye_install_benchmark.py && python benchmarks/edge_eye_node_benchmark.py && python benchmarks/fusion_benchmark.py && python benchmarks/image_qos_benchmark.py && python benchmarks/foxglove_bridge_benchmark.py && python benchmarks/uplink_benchmark.py && python benchmarks/make_readme.py'
+	bash -c 'source scripts/env.sh && python benchmarks/ledger_benchmark.py && python benchmarks/ledger_node_benchmark.py && python benchmarks/control_benchmark.py && python benchmarks/closed_loop_benchmark.py && python benchmarks/edge_eye_benchmark.py && python benchmarks/edge_eye_install_benchmark.py && python benchmarks/edge_eye_node_benchmark.py && python benchmarks/fusion_benchmark.py && python benchmarks/image_qos_benchmark.py && python benchmarks/foxglove_bridge_benchmark.py && python benchmarks/uplink_benchmark.py && python benchmarks/fleet_benchmark.py && python benchmarks/fleet_benchmark.py --postgres --rates 10,40 && python benchmarks/make_readme.py'
 
 clean:
 	rm -rf build install log var

@@ -10,8 +10,6 @@ case $- in *u*) _fs_nounset=1; set +u ;; *) _fs_nounset= ;; esac
 export RMW_IMPLEMENTATION=${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
 # Shared-memory + UDPv4 transports: best effort over the default transport dropped every 1080p frame here.
 export FASTDDS_DEFAULT_PROFILES_FILE=${FASTDDS_DEFAULT_PROFILES_FILE:-$_fs_root/config/fastdds.xml}
-# ... read whole: rmw_fastrtps leaves the history memory policies to it (readers give back a huge message's memory)
-export RMW_FASTRTPS_USE_QOS_FROM_XML=${RMW_FASTRTPS_USE_QOS_FROM_XML:-1}
 export PYTHONUNBUFFERED=1
 unset _fs_root
 # Command-line tools (fracturescope-ledger, fracturescope-launch, ...) live where `ros2 run` finds them,

@@ -35,20 +35,6 @@ def test_launch_file_resolves_to_runnable_nodes(path):
         assert plan.nodes[0].env.get('FASTDDS_DEFAULT_PROFILES_FILE', '').endswith('config/fastdds.xml')
 
 
-WITH_DDS_PROFILE = [path for path in LAUNCH_FILES if path.name in ('sim.launch.xml', 'robot.launch.xml',
-                                                                    'replay.launch.xml')]
-
-
-@pytest.mark.parametrize('path', WITH_DDS_PROFILE, ids=[p.name for p in WITH_DDS_PROFILE])
-def test_top_level_launch_files_give_every_node_the_whole_dds_profile(path, monkeypatch):
-    monkeypatch.delenv('FASTDDS_DEFAULT_PROFILES_FILE', raising=False)
-    monkeypatch.delenv('RMW_FASTRTPS_USE_QOS_FROM_XML', raising=False)
-    for node in load_launch_file(path, required_arguments(path)).nodes:
-        assert node.env.get('FASTDDS_DEFAULT_PROFILES_FILE', '').endswith('config/fastdds.xml')
-        # without it rmw_fastrtps sets the history memory policies itself (tests/test_huge_messages.py)
-        assert node.env.get('RMW_FASTRTPS_USE_QOS_FROM_XML') == '1'
-
-
 @pytest.mark.parametrize('path', LAUNCH_FILES, ids=[p.name for p in LAUNCH_FILES])
 def test_every_declared_parameter_is_set_by_the_launch_file(path):
     for node in load_launch_file(path, required_arguments(path)).nodes:

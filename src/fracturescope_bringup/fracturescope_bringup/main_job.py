@@ -176,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
         if operator:   # the outbox empties, the command's answer arrives
             probe.spin_until(lambda: uplink_idle(observed) and operator.all_answered(observed, expected)
                              and (centre is None or centre.witnessed()), LINK_SETTLE_S)
+            drained = uplink_idle(observed)
         verification = probe.call(VerifyLedger, 'ledger/verify', VerifyLedger.Request(whole_ledger=True), 60.0)
         consistency = probe.call(GetConsistencyProof, 'ledger/consistency_proof',
                                  GetConsistencyProof.Request(first_size=size_before), 10.0)
@@ -206,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     add_rows(summary, 'PLC writes', add_control_rows, control, observed, run_s,
              standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'), write_log)
     if operator:
-        add_operator_link_rows(summary, observed, operator, expected)
+        add_operator_link_rows(summary, observed, operator, expected, drained)
     if centre:
         centre.stop()
         centre.add_rows(summary)

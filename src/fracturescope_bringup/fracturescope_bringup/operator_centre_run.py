@@ -80,7 +80,10 @@ class CentreRun:
 
     def add_rows(self, summary: Summary) -> None:
         robot = self.store.robot(self.robot_id)
-        stored = len(self.store.alerts(robot_id=self.robot_id, limit=100_000))
+        stored = self.store.alert_count(self.robot_id)
+        telemetry = self.store.telemetry(self.robot_id, limit=100_000)
+        aligned = [t.telemetry['alignment'] for t in telemetry if (t.telemetry.get('alignment') or {}).get('measured')]
+        thermal = telemetry[-1].telemetry['thermal'] if telemetry else []
         counts = self.centre.counts
         refused = sum(n for outcome, n in counts.items() if outcome.startswith('refused_'))
         state = robot.witness_state if robot else 'unwitnessed'
@@ -91,6 +94,15 @@ class CentreRun:
             problem = f'operator centre: the ledger witness says {state}: {robot.witness_detail}'
         summary.add('operator centre', f'{counts["alert"]} alerts of {self.robot_id} stored this run ({stored} in '
                     f'all, {counts["duplicate"]} duplicates dropped, {refused} refused); ledger witness: {state}'
-                    f'{": " + robot.witness_detail if robot and robot.witness_detail else ""}; dashboard was at '
-                    f'{self.server.url}', problem, alerts=counts['alert'], witness=state,
-                    proof_checked=bool(robot and 'proof checked' in robot.witness_detail))
+                    f'{": " + robot.witness_detail if robot and robot.witness_detail else ""}; telemetry: '
+                    f'{len(telemetry)} summaries in all, {len(aligned)} with edge alignment'
+                    f'{alignment_text(aligned[-1]) if aligned else ""}, thermal states '
+                    f'{", ".join(t["label"] + " (" + t["camera"] + ")" for t in thermal) or "none"}; '
+                    f'dashboard was at {self.server.url}', problem, alerts=counts['alert'], witness=state,
+                    proof_checked=bool(robot and 'proof checked' in robot.witness_detail),
+                    telemetry=len(telemetry), alignment_points=len(aligned), thermal_cameras=len(thermal))
+
+
+def alignment_text(alignment: dict) -> str:
+    return (f' (last: left {alignment["mean_left_mm"]:+.1f} mm, right {alignment["mean_right_mm"]:+.1f} mm '
+            f'from the standard)')

@@ -52,3 +52,5 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     assert report['checks']['append-only']['verdict'] == 'OK'
     centre = report['checks']['operator centre']
     assert centre['figures']['witness'] == 'ok' and centre['figures']['proof_checked'], centre   # extends the first
+    # the robot's telemetry (kept over both runs) gave the dashboard's plot its edge alignment
+    assert centre['figures']['alignment_points'] >= 1 and centre['figures']['thermal_cameras'] >= 1, centre

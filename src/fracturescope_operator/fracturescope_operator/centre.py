@@ -2,7 +2,8 @@
 alert id; statuses; command acknowledgements), every checkpoint alert past the ledger witness, and operators'
 commands go out signed with the centre's operator key, logged with who sent them before they leave.
 
-Messages arrive on (robot ids from the topic): fracturescope/<robot>/alerts/<kind>, .../status, .../command_ack.
+Messages arrive on (robot ids from the topic): fracturescope/<robot>/alerts/<kind>, .../status, .../command_ack,
+.../telemetry (the edge alignment and thermal states for the plots, kept `telemetry_keep_s`).
 No MQTT here (centre_link.py), no ROS: `handle` takes a topic and a payload, `send_command` hands its payload to
 the `publish` it was given."""
 
@@ -16,12 +17,16 @@ import time
 from fracturescope_common.operator_commands import COMMAND_CODES, CommandSigner
 from fracturescope_uplink.alert_schema import decode
 from fracturescope_uplink.command_gateway import commands_topic, encode_command
+from fracturescope_uplink.telemetry import decode_telemetry
 
 from fracturescope_operator.fleet_store import FleetStore
 from fracturescope_operator.ledger_witness import STALE, STICKY, LedgerWitness, Witnessed
 
-SUBSCRIPTIONS = ('fracturescope/+/alerts/+', 'fracturescope/+/status', 'fracturescope/+/command_ack')
+SUBSCRIPTIONS = ('fracturescope/+/alerts/+', 'fracturescope/+/status', 'fracturescope/+/command_ack',
+                 'fracturescope/+/telemetry')
 MAX_STATUS_BYTES = 16 * 1024
+NS_PER_S = 1_000_000_000
+FORGET_EVERY_S = 60.0   # how often telemetry past its retention is deleted [s]
 
 
 class CentreError(ValueError):
@@ -31,9 +36,11 @@ class CentreError(ValueError):
 class OperatorCentre:
     def __init__(self, store: FleetStore, witness: LedgerWitness, signer: CommandSigner | None = None,
                  publish: Callable[[str, bytes], None] | None = None,
-                 clock_ns: Callable[[], int] = time.time_ns) -> None:
+                 clock_ns: Callable[[], int] = time.time_ns, telemetry_keep_s: float = 86_400.0) -> None:
         self.store, self.witness = store, witness
-        self._signer, self._publish, self._clock_ns = signer, publish, clock_ns
+        self._signer, self._publish, self.clock_ns = signer, publish, clock_ns
+        self.telemetry_keep_s = telemetry_keep_s
+        self._telemetry_forgotten_ns = 0
         self.counts: Counter[str] = Counter()   # what handle() did, by outcome (refused_<why> for refusals)
 
     def handle(self, topic: str, payload: bytes) -> str:
@@ -52,7 +59,7 @@ class OperatorCentre:
         if robot_id not in self.witness.robots:
             raise CentreError(f'{robot_id!r} is not a robot registered at this centre')
         command = self._signer.sign(COMMAND_CODES[name], args, target)
-        self.store.log_command(robot_id, operator, name, command.nonce, self._clock_ns())
+        self.store.log_command(robot_id, operator, name, command.nonce, self.clock_ns())
         self._publish(commands_topic(robot_id), encode_command(command))
         return command.nonce
 
@@ -61,7 +68,7 @@ class OperatorCentre:
         if len(parts) < 3 or parts[0] != 'fracturescope' or not parts[1]:
             return 'refused_topic'
         robot_id, what = parts[1], parts[2:]
-        now = self._clock_ns()
+        now = self.clock_ns()
         if what[0] == 'alerts' and len(what) == 2:
             try:
                 alert = decode(payload)
@@ -74,6 +81,18 @@ class OperatorCentre:
             if alert['kind'] == 'checkpoint':
                 self._witness(robot_id, alert['details'])
             return 'alert'
+        if what == ['telemetry']:
+            try:
+                telemetry = decode_telemetry(payload)
+            except ValueError:
+                return 'refused_malformed'
+            if telemetry['robot_id'] != robot_id:
+                return 'refused_robot_mismatch'
+            self.store.add_telemetry(telemetry, now)
+            if now - self._telemetry_forgotten_ns > FORGET_EVERY_S * NS_PER_S:
+                self.store.forget_telemetry(now - int(self.telemetry_keep_s * NS_PER_S))
+                self._telemetry_forgotten_ns = now
+            return 'telemetry'
         if what == ['status'] or what == ['command_ack']:
             try:
                 message = json.loads(payload) if len(payload) <= MAX_STATUS_BYTES else None

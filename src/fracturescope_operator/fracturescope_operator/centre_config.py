@@ -27,6 +27,7 @@ class CentreConfig:
     dashboard_port: int = 8080
     accounts_file: Path = Path('accounts.json')
     secure_cookie: bool = False     # the dashboard is reached over HTTPS (a TLS proxy in front)
+    telemetry_keep_s: float = 86_400.0   # robots' telemetry kept this long [s]
 
 
 def _required(section: dict[str, Any], key: str, where: str) -> Any:
@@ -69,4 +70,5 @@ def load_centre_config(path: str | Path) -> CentreConfig:
     return CentreConfig(settings, str(_required(data, 'store', str(path))), str(data.get('operator_id', 'operator')),
                         file(_required(data, 'operator_key', str(path))), ledger_keys,
                         str(dashboard.get('host', '127.0.0.1')), int(dashboard.get('port', 8080)),
-                        file(dashboard.get('accounts_file', 'accounts.json')), bool(dashboard.get('secure_cookie')))
+                        file(dashboard.get('accounts_file', 'accounts.json')), bool(dashboard.get('secure_cookie')),
+                        float(data.get('telemetry_keep_s', 86_400.0)))

@@ -53,7 +53,8 @@ def run(config: CentreConfig, store_url: str, report_every_s: float) -> int:
     signer = CommandSigner.from_key_file(config.operator_key, config.operator_id, create=True)
     link: CentreLink | None = None
     centre = OperatorCentre(store, LedgerWitness(config.ledger_keys), signer,
-                            lambda topic, payload: link.publish(topic, payload))
+                            lambda topic, payload: link.publish(topic, payload),
+                            telemetry_keep_s=config.telemetry_keep_s)
     link = CentreLink(config.broker, centre.handle, lambda line: print(f'ERROR {line}', file=sys.stderr))
     app = make_app(centre, Sessions(accounts), config.secure_cookie, lambda line: print(f'command: {line}', flush=True))
     server = DashboardServer(app, config.dashboard_host, config.dashboard_port)

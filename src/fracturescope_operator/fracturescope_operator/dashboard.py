@@ -6,7 +6,9 @@ cookie is not sent cross-site anyway), and is signed by the centre, logged with 
 
     GET  /login, POST /login (form user, password), POST /logout (header X-CSRF-Token)
     GET  /                      the dashboard (web/dashboard.html + dashboard.js: polls /api/state every second)
-    GET  /api/state?after=SEQ   {alerts: stored after SEQ, robots, commands, user}
+    GET  /api/state?after=SEQ   {alerts: stored after SEQ, robots (with their newest thermal states), commands, user}
+    GET  /api/telemetry?robot_id=ID&after=SEQ&window_s=S
+                                {points: the robot's edge alignment over the last S seconds (after SEQ)}
     POST /api/command           {robot_id, command: stop | resume | inspect_again | estop} -> {nonce}
 """
 
@@ -26,6 +28,10 @@ WEB = Path(__file__).parent / 'web'
 COOKIE = 'fracturescope_session'
 # What the dashboard's buttons send, and to which subsystem.
 BUTTONS = {'stop': 'control', 'resume': 'control', 'estop': 'control', 'inspect_again': 'perception'}
+MAX_PLOT_WINDOW_S = 3600.0   # the page plots up to an hour: 1,800 points at a 2 s telemetry period
+MAX_PLOT_POINTS = 2000
+ALIGNMENT_FIELDS = ('mean_left_mm', 'mean_right_mm', 'max_abs_left_mm', 'max_abs_right_mm', 'mode', 'measured',
+                    'samples')   # of a telemetry message's alignment, per plot point (fracturescope_uplink.telemetry)
 SECURITY_HEADERS = {
     'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
     'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store'}
@@ -77,6 +83,9 @@ def make_app(centre: OperatorCentre, sessions: Sessions, secure_cookie: bool = F
     async def script(request: web.Request) -> web.Response:
         return web.Response(text=(WEB / 'dashboard.js').read_text(), content_type='application/javascript')
 
+    async def stylesheet(request: web.Request) -> web.Response:
+        return web.Response(text=(WEB / 'centre.css').read_text(), content_type='text/css')
+
     async def state(request: web.Request) -> web.Response:
         session = session_of(request)
         if session is None:
@@ -86,6 +95,16 @@ def make_app(centre: OperatorCentre, sessions: Sessions, secure_cookie: bool = F
         except ValueError:
             raise web.HTTPBadRequest(text='after: a number') from None
         return web.json_response(state_of(centre, after, session.user))
+
+    async def telemetry(request: web.Request) -> web.Response:
+        if session_of(request) is None:
+            raise web.HTTPUnauthorized(text='log in first')
+        try:
+            after = int(request.query.get('after', '0'))
+            window_s = min(float(request.query.get('window_s', '600')), MAX_PLOT_WINDOW_S)
+        except ValueError:
+            raise web.HTTPBadRequest(text='after, window_s: numbers') from None
+        return web.json_response(alignment_of(centre, request.query.get('robot_id', ''), after, window_s))
 
     async def command(request: web.Request) -> web.Response:
         session = session_of(request)
@@ -109,8 +128,9 @@ def make_app(centre: OperatorCentre, sessions: Sessions, secure_cookie: bool = F
 
     app = web.Application(middlewares=[security], client_max_size=64 * 1024)
     app.add_routes([web.get('/login', login_page), web.post('/login', log_in), web.post('/logout', log_out),
-                    web.get('/', dashboard), web.get('/dashboard.js', script), web.get('/api/state', state),
-                    web.post('/api/command', command)])
+                    web.get('/', dashboard), web.get('/dashboard.js', script),
+                    web.get('/centre.css', stylesheet), web.get('/api/state', state),
+                    web.get('/api/telemetry', telemetry), web.post('/api/command', command)])
     return app
 
 
@@ -121,14 +141,29 @@ def web_escape(text: str) -> str:
 def state_of(centre: OperatorCentre, after: int, user: str, limit: int = 200) -> dict[str, Any]:
     """What the page shows: alerts stored after `after` (the newest `limit` on the first call), robots, commands."""
     stored = centre.store.alerts(after_seq=after, limit=limit) if after else centre.store.latest_alerts(limit)
+    telemetry = centre.store.latest_telemetry()
     robots = [{'robot_id': r.robot_id, 'last_seen_ns': r.last_seen_ns, 'status': r.status,
                'witness_state': r.witness_state, 'witness_detail': r.witness_detail,
-               'witnessed_size': r.witnessed_size, 'registered': r.robot_id in centre.witness.robots}
+               'witnessed_size': r.witnessed_size, 'registered': r.robot_id in centre.witness.robots,
+               'thermal': telemetry[r.robot_id].telemetry['thermal'] if r.robot_id in telemetry else []}
               for r in centre.store.robots()]
     commands = [{'robot_id': c.robot_id, 'operator': c.operator, 'command': c.command, 'nonce': c.nonce,
                  'sent_ns': c.sent_ns, 'ack': c.ack} for c in centre.store.commands(limit=50)]
     return {'user': user, 'alerts': [{'seq': s.seq, 'received_ns': s.received_ns, **s.alert} for s in stored],
             'robots': robots, 'commands': commands, 'registered': centre.witness.robots}
+
+
+def alignment_of(centre: OperatorCentre, robot_id: str, after: int, window_s: float) -> dict[str, Any]:
+    """The robot's sheet-edge alignment over the last `window_s` (telemetry after `after`): one point per telemetry
+    message with control samples."""
+    since_ns = centre.clock_ns() - int(window_s * 1e9)
+    stored = centre.store.telemetry(robot_id, since_ns=since_ns, after_seq=after, limit=MAX_PLOT_POINTS)
+    points = [{'seq': s.seq, 'received_ns': s.received_ns, 'stamp_ns': s.telemetry['stamp_ns'],
+               **{key: a.get(key) for key in ALIGNMENT_FIELDS}}
+              for s in stored if isinstance(a := s.telemetry.get('alignment'), dict)]
+    return {'robot_id': robot_id, 'window_s': window_s, 'now_ns': centre.clock_ns(),
+            'last_seq': stored[-1].seq if stored else after, 'points': points}
+
 
 
 class DashboardServer:

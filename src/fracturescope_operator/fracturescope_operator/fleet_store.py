@@ -43,9 +43,17 @@ TABLES = {
         nonce TEXT NOT NULL,
         sent_ns BIGINT NOT NULL,
         ack TEXT)""",
+    'telemetry': """(
+        seq {serial} PRIMARY KEY,
+        robot_id TEXT NOT NULL,
+        stamp_ns BIGINT NOT NULL,
+        received_ns BIGINT NOT NULL,
+        body TEXT NOT NULL)""",
 }
 INDEXES = ('CREATE INDEX IF NOT EXISTS alerts_by_robot ON alerts (robot_id, seq)',
-           'CREATE INDEX IF NOT EXISTS commands_by_nonce ON commands (robot_id, nonce)')
+           'CREATE INDEX IF NOT EXISTS commands_by_nonce ON commands (robot_id, nonce)',
+           'CREATE INDEX IF NOT EXISTS telemetry_by_robot ON telemetry (robot_id, seq)',
+           'CREATE INDEX IF NOT EXISTS telemetry_by_time ON telemetry (received_ns)')
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,13 @@ class StoredAlert:
     seq: int               # order of arrival at the centre
     received_ns: int
     alert: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredTelemetry:
+    seq: int
+    received_ns: int
+    telemetry: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -125,8 +140,10 @@ class FleetStore:
                            (*args, limit))
         return [StoredAlert(seq, received, json.loads(body)) for seq, received, body in reversed(rows)]
 
-    def alert_count(self) -> int:
-        return self._query('SELECT COUNT(*) FROM alerts', ())[0][0]
+    def alert_count(self, robot_id: str | None = None) -> int:
+        if robot_id is None:
+            return self._query('SELECT COUNT(*) FROM alerts', ())[0][0]
+        return self._query('SELECT COUNT(*) FROM alerts WHERE robot_id = %s', (robot_id,))[0][0]
 
     def record_status(self, robot_id: str, status: dict[str, Any], received_ns: int) -> None:
         with self._transaction() as cursor:
@@ -171,6 +188,38 @@ class FleetStore:
         rows = self._query('SELECT seq, robot_id, operator, command, nonce, sent_ns, ack FROM commands '
                            'ORDER BY seq DESC LIMIT %s', (limit,))
         return [CommandRecord(*row[:6], json.loads(row[6]) if row[6] else None) for row in rows]
+
+    def add_telemetry(self, telemetry: dict[str, Any], received_ns: int) -> int:
+        """Store a decoded telemetry message (no dedup: sent at most once, QoS 0); its seq."""
+        with self._transaction() as cursor:
+            cursor.execute(self._sql('INSERT INTO telemetry (robot_id, stamp_ns, received_ns, body) '
+                                     'VALUES (%s, %s, %s, %s) RETURNING seq'),
+                           (telemetry['robot_id'], telemetry['stamp_ns'], received_ns,
+                            json.dumps(telemetry, separators=(',', ':'))))
+            seq = cursor.fetchone()[0]
+            self._seen(cursor, telemetry['robot_id'], received_ns)
+        return seq
+
+    def telemetry(self, robot_id: str, since_ns: int = 0, after_seq: int = 0,
+                  limit: int = 1000) -> list[StoredTelemetry]:
+        """`robot_id`'s telemetry received from `since_ns` on and after `after_seq`, oldest first (the newest
+        `limit` of them)."""
+        rows = self._query('SELECT seq, received_ns, body FROM telemetry WHERE robot_id = %s AND received_ns >= %s '
+                           'AND seq > %s ORDER BY seq DESC LIMIT %s', (robot_id, since_ns, after_seq, limit))
+        return [StoredTelemetry(seq, received, json.loads(body)) for seq, received, body in reversed(rows)]
+
+    def latest_telemetry(self) -> dict[str, StoredTelemetry]:
+        """Each robot's newest telemetry message."""
+        rows = self._query('SELECT seq, received_ns, body FROM telemetry WHERE seq IN '
+                           '(SELECT MAX(seq) FROM telemetry GROUP BY robot_id)', ())
+        stored = [StoredTelemetry(seq, received, json.loads(body)) for seq, received, body in rows]
+        return {t.telemetry['robot_id']: t for t in stored}
+
+    def forget_telemetry(self, before_ns: int) -> int:
+        """Telemetry received before `before_ns` deleted (the retention); how many rows."""
+        with self._transaction() as cursor:
+            cursor.execute(self._sql('DELETE FROM telemetry WHERE received_ns < %s'), (before_ns,))
+            return cursor.rowcount
 
     def close(self) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ from fracturescope_operator.fleet_store import open_fleet_store
 from fracturescope_operator.ledger_witness import LedgerWitness
 from fracturescope_uplink.alert_schema import encode, new_alert
 from fracturescope_uplink.command_gateway import decode_command
+from fracturescope_uplink.telemetry import TelemetryWindow, encode_telemetry
 import pytest
 
 
@@ -50,6 +51,21 @@ def test_alerts_are_stored_once_and_a_robot_speaks_only_for_itself(centre):
     assert centre.handle('fracturescope/robot-1/status', b'{"link": {"connected": true}}') == 'status'
     assert centre.store.alert_count() == 1 and centre.store.robot('robot-1').status == {'link': {'connected': True}}
     assert centre.counts['alert'] == 1 and centre.counts['refused_robot_mismatch'] == 2
+
+
+def test_telemetry_is_stored_for_the_plots_and_forgotten_after_its_retention(centre):
+    window = TelemetryWindow('robot-1')
+    window.roll_command('AUTO', 1.0, -1.0, 25.0, 25.0, stamp_ns=3)
+    payload = encode_telemetry(window.take(2.0))
+    assert centre.handle('fracturescope/robot-1/telemetry', payload) == 'telemetry'
+    assert centre.handle('fracturescope/robot-2/telemetry', payload) == 'refused_robot_mismatch'
+    assert centre.handle('fracturescope/robot-1/telemetry', b'{"schema": "fracturescope.telemetry/1"}') == \
+        'refused_malformed'
+    (stored,) = centre.store.telemetry('robot-1')
+    assert stored.telemetry['alignment']['mean_left_mm'] == 1.0 and stored.received_ns == 42
+    centre.clock_ns = lambda: 42 + int((centre.telemetry_keep_s + 61) * 1e9)   # a day and a minute later
+    assert centre.handle('fracturescope/robot-1/telemetry', payload) == 'telemetry'
+    assert [t.received_ns for t in centre.store.telemetry('robot-1')] == [centre.clock_ns()]
 
 
 def test_checkpoint_alerts_feed_the_witness_and_a_rewrite_stays_flagged(centre, ledger_key):

@@ -16,6 +16,7 @@ from fracturescope_operator.ledger_witness import LedgerWitness
 from fracturescope_operator.operator_accounts import Sessions, hash_password
 from fracturescope_uplink.alert_schema import encode, new_alert
 from fracturescope_uplink.command_gateway import decode_command
+from fracturescope_uplink.telemetry import TelemetryWindow, encode_telemetry
 import pytest
 
 PASSWORD = 'correct horse battery'
@@ -99,6 +100,34 @@ def test_a_logged_in_operator_sees_alerts_and_sends_signed_logged_commands_with_
     assert command.target == 'perception' and command.issuer == 'centre' and command.signature
     (logged,) = centre.store.commands()
     assert (logged.operator, logged.command) == ('alice', 'inspect_again')
+
+
+def test_the_alignment_plot_and_thermal_states_come_from_the_robots_telemetry(centre):
+    window = TelemetryWindow('robot-1')
+    for mean_left_mm in (2.0, -3.0):
+        window.roll_command('AUTO', mean_left_mm, 0.5, 25.0, 25.0, stamp_ns=1)
+        window.thermal('thermal/image', 'boiler-room', 'hot', 0.03, 81.0, 0, False, stamp_ns=1)
+        centre.handle('fracturescope/robot-1/telemetry', encode_telemetry(window.take(2.0)))
+    window.edge_status('no_material')      # no control output in this period: no point on the plot
+    centre.handle('fracturescope/robot-1/telemetry', encode_telemetry(window.take(2.0)))
+
+    async def scenario(client):
+        async with client.get('/api/telemetry?robot_id=robot-1') as response:
+            assert response.status == 401
+        await log_in(client)
+        async with client.get('/api/telemetry?robot_id=robot-1&window_s=600') as response:
+            plot = await response.json()
+        async with client.get(f'/api/telemetry?robot_id=robot-1&after={plot["last_seq"]}') as response:
+            later = await response.json()
+        async with client.get('/api/telemetry?robot_id=robot-1&after=x') as response:
+            assert response.status == 400
+        async with client.get('/api/state') as response:
+            return plot, later, (await response.json())['robots']
+    plot, later, robots = serve(centre, scenario)
+    assert [p['mean_left_mm'] for p in plot['points']] == [2.0, -3.0] and plot['points'][0]['mode'] == 'AUTO'
+    assert later['points'] == [] and later['last_seq'] == plot['last_seq']
+    (thermal,) = robots[0]['thermal']
+    assert (thermal['installation_id'], thermal['label'], thermal['max_temperature_c']) == ('boiler-room', 'hot', 81.0)
 
 
 def test_the_session_cookie_is_http_only_and_same_site_strict(centre):

@@ -28,7 +28,7 @@ def test_alerts_are_kept_once_in_arrival_order_and_read_back_whole(store):
     assert [s.alert['robot_id'] for s in store.alerts(robot_id='robot-2')] == ['robot-2']
     assert [s.alert['kind'] for s in store.alerts(kind='defect')] == ['defect']
     assert [s.alert['stamp_ns'] for s in store.latest_alerts(limit=1)] == [2]
-    assert store.alert_count() == 2
+    assert store.alert_count() == 2 and store.alert_count('robot-2') == 1 and store.alert_count('robot-9') == 0
     assert [(r.robot_id, r.last_seen_ns) for r in store.robots()] == [('robot-1', 101), ('robot-2', 102)]
 
 
@@ -50,6 +50,26 @@ def test_every_command_is_logged_with_its_sender_and_gets_its_ack(store):
     (command,) = store.commands()
     assert (command.seq, command.operator, command.command, int(command.nonce), command.ack['reason']) == \
         (seq, 'alice', 'stop', 2**63 + 5, 'forwarded')
+
+
+def telemetry(robot='robot-1', stamp_ns=1, mean_left_mm=1.5):
+    return {'schema': 'fracturescope.telemetry/1', 'robot_id': robot, 'stamp_ns': stamp_ns, 'edge_status': {},
+            'alignment': {'mean_left_mm': mean_left_mm}, 'thermal': [{'camera': 'thermal/image', 'label': 'warm'}]}
+
+
+def test_telemetry_is_kept_per_robot_read_by_time_and_forgotten_after_its_retention(store):
+    first = store.add_telemetry(telemetry(stamp_ns=1, mean_left_mm=1.0), received_ns=100)
+    store.add_telemetry(telemetry('robot-2', stamp_ns=2), received_ns=150)
+    store.add_telemetry(telemetry(stamp_ns=3, mean_left_mm=-2.0), received_ns=200)
+    assert [t.telemetry['stamp_ns'] for t in store.telemetry('robot-1')] == [1, 3]
+    assert [t.received_ns for t in store.telemetry('robot-1', since_ns=150)] == [200]
+    assert [t.telemetry['stamp_ns'] for t in store.telemetry('robot-1', after_seq=first)] == [3]
+    assert [t.telemetry['stamp_ns'] for t in store.telemetry('robot-1', limit=1)] == [3]   # the newest
+    latest = store.latest_telemetry()
+    assert sorted(latest) == ['robot-1', 'robot-2'] and latest['robot-1'].telemetry['alignment']['mean_left_mm'] == -2.0
+    assert store.robot('robot-2').last_seen_ns == 150                 # telemetry is a sign of life
+    assert store.forget_telemetry(before_ns=160) == 2
+    assert [t.telemetry['stamp_ns'] for t in store.telemetry('robot-1')] == [3] and store.telemetry('robot-2') == []
 
 
 def test_the_store_survives_a_reopen(tmp_path):

@@ -87,20 +87,30 @@ def encode(alert: dict[str, Any]) -> bytes:
     return json.dumps(alert, separators=(',', ':'), allow_nan=False).encode()
 
 
-def decode(payload: bytes) -> dict[str, Any]:
-    """An alert as a receiver checks it; ValueError names what is wrong."""
-    if len(payload) > MAX_ALERT_BYTES:
-        raise ValueError(f'alert of {len(payload)} bytes (at most {MAX_ALERT_BYTES})')
+def json_object(payload: bytes, max_bytes: int, schema: str | None = None) -> dict[str, Any]:
+    """A JSON object from an MQTT payload of at most `max_bytes` (of `schema`, when given); ValueError says why not."""
+    if len(payload) > max_bytes:
+        raise ValueError(f'{len(payload)} bytes (at most {max_bytes})')
     try:
-        alert = json.loads(payload)
+        data = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f'not JSON: {error}') from error
-    if not isinstance(alert, dict) or alert.get('schema') != SCHEMA:
-        raise ValueError(f'not a {SCHEMA} object')
-    for key, kind in (('alert_id', str), ('robot_id', str), ('kind', str), ('utc', str), ('stamp_ns', int),
-                      ('label', str), ('details', dict), ('ledger', dict)):
-        if not isinstance(alert.get(key), kind):
+    if not isinstance(data, dict) or (schema is not None and data.get('schema') != schema):
+        raise ValueError(f'not a {schema or "JSON"} object')
+    return data
+
+
+def require_fields(data: dict[str, Any], fields: tuple[tuple[str, type], ...]) -> None:
+    for key, kind in fields:
+        if not isinstance(data.get(key), kind):
             raise ValueError(f'field {key!r} missing or not {kind.__name__}')
+
+
+def decode(payload: bytes) -> dict[str, Any]:
+    """An alert as a receiver checks it; ValueError names what is wrong."""
+    alert = json_object(payload, MAX_ALERT_BYTES, SCHEMA)
+    require_fields(alert, (('alert_id', str), ('robot_id', str), ('kind', str), ('utc', str), ('stamp_ns', int),
+                           ('label', str), ('details', dict), ('ledger', dict)))
     if alert['kind'] not in PRIORITY:
         raise ValueError(f'unknown kind {alert["kind"]!r}')
     return alert

@@ -29,6 +29,8 @@ from fracturescope_common.operator_commands import (
     CommandVerifier,
 )
 
+from fracturescope_uplink.alert_schema import json_object
+
 SCHEMA = 'fracturescope.command/1'
 ACK_SCHEMA = 'fracturescope.command_ack/1'
 MAX_COMMAND_BYTES = 4096
@@ -69,14 +71,10 @@ def sign_command(signer: CommandSigner, name: str, args: tuple[float, ...] = (),
 def decode_command(payload: bytes) -> CommandFields:
     """The command in an MQTT payload; MalformedCommandError says what is wrong. Signature and freshness are not checked
     here (CommandVerifier does)."""
-    if len(payload) > MAX_COMMAND_BYTES:
-        raise MalformedCommandError(f'{len(payload)} bytes (at most {MAX_COMMAND_BYTES})')
     try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise MalformedCommandError(f'not JSON: {error}') from error
-    if not isinstance(data, dict):
-        raise MalformedCommandError('not a JSON object')
+        data = json_object(payload, MAX_COMMAND_BYTES)
+    except ValueError as error:
+        raise MalformedCommandError(str(error)) from error
     issuer = data.get('issuer') if isinstance(data.get('issuer'), str) else ''
     nonce = data.get('nonce')
     nonce = nonce if isinstance(nonce, int) and not isinstance(nonce, bool) and 0 <= nonce < 2 ** 64 else None

@@ -39,6 +39,12 @@ def thermal_observation(msg: Any) -> ThermalObservation:
                               spots, msg.image_sha256, msg.model_id)
 
 
+def thermal_sample(msg: Any) -> tuple:
+    """fracturescope_msgs/ThermalAssessment -> TelemetryWindow.thermal's arguments (the camera by its image topic)."""
+    return (msg.image_topic or msg.header.frame_id, msg.installation_id, msg.label, float(msg.anomaly_probability),
+            float(msg.max_temperature_c), len(msg.hot_spots), bool(msg.alert), stamp_ns(msg.header.stamp))
+
+
 def checkpoint_fields(msg: Any) -> dict[str, Any]:
     """fracturescope_msgs/LedgerCheckpoint as the checkpoint alert's details."""
     return {'tree_size': int(msg.tree_size), 'root_hash': msg.root_hash, 'key_id': msg.key_id,

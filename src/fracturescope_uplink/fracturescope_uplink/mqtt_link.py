@@ -27,6 +27,7 @@ from fracturescope_uplink.alert_schema import alerts_topic, with_thumbnail
 from fracturescope_uplink.bandwidth import ByteBudget
 from fracturescope_uplink.command_gateway import command_ack_topic, commands_topic
 from fracturescope_uplink.outbox import Outbox, OutboxError
+from fracturescope_uplink.telemetry import telemetry_topic
 
 STATUS_SCHEMA = 'fracturescope.status/1'
 MQTT_OVERHEAD_BYTES = 8   # fixed header, topic length, packet id (the topic itself is counted too)
@@ -73,6 +74,8 @@ class LinkCounters:
     acknowledged: int = 0
     bytes_sent: int = 0
     thumbnails_left_out: int = 0
+    telemetry_sent: int = 0
+    telemetry_skipped: int = 0   # not sent: link down or byte budget short (telemetry is not queued)
     commands_received: int = 0
     last_error: str = ''
     acked_latency_s: list[float] = field(default_factory=list)   # publish -> PUBACK, newest 1000
@@ -180,6 +183,22 @@ class MqttLink:
         if self.connected:
             self._client.publish(status_topic(self.robot_id), self._status_payload(online=True, **extra), qos=1,
                                  retain=True)
+
+    def publish_telemetry(self, payload: bytes) -> bool:
+        """One telemetry message, QoS 0, if the link is up and the byte budget affords it (alerts keep their
+        priority: a short budget skips telemetry, never queues it); whether it went."""
+        topic = telemetry_topic(self.robot_id)
+        cost, now = len(payload) + len(topic) + MQTT_OVERHEAD_BYTES, self._clock()
+        if not self.connected or not self._budget.affords(cost, now):
+            self.counters.telemetry_skipped += 1
+            return False
+        if self._client.publish(topic, payload, qos=0).rc != mqtt.MQTT_ERR_SUCCESS:
+            self.counters.telemetry_skipped += 1
+            return False
+        self._budget.spend(cost, now)
+        self.counters.telemetry_sent += 1
+        self.counters.bytes_sent += cost
+        return True
 
     def _status_payload(self, online: bool, **extra: Any) -> str:
         return json.dumps({'schema': STATUS_SCHEMA, 'robot_id': self.robot_id, 'online': online,

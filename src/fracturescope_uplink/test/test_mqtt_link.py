@@ -92,3 +92,25 @@ def test_a_wrong_password_is_reported_and_nothing_leaves_the_outbox(tmp_path, mo
         assert link.pump() == 0 and outbox.stats().queued == 3
     finally:
         link.stop()
+
+
+def test_telemetry_goes_at_qos_0_within_the_budget_and_is_skipped_not_queued_otherwise(tmp_path, mosquitto):
+    operator = MqttProbe(mosquitto.endpoint(), 'operator-telemetry')
+    assert operator.connect().value == 0
+    operator.subscribe('fracturescope/robot-l/telemetry', qos=1)
+    budget = ByteBudget(bytes_per_s=100, burst_s=5.0, now_s=time.monotonic())   # room for one 400-byte message
+    link, _ = make_link(tmp_path, mosquitto, budget)
+    payload = json.dumps({'schema': 'fracturescope.telemetry/1', 'pad': 'x' * 400}).encode()
+    assert not link.publish_telemetry(payload)                   # not connected yet: skipped, not kept for later
+    link.start()
+    try:
+        assert eventually(lambda: link.connected, 15.0)
+        assert link.publish_telemetry(payload)
+        assert not link.publish_telemetry(payload)               # the budget is spent
+        message = operator.next_message()
+        assert message.payload == payload and message.qos == 0 and message.topic == 'fracturescope/robot-l/telemetry'
+        assert (link.counters.telemetry_sent, link.counters.telemetry_skipped) == (1, 2)
+        assert budget.spent == link.counters.bytes_sent > len(payload)
+    finally:
+        link.stop()
+        operator.disconnect()

@@ -37,6 +37,7 @@ from fracturescope_uplink.command_gateway import FORWARDED, CommandGateway
 from fracturescope_uplink.mqtt_link import BrokerSettings, MqttLink
 from fracturescope_uplink.nodes.uplink_parameters import PARAMETERS
 from fracturescope_uplink.outbox import AddResult, Outbox, OutboxError
+from fracturescope_uplink.telemetry import TelemetryWindow, encode_telemetry
 from fracturescope_uplink.uplink import Uplink, UplinkSettings, status_summary
 
 CHECKPOINT_CHECK_S = 0.5   # how often a checkpoint held back by checkpoint_period_s is looked at [s]
@@ -72,6 +73,9 @@ class UplinkNode(Node):
             self.create_subscription(Image, p.thumbnail_topic, self._on_image, IMAGE_SUBSCRIPTION)
         self.create_timer(p.pump_period_s, self._pump)
         self.create_timer(p.status_period_s, self._publish_status)
+        self._telemetry = TelemetryWindow(p.robot_id)
+        if p.telemetry_period_s > 0:
+            self.create_timer(p.telemetry_period_s, self._publish_telemetry)
         self.create_timer(CHECKPOINT_CHECK_S, self._send_checkpoint)
         self._diagnostics = DiagnosticsReporter(self, dc.UPLINK, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
@@ -105,15 +109,19 @@ class UplinkNode(Node):
         self._store(self._uplink.defect, m.defect_observation(msg), time.monotonic())
 
     def _on_thermal(self, msg: ThermalAssessment) -> None:
+        self._telemetry.thermal(*m.thermal_sample(msg))
         self._store(self._uplink.thermal, m.thermal_observation(msg), time.monotonic())
 
     def _on_edges(self, msg: EdgeMeasurement) -> None:
-        self._store(self._uplink.edges, msg.status in m.USABLE_EDGE, m.EDGE_STATUS.get(msg.status, str(msg.status)),
-                    m.stamp_ns(msg.header.stamp), time.monotonic())
+        status = m.EDGE_STATUS.get(msg.status, str(msg.status))
+        self._telemetry.edge_status(status)
+        self._store(self._uplink.edges, msg.status in m.USABLE_EDGE, status, m.stamp_ns(msg.header.stamp),
+                    time.monotonic())
 
     def _on_roll_command(self, msg: RollCommand) -> None:
-        self._store(self._uplink.control, m.CONTROL_MODE.get(msg.mode, str(msg.mode)), msg.controller,
-                    msg.f_left_hz, msg.f_right_hz, m.stamp_ns(msg.header.stamp))
+        mode, stamp = m.CONTROL_MODE.get(msg.mode, str(msg.mode)), m.stamp_ns(msg.header.stamp)
+        self._telemetry.roll_command(mode, msg.error_left_mm, msg.error_right_mm, msg.f_left_hz, msg.f_right_hz, stamp)
+        self._store(self._uplink.control, mode, msg.controller, msg.f_left_hz, msg.f_right_hz, stamp)
 
     def _on_checkpoint(self, msg: LedgerCheckpoint) -> None:
         self._uplink.note_checkpoint(m.checkpoint_fields(msg), m.stamp_ns(msg.timestamp))
@@ -169,6 +177,11 @@ class UplinkNode(Node):
     def _publish_status(self) -> None:
         self._link.publish_status(status_summary(self._uplink, self._link.counters, self._link.connected,
                                                  self._link.in_flight))
+
+    def _publish_telemetry(self) -> None:
+        summary = self._telemetry.take(self._p.telemetry_period_s)
+        if summary is not None:
+            self._link.publish_telemetry(encode_telemetry(summary))
 
     def _broker(self) -> str:
         return f'{"mqtts" if self._p.tls_ca_file else "mqtt"}://{self._p.broker_host}:{self._p.broker_port}'

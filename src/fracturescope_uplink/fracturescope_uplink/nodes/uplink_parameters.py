@@ -35,6 +35,8 @@ PARAMETERS = (
     P('edge_loss_after_s', D, 'Edge-Eye without a usable edge this long alerts (s)'),
     P('ledger_wait_s', D, 'a defect or thermal alert waits this long for its ledger block (s)'),
     P('checkpoint_period_s', D, 'at most one ledger checkpoint alert per this period (s)'),
+    P('telemetry_period_s', D, 'period of the edge-alignment and thermal-state summary for the operator centre; '
+                               '0 = none (s)'),
     P('status_period_s', D, 'period of the retained status message on fracturescope/<robot_id>/status (s)'),
     P('pump_period_s', D, 'how often the outbox is checked for alerts to send (s)'),
     *VERIFIER_PARAMETERS,

@@ -7,7 +7,9 @@ control node follows them (`edges`, nothing else) and writes the rolls to the PL
 disturbance (seed 002 section V.D: Gaussian, sinusoidal, step; 20 mm/s) and controller (MSNF, PID):
   alignment error   |edge - standard| of the line's ground truth, mean over both edges, after the first 5 s (mm)
   frame -> PLC      a camera frame's stamp to the PLC receiving the setpoint write it caused, matched through the
-                    PLC simulator's write log (same host, wall clock; p50 / p99 ms)
+                    PLC simulator's write log (same host, wall clock; p50 / p99 ms); split into the camera and tracker
+                    part (frame stamp -> edge measurement published: its latency_ms) and the rest (-> control tick ->
+                    Modbus write), for the writes of the measurement's frame
   tracker           edge measurements per s and the share with status OK
 The sheet rests 30 mm off the standard at nominal roll speeds, so each run starts with a deviation to rectify.
 The in-process figures without camera and DDS are benchmarks/control_benchmark.py's.
@@ -26,7 +28,7 @@ import time
 from bench_report import print_figure, save_results
 from fracturescope_bringup.control_summary import (
     alignment_errors,
-    frame_to_write_latencies_ms,
+    frame_to_write_matches,
     read_write_log,
     standard_edges,
     watch_control,
@@ -74,12 +76,19 @@ def run_once(disturbance: str, controller: str, seconds: float) -> dict:
             run_s = time.monotonic() - started
             truth = list(control.truth)
             measured = edges[first_edge:]
-            latencies = frame_to_write_latencies_ms(control.commands, read_write_log(write_log))
+            matches = frame_to_write_matches(control.commands, read_write_log(write_log))
+            tracker_ms = {m.header.stamp.sec * 1_000_000_000 + m.header.stamp.nanosec: m.latency_ms for m in edges}
+    latencies = np.array([latency for _, latency in matches])
+    camera_part = np.array([tracker_ms[stamp] for stamp, _ in matches if stamp in tracker_ms])
+    rest = np.array([latency - tracker_ms[stamp] for stamp, latency in matches if stamp in tracker_ms])
     errors = alignment_errors(truth, standard_edges(ROOT / 'config' / 'control.yaml'), SKIP_S)
     statuses = Counter(STATUS_NAMES.get(m.status, str(m.status)) for m in measured)
     return {'mean_mm': float(errors.mean()), 'p95_mm': float(np.percentile(errors, 95)),
             'truth_samples': int(errors.size), 'latency_p50_ms': float(np.percentile(latencies, 50)),
             'latency_p99_ms': float(np.percentile(latencies, 99)), 'latency_max_ms': float(latencies.max()),
+            'camera_tracker_p50_ms': float(np.percentile(camera_part, 50)),
+            'camera_tracker_p99_ms': float(np.percentile(camera_part, 99)),
+            'edge_to_plc_p50_ms': float(np.percentile(rest, 50)), 'edge_to_plc_p99_ms': float(np.percentile(rest, 99)),
             'controller_writes': int(latencies.size), 'edges_per_s': len(measured) / run_s,
             'edges_ok_share': statuses['ok'] / max(len(measured), 1), 'edge_statuses': dict(statuses),
             'seconds': run_s}
@@ -97,7 +106,9 @@ def main() -> None:
             result = runs[controller][disturbance] = run_once(disturbance, controller, args.seconds)
             print(f'{disturbance:<11} {controller:<5} alignment mean {result["mean_mm"]:.2f} mm, p95 '
                   f'{result["p95_mm"]:.2f} mm; frame -> PLC p50 {result["latency_p50_ms"]:.0f} ms, p99 '
-                  f'{result["latency_p99_ms"]:.0f} ms; {result["edges_per_s"]:.1f} edges/s, '
+                  f'{result["latency_p99_ms"]:.0f} ms (camera + tracker p50 {result["camera_tracker_p50_ms"]:.0f} / '
+                  f'p99 {result["camera_tracker_p99_ms"]:.0f}, edge -> PLC {result["edge_to_plc_p50_ms"]:.0f} / '
+                  f'{result["edge_to_plc_p99_ms"]:.0f}); {result["edges_per_s"]:.1f} edges/s, '
                   f'{result["edge_statuses"]}', flush=True)
     print()
     for disturbance in args.disturbances:

@@ -8,14 +8,12 @@ sampled: before, the peak, and `--settle` seconds after the last of each writer;
 shared-memory pages it has touched (RssShmem: the publisher's Fast DDS segment, mapped for reading, which VmRSS also
 counts). The tester's run: 60-100 MB images took the detector's VmRSS from 287 to 457 MB, and it stayed there.
 
-What keeps the memory is the reader's history in Fast DDS: rmw_fastrtps preallocates it and grows it by realloc
-to the largest sample, and keeps it (and a best-effort reader keeps one sample being reassembled per matched writer).
-Tried and measured: readers' history memory policy DYNAMIC (config/fastdds.xml with RMW_FASTRTPS_USE_QOS_FROM_XML=1)
-gave the memory back (+0.3 MB after a best-effort writer's images) but then the ledger's verify and consistency
-services stopped answering in the main job, so it is not used. A second attempt restored in the XML what rmw_fastrtps
-otherwise sets (synchronous writers, no data sharing, growing discovery histories): three fully delivered 60 MB
-images then left < 20 MB in a reader (> 40 MB without), but partly reassembled ones still stayed (+40 / +57 MB here),
-and nodes hung in DDS entity destruction at stop in 2 of 7 main-job runs; reverted as well.
+What kept the memory is the reader in Fast DDS: rmw_fastrtps preallocates its history and grows it by realloc to
+the largest sample, and keeps it (and a best-effort reader keeps one sample being reassembled per matched writer).
+Two tries to change Fast DDS's memory policy (config/fastdds.xml with RMW_FASTRTPS_USE_QOS_FROM_XML=1) were
+reverted: they broke the ledger's services, then made nodes hang at stop. What is used: the node makes its image
+subscription anew once oversized images have stopped for 2 s (fracturescope_common/image_subscription.py, at most
+once per 10 s): destroying the reader gives its buffers back.
 
     python benchmarks/large_image_memory_benchmark.py [--images 10] [--megabytes 60] [--settle 10]
 Writes benchmarks/results/large_image_memory.json.

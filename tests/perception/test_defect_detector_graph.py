@@ -9,6 +9,7 @@ import shutil
 from fracturescope_bringup.detection_summary import region_figures
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_subscription import READER_RENEWALS
 from fracturescope_common.parameter_files import read_node_parameters, set_node_parameters
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
@@ -118,8 +119,14 @@ def _pair_images(stamp_ns: int, rgb_shape=(64, 64), thermal_shape=(64, 64)) -> t
 
 
 def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_path, graph_env):
-    with launched(REPO_ROOT / 'launch' / 'perception.launch.xml', {'simulate_cameras': 'false'}, env=graph_env,
-                  log_dir=tmp_path / 'logs') as graph:
+    config = tmp_path / 'config'
+    shutil.copytree(REPO_ROOT / 'config', config)
+    settings = yaml.safe_load((config / 'perception.yaml').read_text())
+    set_node_parameters(settings, 'defect_detector', max_image_bytes=100_000)   # an oversized frame DDS delivers
+    (config / 'perception.yaml').write_text(yaml.safe_dump(settings))
+    with launched(REPO_ROOT / 'launch' / 'perception.launch.xml', {'simulate_cameras': 'false',
+                                                                   'config_dir': str(config)},
+                  env=graph_env, log_dir=tmp_path / 'logs') as graph:
         probe = GraphProbe(graph_env, 'bad_input_probe')
         try:
             detections = probe.collect(DefectDetection, 'defects', RELIABLE_EVENTS)
@@ -173,6 +180,9 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
             rgb, _ = _pair_images(now())
             rgb.header.stamp.sec = 2_147_483_647
             send(rgb, None)                                         # stamped 2038: refused at the door
+            huge, _ = _pair_images(now(), rgb_shape=(256, 256))     # 196,608 B: over max_image_bytes
+            send(huge, None)                                        # refused; its reader is made anew (memory back)
+            assert probe.spin_until(lambda: observed.at_least(DEFECT_DETECTOR, READER_RENEWALS, 1), 20.0)
             last_rgb, last_thermal = _pair_images(now())
             send(last_rgb, last_thermal)                            # and a good pair after all that
             assert probe.spin_until(lambda: len(detections) >= 2 and
@@ -184,7 +194,7 @@ def test_bad_input_is_refused_with_a_reason_and_the_node_keeps_classifying(tmp_p
             assert {reason: n for reason, n in rejected.items() if n} == {
                 'bad_thermal_image': 2, 'size_mismatch': 1, 'nan_temperature': 1, 'temperature_out_of_range': 1}
             refused = observed.read(DEFECT_DETECTOR).family(FRAME_REFUSED)
-            assert {reason: n for reason, n in refused.items() if n} == {'rgb_stamp_in_future': 1}
+            assert {reason: n for reason, n in refused.items() if n} == {'rgb_stamp_in_future': 1, 'rgb_too_large': 1}
             assert all(graph.alive().values())
         finally:
             probe.close()

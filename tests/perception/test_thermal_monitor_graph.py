@@ -10,6 +10,7 @@ import sys
 from fracturescope_common.health import Level
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_subscription import READER_RENEWALS
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import from_ns, to_ns
 from fracturescope_perception.diagnostics_contract import (
@@ -119,21 +120,23 @@ def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path
             truncated = Image(height=HEIGHT, width=WIDTH, encoding='32FC1', step=WIDTH * 4, data=bytes(cold.data)[:100])
             hot_spot = next(f for f in (synthesize_frame('anomaly', (31, i)) for i in range(50))
                             if ThermalMonitor(CARD, 0.7).assess(f).anomaly_probability > 0.95)
-            ours = [empty, truncated, numpy_to_image(hot_spot, '32FC1')]
+            huge = numpy_to_image(np.full((160, 160), 20.0, np.float32), '32FC1')   # 102,400 B: over max_image_bytes
+            ours = [empty, truncated, huge, numpy_to_image(hot_spot, '32FC1')]
             stamps = []                       # ours: stamped now (the monitor refuses stale stamps), odd nanoseconds
             for image in ours:
                 stamps.append(probe.node.get_clock().now().nanoseconds | 1)
                 image.header.stamp = from_ns(stamps[-1])
                 publisher.publish(image)
                 probe.spin_until(lambda: False, 0.2)
-            assert probe.spin_until(lambda: any(to_ns(a.header.stamp) == stamps[2] for a in assessments), 10.0)
-            alert = next(a for a in assessments if to_ns(a.header.stamp) == stamps[2])
+            assert probe.spin_until(lambda: any(to_ns(a.header.stamp) == stamps[3] for a in assessments), 10.0)
+            alert = next(a for a in assessments if to_ns(a.header.stamp) == stamps[3])
             assert alert.alert and alert.label == 'anomaly'
-            assert alert.image_sha256 == hashlib.sha256(bytes(ours[2].data)).hexdigest()
-            assert not any(to_ns(a.header.stamp) in stamps[:2] for a in assessments)
+            assert alert.image_sha256 == hashlib.sha256(bytes(ours[3].data)).hexdigest()
+            assert not any(to_ns(a.header.stamp) in stamps[:3] for a in assessments)
             assert probe.spin_until(lambda: counter(FRAME_REJECTED['empty_image']) == 1 and
                                     counter(FRAME_REJECTED['malformed']) == 1 and
-                                    counter(MONITOR_FRAMES) == FRAMES + 3 and
+                                    counter(FRAME_REJECTED['too_large']) == 1 and
+                                    counter(MONITOR_FRAMES) == FRAMES + 4 and
                                     observed.read(THERMAL_MONITOR).message.startswith('alerts:'), 5.0), \
                 observed.statuses['/thermal_monitor']
             assert observed.read(THERMAL_MONITOR).level == Level.WARN
@@ -142,6 +145,8 @@ def test_assessments_follow_the_ground_truth_and_bad_frames_are_counted(tmp_path
                          r'\(malformed\): data has 100 B', r'\(nan_temperature\): \d+ of 768 temperatures are NaN',
                          r'\(bad_encoding\): encoding .mono8. is not', r'\(bad_size\): frame is 16 x 12'):
                 assert graph.wait_for_output('thermal_monitor', line, 5.0), line
+            # the oversized frame's reader was made anew, which gives its memory back
+            assert probe.spin_until(lambda: counter(READER_RENEWALS) == 1, 10.0)
             assert all(graph.alive().values())
         finally:
             probe.close()

@@ -59,12 +59,17 @@ def read_write_log(path: str | os.PathLike[str]) -> list[dict]:
 
 
 def frame_to_write_latencies_ms(commands: Iterable[RollCommand], writes: list[dict]) -> np.ndarray:
-    """Camera frame stamp -> the PLC receiving the setpoint write it caused (ms), one per controller (AUTO) write.
+    """Camera frame stamp -> the PLC receiving the setpoint write it caused (ms), one per controller (AUTO) write."""
+    return np.array([latency for _, latency in frame_to_write_matches(commands, writes)])
+
+
+def frame_to_write_matches(commands: Iterable[RollCommand], writes: list[dict]) -> list[tuple[int, float]]:
+    """(frame stamp ns, ms from that stamp to the PLC receiving the write), one per controller (AUTO) write.
 
     Every written roll command is one write in the PLC's record, in the same order; a command's stamp is that of the
     edge measurement (so of the camera frame) it answers. Commands are matched in order to the next write with the
     same setpoints (float32 on the wire), so writes whose command was not observed are skipped."""
-    latencies = []
+    matches = []
     w = 0
     for command in commands:
         if not command.written_to_plc:
@@ -75,10 +80,10 @@ def frame_to_write_latencies_ms(commands: Iterable[RollCommand], writes: list[di
         if w == len(writes):
             break
         if command.mode == RollCommand.MODE_AUTO and 'wall' in writes[w]:
-            stamp_s = command.header.stamp.sec + command.header.stamp.nanosec * 1e-9
-            latencies.append((writes[w]['wall'] - stamp_s) * 1e3)
+            stamp_ns = command.header.stamp.sec * 1_000_000_000 + command.header.stamp.nanosec
+            matches.append((stamp_ns, (writes[w]['wall'] - stamp_ns * 1e-9) * 1e3))
         w += 1
-    return np.array(latencies)
+    return matches
 
 
 def _same_hz(written: float, commanded: float) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from fracturescope_common.command_receiver import COMMAND_REJECTED, COMMANDS_FOR_OTHERS
 from fracturescope_common.diagnostics_contract import Family, NodeContract, count, number, text
+from fracturescope_common.image_subscription import READER_RENEWALS
 from fracturescope_common.publishing import PUBLISH_FAILED
 
 from fracturescope_perception.edge_eye.tracker import Status
@@ -43,7 +44,7 @@ def defect_detector(labels: Iterable[str] = ()) -> NodeContract:
                 REINSPECTIONS_REQUESTED, REINSPECTIONS_WAITING, REINSPECTIONS_ANSWERED),
         counters=(RGB_RECEIVED, THERMAL_RECEIVED, UNPAIRED_FRAMES, SITE_CALIBRATIONS, *PAIR_REJECTED.keys,
                   *FRAME_REFUSED.keys, *bound.keys, COMMANDS_FOR_OTHERS, *COMMAND_REJECTED.keys,
-                  REINSPECTIONS_REFUSED, PUBLISH_FAILED),
+                  REINSPECTIONS_REFUSED, READER_RENEWALS, PUBLISH_FAILED),
     )
 
 
@@ -63,7 +64,7 @@ EDGE_TRACKER = NodeContract(
     'edge_tracker',
     values=(FRAMES, *STATUS.keys, BAR, EMPTY_FRAME, PROCESSING_P50, PROCESSING_P95, CACHE_HITS, CACHE_LOOKUPS,
             CACHE_FALSE_POSITIVES),
-    counters=(BAD_IMAGE, BLANK_FRAME, BAD_STAMP, PUBLISH_FAILED),
+    counters=(BAD_IMAGE, BLANK_FRAME, BAD_STAMP, READER_RENEWALS, PUBLISH_FAILED),
 )
 
 # Thermal monitor.
@@ -81,7 +82,7 @@ def thermal_monitor(states: Iterable[str] = ()) -> NodeContract:
         'thermal_monitor',
         values=(FRAMES, ASSESSED, ASSESSMENT_RATE, INFERENCE_MS_P50, INFERENCE_MS_P95, *STATE.of(states).keys,
                 MODEL_ID),
-        counters=(*FRAME_REJECTED.keys, ALERTS, PUBLISH_FAILED),
+        counters=(*FRAME_REJECTED.keys, ALERTS, READER_RENEWALS, PUBLISH_FAILED),
     )
 
 

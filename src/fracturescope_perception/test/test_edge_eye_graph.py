@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_subscription import READER_RENEWALS
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_perception.diagnostics_contract import BAD_IMAGE, BAD_STAMP, BAR, BLANK_FRAME, EDGE_TRACKER, STATUS
@@ -72,6 +73,8 @@ def test_bad_frames_get_a_clear_status_and_the_node_keeps_running(tmp_path, grap
                 'black': Image(height=1080, width=1920, encoding='rgb8', step=1920 * 3,
                                data=bytes(1920 * 1080 * 3)),
                 'white': Image(height=1080, width=1920, encoding='mono8', step=1920, data=b'\xff' * (1920 * 1080)),
+                'huge': Image(height=2200, width=1920, encoding='rgb8', step=1920 * 3,    # over max_image_bytes
+                              data=b'\x02' * (1920 * 2200 * 3)),
             }
             digests = {hashlib.sha256(bytes(image.data)).hexdigest(): name for name, image in bad.items()}
             for image in bad.values():                 # stamped now, as a camera does; told apart by their data
@@ -87,11 +90,13 @@ def test_bad_frames_get_a_clear_status_and_the_node_keeps_running(tmp_path, grap
             assert probe.spin_until(lambda: len(ours()) == len(bad), 20.0), ours()
             for name in bad:
                 assert ours()[name].status == EdgeMeasurement.STATUS_UNRECOGNISED, name
-            assert probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, BAD_IMAGE, 2) and
+            assert probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, BAD_IMAGE, 3) and
                                     observed.at_least(EDGE_TRACKER, BLANK_FRAME, 2) and
                                     observed.at_least(EDGE_TRACKER, BAD_STAMP, 1), 5.0), \
                 observed.statuses.get('/edge_tracker')
             assert not any(e.image_sha256 == hashlib.sha256(bytes(forged.data)).hexdigest() for e in edges)
+            # the huge frame's reader was made anew (its memory given back), and the camera is read again
+            assert probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, READER_RENEWALS, 1), 10.0)
             count = len(edges)
             assert probe.spin_until(lambda: len(edges) > count + 10, 10.0), 'tracker stopped after bad frames'
             assert all(graph.alive().values())

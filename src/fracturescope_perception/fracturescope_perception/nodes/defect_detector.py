@@ -19,7 +19,8 @@ from fracturescope_common.image_conversion import (
     as_rgb,
     numpy_to_image,
 )
-from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
+from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_subscription import ImageSubscription
 from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
 from fracturescope_common.operator_commands import INSPECT_AGAIN
@@ -92,8 +93,8 @@ class DefectDetectorNode(Node):
         self._unpaired = 0
         self._detections = self.create_publisher(DefectDetection, 'defects', RECORDED_RESULTS)
         self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_PUBLICATION)
-        self.create_subscription(Image, TOPICS[0], self._on_rgb, IMAGE_SUBSCRIPTION)
-        self.create_subscription(Image, TOPICS[1], self._on_thermal, IMAGE_SUBSCRIPTION)
+        for topic, received in zip(TOPICS, (self._on_rgb, self._on_thermal), strict=True):
+            ImageSubscription(self, topic, received, p.max_image_bytes, self._health)
         self._diagnostics = DiagnosticsReporter(self, self._contract, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'running {self._classifier.model_id} ({card}), classes '

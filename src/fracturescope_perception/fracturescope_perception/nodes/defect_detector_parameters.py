@@ -25,7 +25,8 @@ PARAMETERS = (
     ParameterSpec('thermal_max_c', D, 'highest temperature the thermal camera can report (degC)'),
     ParameterSpec('max_image_width_px', INT, 'wider frames are refused before decoding (px)'),
     ParameterSpec('max_image_height_px', INT, 'taller frames are refused before decoding (px)'),
-    ParameterSpec('max_image_bytes', INT, 'frames with more data are refused before decoding (B)'),
+    ParameterSpec('max_image_bytes', INT, 'frames with more data are refused before decoding; the '
+                  'image reader is then made anew to give its memory back (B)'),
     ParameterSpec('max_stamp_age_s', D, 'frames stamped longer ago by the node clock are refused (s)'),
     ParameterSpec('max_stamp_future_s', D, 'frames stamped further ahead of the node clock are refused (s)'),
     ParameterSpec('thermal_count_offset_c', D, '16UC1 / mono16 thermal frames: temperature of count 0 (degC)'),

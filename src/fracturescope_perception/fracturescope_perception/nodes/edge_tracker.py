@@ -10,7 +10,8 @@ from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import ImageConversionError
-from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
+from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_subscription import ImageSubscription
 from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
@@ -65,7 +66,7 @@ class EdgeTrackerNode(Node):
         self._frames = 0
         self._edges = self.create_publisher(EdgeMeasurement, 'edges', RECORDED_RESULTS)
         self._debug = self.create_publisher(Image, 'edges/debug_image', IMAGE_PUBLICATION)
-        self.create_subscription(Image, 'line_camera/image_raw', self._on_image, IMAGE_SUBSCRIPTION)
+        ImageSubscription(self, 'line_camera/image_raw', self._on_image, p.max_image_bytes, self._health)
         self._diagnostics = DiagnosticsReporter(self, EDGE_TRACKER, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'Edge-Eye: {p.super_resolution} super-resolution, calibration RMS '
@@ -81,6 +82,8 @@ class EdgeTrackerNode(Node):
             self._problem_log.log(refusal[0], self.get_logger().error, f'frame refused ({refusal[0]}): {refusal[1]}')
             return
         try:
+            if len(msg.data) > p.max_image_bytes:
+                raise ImageConversionError(f'{len(msg.data)} B, more than {p.max_image_bytes} B: not decoded')
             frame = tracker_frame(msg, (p.width, p.height))
         except ImageConversionError as error:
             self._health.problem(BAD_IMAGE, str(error))

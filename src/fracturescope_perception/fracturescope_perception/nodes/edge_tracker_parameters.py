@@ -74,6 +74,8 @@ PARAMETERS = (
     ParameterSpec('camera_matrix', _DA, 'calibrated camera matrix, row-major 3x3 (px)'),
     ParameterSpec('distortion_coefficients', _DA, 'calibrated k1, k2, p1, p2, k3 (1)'),
     ParameterSpec('calibration_rms_px', _D, 'reprojection error of the calibration (px)'),
+    ParameterSpec('max_image_bytes', _I, 'frames with more data are refused before decoding; the image reader is '
+                  'then made anew to give its memory back (B)'),
     ParameterSpec('max_stamp_age_s', _D, 'frames stamped longer ago by the node clock are refused (s)'),
     ParameterSpec('max_stamp_future_s', _D, 'frames stamped further ahead of the node clock are refused (s)'),
     ParameterSpec('debug_image_every', _I, 'publish edges/debug_image every n-th frame; 0 = never (frames)',

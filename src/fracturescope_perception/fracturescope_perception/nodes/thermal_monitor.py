@@ -12,7 +12,8 @@ from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import CountScale, numpy_to_image
-from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
+from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_subscription import ImageSubscription
 from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import declare_parameters
@@ -69,7 +70,8 @@ class ThermalMonitorNode(Node):
         self._rejection_log = LogThrottle(1.0)   # a line per rejection reason and second
         self._assessments = self.create_publisher(ThermalAssessment, 'thermal_monitor/assessment', RECORDED_RESULTS)
         self._annotated = self.create_publisher(Image, 'thermal_monitor/annotated', IMAGE_PUBLICATION)
-        self._subscription = self.create_subscription(Image, IMAGE_TOPIC, self._on_image, IMAGE_SUBSCRIPTION)
+        self._subscription = ImageSubscription(self, IMAGE_TOPIC, self._on_image, p.max_image_bytes,
+                                               self._health)
         self.create_service(LearnInstallation, 'thermal_monitor/learn', self._on_learn)
         self._diagnostics = DiagnosticsReporter(self, THERMAL_MONITOR, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
@@ -90,6 +92,8 @@ class ThermalMonitorNode(Node):
         self._frames += 1
         started = time.perf_counter()
         try:
+            if len(msg.data) > self._params.max_image_bytes:
+                raise FrameRejectedError('too_large', f'{len(msg.data)} B, more than {self._params.max_image_bytes} B')
             refusal = stamp_problem(to_ns(msg.header.stamp), self.get_clock().now().nanoseconds,
                                     self._params.max_stamp_age_s, self._params.max_stamp_future_s)
             if refusal is not None:

@@ -13,6 +13,8 @@ PARAMETERS = (
     ParameterSpec('thermal_min_c', D, 'lowest temperature the sensor reports; frames with colder pixels are refused '
                   '(degC)'),
     ParameterSpec('thermal_max_c', D, 'highest temperature the sensor reports (degC)'),
+    ParameterSpec('max_image_bytes', INT, 'frames with more data are refused before decoding; the image reader is '
+                  'then made anew to give its memory back (B)'),
     ParameterSpec('max_stamp_age_s', D, 'frames stamped longer ago by the node clock are refused (s)'),
     ParameterSpec('max_stamp_future_s', D, 'frames stamped further ahead of the node clock are refused (s)'),
     ParameterSpec('alert_threshold', D, 'alert when the anomaly probability exceeds this (0..1)', runtime=True),

@@ -19,7 +19,7 @@ import numpy as np
 from sensor_msgs.msg import Image
 
 # why a frame is not assessed; each is a /diagnostics counter `rejected_<reason>`
-REJECTION_REASONS = ('bad_encoding', 'empty_image', 'bad_size', 'malformed', 'nan_temperature',
+REJECTION_REASONS = ('too_large', 'bad_encoding', 'empty_image', 'bad_size', 'malformed', 'nan_temperature',
                      'temperature_out_of_range', 'stamp_too_old', 'stamp_in_future')
 
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 import time
 
+from fracturescope_common.message_definitions import parse_full_text
 from fracturescope_foxglove.diagnostics_contract import FOXGLOVE_BRIDGE, URL
-from fracturescope_foxglove.message_definitions import parse_full_text
 from fracturescope_foxglove.ws_client import FoxgloveClient, MessageData
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_testing.graph_monitor import watch_graph

@@ -18,12 +18,12 @@ from pathlib import Path
 import struct
 import zlib
 
+from fracturescope_common.message_definitions import IDL
 from rosbags.interfaces import Connection, ConnectionExtRosbag2, MessageDefinition, MessageDefinitionFormat, Qos
 from rosbags.rosbag2 import CompressionMode
 from rosbags.rosbag2.storage_mcap import McapWriter
 import yaml
 
-from .message_definitions import IDL
 from .qos_profiles import metadata_qos, serialized_qos
 
 METADATA_VERSION = 9

@@ -15,12 +15,12 @@ from functools import partial
 import re
 import time
 
+from fracturescope_common.message_definitions import complete_definition
 from fracturescope_common.message_types import UnknownMessageTypeError, message_class
 from rclpy.node import Node
 from rclpy.subscription import MessageInfo
 
 from .bag_writer import BagWriter, TopicSpec
-from .message_definitions import complete_definition
 from .qos_profiles import DEFAULT_DEPTH, offered_qos, subscription_qos
 
 

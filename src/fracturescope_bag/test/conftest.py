@@ -9,8 +9,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PACKAGE_ROOT))
 
 from fracturescope_bag.bag_writer import BagWriter, SplitLimits, TopicSpec  # noqa: E402
-from fracturescope_bag.message_definitions import complete_definition  # noqa: E402
 from fracturescope_bag.qos_profiles import offered_qos  # noqa: E402
+from fracturescope_common.message_definitions import complete_definition  # noqa: E402
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 from rclpy.serialization import serialize_message  # noqa: E402
 from std_msgs.msg import String  # noqa: E402

@@ -8,7 +8,7 @@ import zlib
 from fracturescope_bag.bag_reader import open_bag
 from fracturescope_bag.bag_writer import BagWriter, SplitLimits, TopicSpec
 from fracturescope_bag.mcap_scanner import CHUNK, MAGIC
-from fracturescope_bag.message_definitions import complete_definition
+from fracturescope_common.message_definitions import complete_definition
 import pytest
 from rclpy.serialization import serialize_message
 from rosbags.highlevel import AnyReader

@@ -44,6 +44,10 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     # the operator centre on the same broker witnessed the robot's ledger (from a checkpoint alert or the retained
     # status: on a loaded machine the 3 s run's alerts can all precede its subscription)
     assert checks['operator centre']['witness'] == 'ok'
+    # the run is in a bag that reads back, every detection in it; the Foxglove bridge served the graph
+    assert checks['bag']['defects'] == checks['detections']['published'] and checks['bag']['damaged'] == 0
+    assert checks['bag']['edges'] > 0 and checks['bag']['ledger_blocks'] > 0
+    assert checks['foxglove']['channels'] > 20
 
     # A second run extends the same chain and proves the first ledger is a prefix of the new one.
     second, report = run('second')

@@ -12,6 +12,7 @@ import time
 import cv2
 from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
+from fracturescope_common.message_definitions import parse_full_text
 from fracturescope_common.qos import RECORDED_RESULTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_foxglove.diagnostics_contract import (
@@ -24,7 +25,6 @@ from fracturescope_foxglove.diagnostics_contract import (
     URL,
     WATCHED,
 )
-from fracturescope_foxglove.message_definitions import parse_full_text
 from fracturescope_foxglove.ws_client import FoxgloveClient, MessageData, main
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe

@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 from fracturescope_bag.bag_reader import open_bag
 from fracturescope_bag.bag_writer import BagWriter, TopicSpec
-from fracturescope_bag.message_definitions import complete_definition
 from fracturescope_common.image_conversion import image_to_numpy, numpy_to_image
+from fracturescope_common.message_definitions import complete_definition
 import numpy as np
 from rclpy.serialization import deserialize_message, serialize_message
 from sensor_msgs.msg import CompressedImage, Image

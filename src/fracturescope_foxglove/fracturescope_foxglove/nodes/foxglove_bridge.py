@@ -2,37 +2,40 @@
 `<image topic>/compressed` topics made from the raw images, for a Wi-Fi link.
 
 Every `discovery_period_s` the graph's topics become channels (topic_plan.py): encoding cdr, schema the full ros2msg
-definition (message_definitions.py). The bridge subscribes to a topic, raw (the CDR bytes as they arrive), only while
-a Foxglove client subscribes to its channel, or to the compressed channel made from it, or while a ROS node
-subscribes to the compressed topic; so nothing is received, and nothing compressed, while nobody watches.
+definition (fracturescope_common.message_definitions, as rosbag2 writes it). The bridge subscribes to a topic, raw
+(the CDR bytes as they arrive), only while a Foxglove client subscribes to its channel, or to the compressed channel
+made from it, or while a ROS node subscribes to the compressed topic; so nothing is received, and nothing
+compressed, while nobody watches.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import foxglove
-from foxglove import Channel, Context, Schema
+from foxglove import Context
 from foxglove.websocket import WebSocketServer
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
 from fracturescope_common.image_conversion import ImageConversionError
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.message_definitions import DefinitionNotFoundError
 from fracturescope_common.message_types import UnknownMessageTypeError, message_class
 from fracturescope_common.node_main import run_node
-from fracturescope_common.params import ParameterSpec, declare_parameters
+from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
-from fracturescope_common.qos import matching_subscription_qos
 from rclpy.node import Node
-from rclpy.parameter import Parameter
-from rclpy.publisher import Publisher
-from rclpy.qos import HistoryPolicy, QoSProfile
 from rclpy.serialization import deserialize_message, serialize_message
 from rclpy.subscription import Subscription
-from rclpy.topic_endpoint_info import TopicEndpointInfo
 from sensor_msgs.msg import CompressedImage, Image
 
+from fracturescope_foxglove.channels import (
+    Compressed,
+    Forwarded,
+    channel_of,
+    compressing,
+    subscription_qos,
+    wanted_topics,
+)
 from fracturescope_foxglove.diagnostics_contract import (
     BAD_IMAGE,
     CHANNELS,
@@ -46,8 +49,8 @@ from fracturescope_foxglove.diagnostics_contract import (
     URL,
     WATCHED,
 )
-from fracturescope_foxglove.image_compression import RateGate, check_settings, compress
-from fracturescope_foxglove.message_definitions import DefinitionNotFoundError, MessageDefinitions
+from fracturescope_foxglove.image_compression import check_settings, compress
+from fracturescope_foxglove.nodes.foxglove_bridge_parameters import PARAMETERS
 from fracturescope_foxglove.topic_plan import (
     COMPRESSED_TYPE,
     IMAGE_TYPE,
@@ -55,58 +58,6 @@ from fracturescope_foxglove.topic_plan import (
     ClientSubscriptions,
     plan_channels,
 )
-
-S, INT, D, SA = Parameter.Type.STRING, Parameter.Type.INTEGER, Parameter.Type.DOUBLE, Parameter.Type.STRING_ARRAY
-PARAMETERS = (
-    ParameterSpec('host', S, 'address the WebSocket server listens on: 0.0.0.0 every interface (the robot\'s Wi-Fi), '
-                             '127.0.0.1 this machine only (IP address)'),
-    ParameterSpec('port', INT, 'TCP port of the WebSocket server (ws://<robot>:<port>); 0: any free port, reported on '
-                             '/diagnostics as url (port)'),
-    ParameterSpec('topic_allow_list', SA, 'topics served: those whose whole absolute name one of these regular '
-                                          'expressions matches; a compressed image topic is matched by its own name '
-                                          '(regex)'),
-    ParameterSpec('jpeg_quality', INT, 'JPEG quality of the compressed image topics (1..100)', runtime=True),
-    ParameterSpec('max_image_rate_hz', D, 'most frames per second sent (and compressed) per image topic, raw or '
-                                          'JPEG; 0: every frame (Hz)', runtime=True),
-    ParameterSpec('thermal_palette', S, 'single-channel frames (32FC1, 16UC1, mono16), each scaled from its lowest to '
-                                        'its highest value: inferno (false colour) or grey (name)', runtime=True),
-    ParameterSpec('discovery_period_s', D, 'period of looking for new, changed and gone topics, and for ROS '
-                                           'subscribers of the compressed topics (s)'),
-    ParameterSpec('client_backlog_messages', INT, 'messages queued per Foxglove client; when a slow link fills it the '
-                                                'oldest is dropped (count)'),
-    ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
-)
-# Depth of a subscription that keeps what the topic's publishers keep (a latched checkpoint, recorded results): a
-# client that subscribes gets the last few, not a thousand results at once over Wi-Fi.
-MAX_HISTORY_DEPTH = 10
-
-
-def subscription_qos(publishers: list[TopicEndpointInfo]) -> QoSProfile:
-    """A QoS that matches every publisher of the topic and keeps what they keep (at most MAX_HISTORY_DEPTH), as
-    foxglove_bridge chooses it."""
-    profiles = [info.qos_profile for info in publishers]
-    depth = min(MAX_HISTORY_DEPTH, max([p.depth for p in profiles if p.history == HistoryPolicy.KEEP_LAST] + [1]))
-    return matching_subscription_qos(profiles, depth, reliable_without_offers=False)
-
-
-@dataclass
-class Forwarded:
-    """A topic served as it is."""
-
-    type_name: str
-    channel: Channel
-    gate: RateGate = field(default_factory=RateGate)
-
-
-@dataclass
-class Compressed:
-    """A JPEG topic made from a raw image topic: a Foxglove channel and a ROS publisher."""
-
-    image_topic: str
-    channel: Channel
-    publisher: Publisher
-    gate: RateGate = field(default_factory=RateGate)
-    ros_subscribers: int = 0
 
 
 class FoxgloveBridgeNode(Node):
@@ -116,7 +67,6 @@ class FoxgloveBridgeNode(Node):
         self._p = p = declare_parameters(self, PARAMETERS, self._check_change)
         check_settings(p.jpeg_quality, p.thermal_palette)
         self._allow = AllowList(p.topic_allow_list)
-        self._definitions = MessageDefinitions()
         self._health = Health(FOXGLOVE_BRIDGE.counters)
         self._forwarded: dict[str, Forwarded] = {}
         self._compressed: dict[str, Compressed] = {}        # by compressed topic
@@ -153,7 +103,7 @@ class FoxgloveBridgeNode(Node):
     def _values(self) -> dict[Key, object]:
         return {URL: self._url, CHANNELS: len(self._forwarded) + len(self._compressed),
                 WATCHED: self._watchers.watched_channels(), ROS_SUBSCRIPTIONS: len(self._readers),
-                COMPRESSING: sum(self._compressing(c) for c in self._compressed.values())}
+                COMPRESSING: sum(compressing(c, self._watchers.watched) for c in self._compressed.values())}
 
     def _state(self) -> str:
         return f'serving {len(self._forwarded) + len(self._compressed)} channels on {self._url}'
@@ -181,21 +131,17 @@ class FoxgloveBridgeNode(Node):
         for topic, image_topic in plan.compressed.items():
             if topic not in self._compressed:
                 self._compressed[topic] = Compressed(
-                    image_topic, self._channel(topic, COMPRESSED_TYPE),
+                    image_topic, channel_of(topic, COMPRESSED_TYPE, self._foxglove_context),
                     self.create_publisher(CompressedImage, topic, IMAGE_PUBLICATION))
         for compressed in self._compressed.values():
             compressed.ros_subscribers = compressed.publisher.get_subscription_count()
         self._unknown &= set(topics)     # a topic that comes back later, perhaps of another type, is tried again
         self._follow_demand()
 
-    def _channel(self, topic: str, type_name: str) -> Channel:
-        schema = Schema(name=type_name, encoding='ros2msg', data=self._definitions.full_text(type_name).encode())
-        return Channel(topic, schema=schema, message_encoding='cdr', context=self._foxglove_context)
-
     def _serve(self, topic: str, type_name: str) -> None:
         try:
             message_class(type_name)
-            self._forwarded[topic] = Forwarded(type_name, self._channel(topic, type_name))
+            self._forwarded[topic] = Forwarded(type_name, channel_of(topic, type_name, self._foxglove_context))
         except (DefinitionNotFoundError, UnknownMessageTypeError) as error:
             self._unknown.add(topic)
             self._health.problem(UNKNOWN_TYPE, f'{topic} not served: {error}', Level.WARN)
@@ -203,13 +149,8 @@ class FoxgloveBridgeNode(Node):
 
     # --- demand: what to subscribe to ---
 
-    def _compressing(self, compressed: Compressed) -> bool:
-        return compressed.ros_subscribers > 0 or self._watchers.watched(compressed.channel.id())
-
     def _follow_demand(self) -> None:
-        """Subscribe to exactly the topics someone watches, directly or through their compressed topic."""
-        wanted = {topic: f.type_name for topic, f in self._forwarded.items() if self._watchers.watched(f.channel.id())}
-        wanted |= {c.image_topic: IMAGE_TYPE for c in self._compressed.values() if self._compressing(c)}
+        wanted = wanted_topics(self._forwarded, self._compressed, self._watchers.watched)
         for topic in [t for t, (type_name, _) in self._readers.items() if wanted.get(t) != type_name]:
             self.destroy_subscription(self._readers.pop(topic)[1])
         for topic, type_name in wanted.items():
@@ -230,7 +171,7 @@ class FoxgloveBridgeNode(Node):
             else:
                 self._health.count(RATE_LIMITED)
         for compressed_topic_name, compressed in self._compressed.items():
-            if compressed.image_topic == topic and self._compressing(compressed):
+            if compressed.image_topic == topic and compressing(compressed, self._watchers.watched):
                 self._compress(compressed_topic_name, compressed, data, now_ns)
 
     def _compress(self, topic: str, compressed: Compressed, data: bytes, now_ns: int) -> None:

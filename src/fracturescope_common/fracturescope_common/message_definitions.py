@@ -1,9 +1,10 @@
-"""Complete message definitions for a bag's schemas, found in the installed packages as rosbag2 finds them
-(rosbag2_cpp LocalMessageDefinitionSource; format: rosbag2's docs/message_definition_encoding.md).
+"""Complete message definitions, found in the installed packages as rosbag2 finds them (rosbag2_cpp
+LocalMessageDefinitionSource; format: rosbag2's docs/message_definition_encoding.md): the schemas of a bag's topics
+(fracturescope_bag) and of the Foxglove bridge's channels (fracturescope_foxglove), which Foxglove and rosbags decode
+messages from.
 
-The top-level .msg text first, then each type it uses, recursively, after a line of 80 '=' and `MSG: <type>`.
-Where a .msg is missing the .idl files are used the same way (`IDL: <type>`). Tools that do not know a type
-(rosbags, Foxglove) decode the messages from this text; playback does not need it.
+The top-level .msg text first, then each type it uses, recursively, once, after a line of 80 '=' and
+`MSG: <type>`. Where a .msg is missing the .idl files are used the same way (`IDL: <type>`). Plain Python, no ROS.
 """
 
 from __future__ import annotations
@@ -90,6 +91,18 @@ def _load(type_name: str, encoding: str, share_directory: Callable[[str], str]) 
     # A field type without a package is one of the same package; rosbag2 visits dependencies in sorted order.
     found = {t if '/' in t else f'{package}/{t}' for t in _MSG_FIELD_TYPE.findall(text) if t not in _PRIMITIVES}
     return text, sorted(found)
+
+
+def parse_full_text(text: str) -> dict[str, str]:
+    """The inverse of a ros2msg complete definition, for readers and tests: {'' (the root) or 'pkg/Type': its text}."""
+    chunks = text.split('\n' + DELIMITER)
+    sections = {'': chunks[0]}
+    for chunk in chunks[1:]:
+        header, _, body = chunk.partition('\n')
+        if not header.startswith('MSG: '):
+            raise ValueError(f'a section without its MSG: header: {header!r}')
+        sections[header[len('MSG: '):]] = body
+    return sections
 
 
 def _delimiter(type_name: str, encoding: str) -> str:

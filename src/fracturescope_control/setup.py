@@ -19,6 +19,7 @@ setup(
     entry_points={
         'console_scripts': [
             'control_node = fracturescope_control.nodes.control_node:main',
+            'line_markers = fracturescope_control.nodes.line_markers:main',
             'fracturescope-teleop = fracturescope_control.teleop:run',
         ],
     },

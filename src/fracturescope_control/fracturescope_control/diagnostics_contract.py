@@ -47,6 +47,10 @@ CONTROL = NodeContract(
               REFUSED_OUT_OF_RANGE, PLC_WRITE_MISSED, PUBLISH_FAILED),
 )
 
+# The line as RViz markers (line_markers.py).
+MARKERS_PUBLISHED = count('markers_published')
+LINE_MARKERS = NodeContract('line_markers', values=(), counters=(MARKERS_PUBLISHED, PUBLISH_FAILED))
+
 
 def control_values(controller: str, last: Output | None, gamma: float, plc: PlcClient,
                    trusted_operators: Iterable[str]) -> dict[Key, object]:

@@ -58,8 +58,8 @@ def lens_error_px(scene: LineScene, calibration: object) -> float:
     pts = np.stack([np.concatenate(us), np.concatenate(vs)], axis=1).reshape(-1, 1, 2)
     true_x, _ = scene.camera.lens.undistort(pts[:, 0, 0], pts[:, 0, 1])
     criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 50, 1e-10)
-    cal = cv2.undistortPointsIter(pts.astype(np.float64), calibration.camera_matrix, calibration.dist_coeffs,
-                                  None, None, criteria)[:, 0, 0]
+    cal = cv2.undistortPoints(pts.astype(np.float64), calibration.camera_matrix, calibration.dist_coeffs,
+                              None, None, None, criteria).reshape(-1, 2)[:, 0]
     fit = np.polyfit(cal, true_x, 1)
     return float(np.abs(np.polyval(fit, cal) - true_x).max() * scene.camera.lens.f)
 

@@ -141,6 +141,13 @@ class Camera:
         xi, yi = c * dx + s * dy, -s * dx + c * dy
         return self.lens.distort(xi / self.lens.f, yi / self.lens.f)
 
+    def ideal_to_sheet(self, x_px: np.ndarray | float, y_px: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """Undistorted-view pixel (with this lens's f, cx, cy) -> sheet-plane mm."""
+        c, s = math.cos(math.radians(self.roll_deg)), math.sin(math.radians(self.roll_deg))
+        xi, yi = np.asarray(x_px, np.float64) - self.lens.cx, np.asarray(y_px, np.float64) - self.lens.cy
+        return (self.centre_mm[0] + self.mm_per_px * (c * xi - s * yi),
+                self.centre_mm[1] + self.mm_per_px * (s * xi + c * yi))
+
     def pixel_to_sheet(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Captured pixel coordinates -> sheet-plane mm."""
         xn, yn = self.lens.undistort(u, v)
@@ -380,8 +387,16 @@ class LineScene:
         f = width * rng.uniform(0.52, 0.66)
         cx = (width - 1) / 2 + rng.uniform(-0.025, 0.025) * width
         cy = (height - 1) / 2 + rng.uniform(-0.03, 0.03) * height
-        k1, k2 = rng.uniform(-0.22, -0.03), rng.uniform(-0.03, 0.10)
-        p1, p2 = (float(v) for v in rng.uniform(-0.0015, 0.0015, 2))
+        corner = math.hypot(max(cx, width - 1 - cx), max(cy, height - 1 - cy)) / f
+        while True:
+            k1, k2 = rng.uniform(-0.22, -0.03), rng.uniform(-0.03, 0.10)
+            p1, p2 = (float(v) for v in rng.uniform(-0.0015, 0.0015, 2))
+            # A real lens maps its whole field one to one: the radial curve must still rise past the corners.
+            r = np.linspace(0.0, 3.0, 3001)
+            rd = r * (1 + k1 * r * r + k2 * r ** 4)
+            rising = np.nonzero(np.diff(rd) <= 0)[0]
+            if rd[: rising[0] if rising.size else None].max() > 1.1 * corner:
+                break
         lens = Lens(f, cx, cy, k1, k2, p1, p2) if distortion else Lens(f, cx, cy)
         roll = rng.uniform(-1.0, 1.0) if roll_deg is None else roll_deg
         # mm per px is defined at the ideal view of this focal length; scenes at other sizes keep the field of view.
@@ -426,11 +441,14 @@ class LineScene:
         first, second = (0, 1) if white_above else (1, 0)
         centre_rows = {first: top + 0.5 * thick[first], second: top + thick[first] + gap + 0.5 * thick[second]}
         tilts = rng.uniform(-0.6, 0.6, 2)
-        # Left end a little inside the frame's left border at the bars' rows, right end likewise.
+        # The ends 50-150 px inside the undistorted view's borders at the bars' rows (with barrel distortion the
+        # captured frame reaches further out than an undistorted view of the same size: ends nearer the captured
+        # borders are out of the view the installation measures in).
         mid_row = top + 0.5 * span
-        left_mm = float(cam.pixel_to_sheet(np.array([rng.uniform(45, 140) * size]), np.array([mid_row]))[0][0])
-        right_mm = float(cam.pixel_to_sheet(np.array([self.width - 1 - rng.uniform(45, 140) * size]),
-                                            np.array([mid_row]))[0][0])
+        _, yn = cam.lens.undistort(np.array([cam.lens.cx]), np.array([mid_row]))
+        y_ideal = cam.lens.f * float(yn[0]) + cam.lens.cy
+        left_mm = float(cam.ideal_to_sheet(rng.uniform(50, 150) * size, y_ideal)[0])
+        right_mm = float(cam.ideal_to_sheet(self.width - 1 - rng.uniform(50, 150) * size, y_ideal)[0])
         left_mm = round(left_mm, 1)
         length = round((right_mm - left_mm) / math.cos(math.radians(max(abs(tilts[0]), abs(tilts[1])))), 1)
         bars = []

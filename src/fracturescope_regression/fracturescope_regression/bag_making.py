@@ -60,7 +60,9 @@ def make_bag(scenario: Scenario, bags: Path, work: Path, replace: bool, log: Cal
     try:
         if not _wait_for_line(record_log, 'recording into', RECORDER_START_TIMEOUT_S):
             raise RuntimeError(f'the recorder did not start: {record_log.read_text()[-2000:]}')
-        nodes = load_launch_file(launch_dir() / scenario.sim_launch, scenario.sim_args, env).nodes
+        sim_args = {**scenario.sim_args, 'ledger_dir': str(work / 'ledger')} if scenario.whole_graph \
+            else scenario.sim_args
+        nodes = load_launch_file(launch_dir() / scenario.sim_launch, sim_args, env).nodes
         if scenario.sim_with_ledger:   # the surface cameras wait for a ledger before their first pair
             nodes = nodes + load_launch_file(launch_dir() / 'ledger.launch.xml',
                                              {'ledger_dir': str(work / 'ledger')}, env).nodes

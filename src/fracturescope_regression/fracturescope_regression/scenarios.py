@@ -29,6 +29,7 @@ class Scenario:
     rate: float                        # playback rate: the 2-core machine must keep up with every frame
     fast: bool = False                 # one short bag per node, run by `make test`
     sim_with_ledger: bool = False      # the simulator waits for a ledger node before its first frame
+    whole_graph: bool = False          # sim_launch is the whole simulated graph (its ledger in the work folder)
     jpeg_quality: int | None = None    # sensor images stored as JPEG of this quality, restored before playing
     description: str = ''
     record_topics: tuple[str, ...] = field(init=False)
@@ -78,8 +79,21 @@ def _thermal(name: str, frames: int, fast: bool) -> Scenario:
                               '5 % deliberately bad frames, which must stay refused)')
 
 
+def _graph_surface(name: str, frames: int) -> Scenario:
+    """The surface camera pairs as the whole simulated graph runs around them (line camera at 30 fps, Edge-Eye,
+    control and PLC, thermal monitor, ledger: what `make run` starts, without the operator link)."""
+    return Scenario(
+        name=name, kind='defects', node='defect_detector', startup_log=r'running \S+ \(', whole_graph=True,
+        replay_args=_replay_args('defects'), sim_launch='sim.launch.xml',
+        sim_args={'camera_frames': str(frames), 'camera_rate_hz': '5.0', 'broker': 'false', 'uplink': 'false'},
+        sensor_topics=('/camera/rgb/image_raw', '/camera/thermal/image_raw'), truth_topic='/camera/ground_truth',
+        input_topic='/camera/rgb/image_raw', output_topic='/defects', frames=frames, rate=0.25,
+        description=f'{frames} RGB 640x360 + thermal 160x90 pairs recorded while the whole simulated graph ran '
+                    '(sim.launch.xml without the operator link)')
+
+
 SCENARIOS = (
-    _surface('surface_short', 6, True), _surface('surface', 16, False),
+    _surface('surface_short', 6, True), _surface('surface', 16, False), _graph_surface('graph', 8),
     _line('line_short', 12, True), _line('line', 40, False),
     _thermal('thermal_short', 24, True), _thermal('thermal', 240, False),
 )

@@ -378,6 +378,8 @@ def _furnace_texture(rng: np.random.Generator, rows: int, cols: int, res: float,
 class LineScene:
     """A randomly built line-camera installation and its sequences (deterministic per seed)."""
 
+    VIGNETTING = (0.1, 0.6)
+
     def __init__(self, seed: int, width: int = 1920, height: int = 1080, roll_deg: float | None = None,
                  distortion: bool = True) -> None:
         self.seed = seed
@@ -481,7 +483,8 @@ class LineScene:
                 + rng.uniform(-0.15, 0.15) * (self.ymap - yc) / 1000.0)
         hx, hy, hs = xc + rng.uniform(-1200, 1200), yc + rng.uniform(-700, 700), rng.uniform(400, 1200)
         lamp += rng.uniform(0.0, 0.35) * np.exp(-0.5 * ((self.xmap - hx) ** 2 + (self.ymap - hy) ** 2) / hs ** 2)
-        vignette = 1.0 / (1.0 + rng.uniform(0.3, 1.0) * self.rn2) ** 2
+        # Natural vignetting, cos^4-like (1.0 would be the bare law; lenses and shading correction soften it).
+        vignette = 1.0 / (1.0 + rng.uniform(*self.VIGNETTING) * self.rn2) ** 2
         # Dirt on the protective glass: out of focus, so soft blobs fixed in the image; their scatter is a haze.
         glass = np.ones((self.height, self.width), np.float32)
         yy, xx = np.mgrid[0:self.height, 0:self.width]

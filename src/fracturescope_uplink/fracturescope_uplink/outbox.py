@@ -70,6 +70,13 @@ class AddResult:
     dropped_alerts: list[tuple[str, str]] = field(default_factory=list)   # (kind, alert_id) evicted
     dropped_thumbnails: int = 0
 
+    @property
+    def full(self) -> str | None:
+        """What a full outbox did to make room (None: nothing was refused or pushed out)."""
+        if self.duplicate or (self.accepted and not self.dropped_alerts):
+            return None
+        return 'refused' if not self.accepted else f'pushed out {len(self.dropped_alerts)} older'
+
 
 @dataclass(frozen=True)
 class OutboxStats:

@@ -40,15 +40,17 @@ def test_in_flight_rows_are_skipped_and_acknowledged_ones_are_gone_after_a_resta
 
 def test_full_outbox_drops_thumbnails_first_then_the_oldest_lowest_priority_and_counts_it(tmp_path):
     outbox = Outbox(tmp_path / 'o.db', max_alerts=3, max_bytes=1_000)
-    add(outbox, 0, 'defect', 3, thumbnail=b't' * 500)
+    assert add(outbox, 0, 'defect', 3, thumbnail=b't' * 500).full is None   # room: nothing to say
     add(outbox, 0, 'checkpoint', 1)
     add(outbox, 1, 'checkpoint', 1)
     result = add(outbox, 1, 'defect', 3, body=b'y' * 600)        # too many bytes: the thumbnail goes
     assert result.accepted and result.dropped_thumbnails == 1
     assert result.dropped_alerts == [('checkpoint', 'checkpoint-0')]  # too many alerts: the lowest, oldest goes
+    assert result.full == 'pushed out 1 older'
     before = outbox.next_to_send(1, [], 10)
     refused = add(outbox, 2, 'checkpoint', 1, body=b'z' * 600)   # fits only if a defect went: refused, none goes
     assert not refused.accepted and refused.dropped_alerts == [] and outbox.next_to_send(1, [], 10) == before
+    assert refused.full == 'refused'
     swapped = add(outbox, 3, 'checkpoint', 1, body=b'z' * 20)     # fits once checkpoint-1 went
     assert swapped.accepted and swapped.dropped_alerts == [('checkpoint', 'checkpoint-1')]
     assert not add(outbox, 9, 'checkpoint', 0).accepted           # a newcomer below everything queued is refused
@@ -91,5 +93,5 @@ def test_an_alert_queued_already_is_not_stored_twice(tmp_path):
     outbox = Outbox(tmp_path / 'o.db', 1, 1_000)
     add(outbox, 0)
     again = add(outbox, 0)     # e.g. a restarted uplink receiving the same detection: nothing evicted for it
-    assert again.duplicate and not again.accepted and again.dropped_alerts == []
+    assert again.duplicate and not again.accepted and again.dropped_alerts == [] and again.full is None
     assert outbox.stats().queued == 1 and outbox.stats().drops == {}

@@ -92,18 +92,12 @@ class UplinkNode(Node):
             self._health.problem(dc.OUTBOX_ERROR, str(error), Level.ERROR)
             self.get_logger().error(str(error), throttle_duration_sec=5.0)
             return
-        if not isinstance(result, AddResult):
-            if result:   # an alert got the block or frame it waited for
-                self._link.pump()
-            return
-        if result.duplicate:
-            return
-        if not result.accepted or result.dropped_alerts:
-            what = 'refused' if not result.accepted else f'pushed out {len(result.dropped_alerts)} older'
-            self._health.problem(dc.OUTBOX_FULL, f'outbox full: {what} (counted per kind in the outbox)', Level.ERROR,
-                                 n=len(result.dropped_alerts) + (not result.accepted))
-            self.get_logger().error(f'outbox full: {what}', throttle_duration_sec=5.0)
-        self._link.pump()
+        if isinstance(result, AddResult) and result.full:
+            self._health.problem(dc.OUTBOX_FULL, f'outbox full: {result.full} (counted per kind in the outbox)',
+                                 Level.ERROR, n=len(result.dropped_alerts) + (not result.accepted))
+            self.get_logger().error(f'outbox full: {result.full}', throttle_duration_sec=5.0)
+        if result and not (isinstance(result, AddResult) and result.duplicate):
+            self._link.pump()   # an alert stored, or one got the block or frame it waited for
 
     def _on_defect(self, msg: DefectDetection) -> None:
         self._store(self._uplink.defect, m.defect_observation(msg), time.monotonic())

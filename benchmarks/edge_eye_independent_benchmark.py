@@ -7,8 +7,10 @@ light, vignetting, glass dirt, flicker, noise, 11 sheet colours, a sheet enterin
 about 2 px per frame, drift, weave, the sheet's shadow on the bars and a rod in front of the line). Per sequence
 (seed 0..N-1):
   1. 18 chessboard views through the sequence's lens -> calibrate(views, (9, 6), square_mm);
-  2. 5 frames of the empty line -> install(frames, calibration, [bar length], bar_left_mm=...) (a raised error is a
-     failed installation, reported, and the sequence is not tracked);
+  2. 5 frames of the empty line -> install(frames, calibration, [bar length], bar_left_mm=...); when that raises
+     (reported), what its message advises: the scale from a chessboard held flat on the sheet plane
+     (scale_from_target) with the same bar_left_mm; when that raises too, the installation failed (reported) and the
+     sequence is not tracked;
   3. the tracker built from config/edge_eye.yaml + the installation + the calibration, as the node builds it, and
      every frame of the sequence processed in order (30 fps timestamps).
 Figures, over the frames where the sheet covers both bars: mean and p95 |error| of OK / REPAIRED results (both
@@ -17,7 +19,7 @@ view: OK / REPAIRED results more than 10 mm off (with the frame's situation); fr
 REPAIRED; frames from the end of each step until both edges are within 2 mm again. Goals: 0 frames OK more than
 10 mm off, <= 0.5 % unrecognised, mean <= 1 mm.
 
-    python benchmarks/edge_eye_independent_benchmark.py [--sequences 8] [--seconds 10] [--size 1920x1080]
+    python benchmarks/edge_eye_independent_benchmark.py [--sequences 8] [--seconds 30] [--size 1920x1080]
 Writes benchmarks/results/edge_eye_independent.json.
 """
 
@@ -32,7 +34,7 @@ import cv2
 from fracturescope_common.parameter_files import read_node_parameters
 from fracturescope_perception.edge_eye import settings
 from fracturescope_perception.edge_eye.calibration import calibrate
-from fracturescope_perception.edge_eye.installation import install
+from fracturescope_perception.edge_eye.installation import install, scale_from_target
 from fracturescope_perception.edge_eye.super_resolution import make_upsampler
 from fracturescope_perception.edge_eye.tracker import EdgeEyeTracker, Status
 from independent_line_scenes import FPS, PATTERN, LineScene
@@ -64,6 +66,22 @@ def lens_error_px(scene: LineScene, calibration: object) -> float:
     return float(np.abs(np.polyval(fit, cal) - true_x).max() * scene.camera.lens.f)
 
 
+def end_contrast(scene: LineScene) -> dict[str, list[float]]:
+    """Grey-level difference between each bar just inside its ends and the furnace just beyond them (noise-free
+    rendering), left and right: how visible the ends are."""
+    out = {}
+    for bar in scene.bars.values():
+        values = []
+        for end, outward in ((bar.left_mm, -1.0), (bar.left_mm + bar.length_mm * math.cos(math.radians(bar.tilt_deg)),
+                                                   1.0)):
+            xs = np.array([end - outward * 12.0, end + outward * 12.0])
+            u, v = scene.camera.sheet_to_pixel(xs, np.asarray(bar.y_at(xs)))
+            levels = [float(scene.static_enc[int(round(b)), int(round(a))].mean()) for a, b in zip(u, v, strict=True)]
+            values.append(round(levels[0] - levels[1], 1))
+        out[bar.name] = values
+    return out
+
+
 def build(scene: LineScene, base: dict) -> tuple[EdgeEyeTracker | None, dict]:
     """Calibrate and install as a user would; the tracker, or None and what failed."""
     info: dict = {'bar_length_mm': scene.bar_length_mm, 'bar_left_mm': scene.bar_left_mm,
@@ -85,12 +103,22 @@ def build(scene: LineScene, base: dict) -> tuple[EdgeEyeTracker | None, dict]:
         return None, info
     info['calibration_rms_px'] = round(float(calibration.rms_px), 4)
     info['lens_error_along_bars_px'] = round(lens_error_px(scene, calibration), 3)
+    empty = scene.empty_frames(EMPTY_FRAMES)
+    info['bar_end_contrast'] = end_contrast(scene)
     try:
-        found = install(scene.empty_frames(EMPTY_FRAMES), calibration, [scene.bar_length_mm],
-                        bar_left_mm=scene.bar_left_mm)
+        found = install(empty, calibration, [scene.bar_length_mm], bar_left_mm=scene.bar_left_mm)
+        info['installed_with'] = 'bar length'
     except Exception as error:
-        info['failed'] = f'installation: {type(error).__name__}: {error}'
-        return None, info
+        info['bar_length_installation_failed'] = f'{type(error).__name__}: {error}'
+        # What a user is told to do next: the scale from a chessboard held flat on the sheet plane.
+        try:
+            target = scale_from_target(scene.target_view(), calibration, PATTERN, scene.square_mm())
+            found = install(empty, calibration, target_mm_per_px=target, bar_left_mm=scene.bar_left_mm)
+            info['installed_with'] = 'target'
+        except Exception as retry:
+            info['failed'] = (f'installation: {type(error).__name__}: {error}; with a target: '
+                              f'{type(retry).__name__}: {retry}')
+            return None, info
     params = found.parameters()
     true_scale = cam.mm_per_px * cam.lens.f / float(calibration.camera_matrix[0, 0])
     info['installed'] = {'roll_deg': round(found.roll.roll_deg, 4),
@@ -99,6 +127,7 @@ def build(scene: LineScene, base: dict) -> tuple[EdgeEyeTracker | None, dict]:
                          'mm_per_px': round(found.mm_per_px, 4), 'true_mm_per_px_at_calibrated_f': round(true_scale, 4),
                          'scale_error_pct': round(100 * (found.mm_per_px / true_scale - 1), 4),
                          'x_origin_mm': round(found.x_origin_mm, 2),
+                         'ends_px': {name: [round(float(e), 2) for e in bar.ends] for name, bar in found.bars.items()},
                          'params': {k: v for k, v in params.items() if not isinstance(v, float) or math.isfinite(v)}}
     values = {**base, **params, 'camera_matrix': [float(v) for v in calibration.camera_matrix.ravel()],
               'distortion_coefficients': [float(v) for v in calibration.dist_coeffs],
@@ -127,15 +156,15 @@ def run_sequence(seed: int, seconds: float, size: tuple[int, int], base: dict) -
         render_ms.append(1000 * (time.perf_counter() - t0))
         result = tracker.process(image, frame / FPS)
         good = result.status in GOOD
-        err = (abs(result.left_mm - truth.left_mm), abs(result.right_mm - truth.right_mm)) \
+        signed = (result.left_mm - truth.left_mm, result.right_mm - truth.right_mm) \
             if good and truth.sheet_in_view else (math.nan, math.nan)
         records.append({'frame': frame, 'status': result.status.name, 'good': good, 'in_view': truth.sheet_in_view,
-                        'both': truth.covers_both_bars, 'err': err, 'situations': truth.situations,
-                        'ms': result.processing_ms, 'problem': result.problem})
+                        'both': truth.covers_both_bars, 'err': (abs(signed[0]), abs(signed[1])), 'signed': signed,
+                        'situations': truth.situations, 'ms': result.processing_ms, 'problem': result.problem})
     info['render_ms_median'] = round(float(np.median(render_ms)), 1)
     info.update(summarise(records))
     _SAMPLES[seed] = [e for r in records if r['both'] and r['good'] for e in r['err']]
-    info['steps_recovery'] = recoveries(script, records)
+    info['steps_recovery'] = recoveries(script, records, scene.camera.mm_per_px)
     info['wall_s'] = round(time.monotonic() - started, 1)
     return info
 
@@ -161,14 +190,17 @@ def summarise(records: list[dict]) -> dict:
     statuses = defaultdict(int)
     for r in records:
         statuses[r['status'].lower()] += 1
+    bias = [round(float(np.mean([r['signed'][k] for r in both if r['good']])), 3) if any(r['good'] for r in both)
+            else None for k in (0, 1)]
     return {
         'frames_total': len(records), 'frames_both_bars': len(both), 'frames_partial': len(partial),
+        'bias_mm': bias,  # mean signed error (result - truth) of the left and the right edge
         'frames_no_sheet': sum(1 for r in records if not r['in_view']),
         'mean_error_mm': round(float(np.mean(errors)), 3) if errors else None,
         'p95_error_mm': round(float(np.percentile(errors, 95)), 3) if errors else None,
         'max_error_mm': round(float(np.max(errors)), 2) if errors else None,
         'unrecognised': len(unrecognised), 'unrecognised_share': len(unrecognised) / len(both) if both else None,
-        'unrecognised_frames': [(r['frame'], r['status'], r['situations'], r['problem']) for r in unrecognised][:40],
+        'unrecognised_runs': runs(unrecognised),
         'ok_more_than_10mm_off': len(bad),
         'ok_more_than_10mm_off_frames': [(r['frame'], r['status'], [round(e, 1) for e in r['err']], r['situations'])
                                          for r in bad][:60],
@@ -181,7 +213,18 @@ def summarise(records: list[dict]) -> dict:
     }
 
 
-def recoveries(script: object, records: list[dict]) -> list[dict]:
+def runs(rows: list[dict]) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """Consecutive frames of one status and situation as (first, last, status, situations)."""
+    out: list[list] = []
+    for r in rows:
+        if out and out[-1][1] == r['frame'] - 1 and out[-1][2] == r['status'] and out[-1][3] == r['situations']:
+            out[-1][1] = r['frame']
+        else:
+            out.append([r['frame'], r['frame'], r['status'], r['situations']])
+    return [tuple(run) for run in out]
+
+
+def recoveries(script: object, records: list[dict], mm_per_px: float) -> list[dict]:
     """Per step: worst error while it moves, and frames from its end until both edges are within 2 mm again."""
     out = []
     for step in script.steps:
@@ -192,6 +235,7 @@ def recoveries(script: object, records: list[dict]) -> list[dict]:
                           and max(r['err']) <= RECOVERED_MM), None)
         out.append({'edge': step.edge, 'start': step.start, 'frames': step.frames,
                     'delta_mm': round(step.delta_mm, 1),
+                    'px_per_frame': round(abs(step.delta_mm) / step.frames / mm_per_px, 2),
                     'unrecognised_while_moving': sum(1 for r in records[step.start:end] if not r['good']),
                     'worst_mm_while_moving': round(worst, 2) if math.isfinite(worst) else None,
                     'frames_to_within_2mm': recovered})
@@ -200,8 +244,9 @@ def recoveries(script: object, records: list[dict]) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--sequences', type=int, default=8, help='sequences (seeds 0..N-1)')
-    parser.add_argument('--seconds', type=float, default=10.0, help='seconds per sequence at 30 fps')
+    parser.add_argument('--sequences', type=int, default=8, help='sequences (seeds first..first+N-1)')
+    parser.add_argument('--first', type=int, default=0, help='first seed')
+    parser.add_argument('--seconds', type=float, default=30.0, help='seconds per sequence at 30 fps')
     parser.add_argument('--size', default='1920x1080', help='frame size W x H')
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.lower().split('x'))
@@ -209,31 +254,42 @@ def main() -> None:
     started = time.monotonic()
     base = read_node_parameters(ROOT / 'config' / 'edge_eye.yaml', 'edge_tracker')
     sequences = []
-    for seed in range(args.sequences):
+    for seed in range(args.first, args.first + args.sequences):
         info = run_sequence(seed, args.seconds, size, base)
         sequences.append(info)
         print(f'sequence {seed}: {info.get("failed") or "tracked"} ({info.get("wall_s", info["setup_s"])} s)',
               flush=True)
     report(sequences)
     figures = overall(sequences)
-    print_figure('mean |error|, sheet over both bars, OK / REPAIRED (mm)', figures['mean_error_mm'] or math.nan,
+    print_figure('mean |error|, sheet over both bars, OK / REPAIRED (mm)', _num(figures['mean_error_mm']),
                  '<= 1.0', figures['mean_error_mm'] is not None and figures['mean_error_mm'] <= 1.0)
-    print_figure('p95 |error| (mm)', figures['p95_error_mm'] or math.nan, '(report)', None)
+    print_figure('p95 |error| (mm)', _num(figures['p95_error_mm']), '(report)', None)
     print_figure('unrecognised, sheet over both bars (%)', 100 * figures['unrecognised_share'], '<= 0.5 %',
                  figures['unrecognised_share'] <= 0.005)
     print_figure('frames OK / REPAIRED more than 10 mm off', figures['ok_more_than_10mm_off'], '0',
                  figures['ok_more_than_10mm_off'] == 0)
     print_figure('frames without a sheet in view reported OK / REPAIRED', figures['no_sheet_reported_ok'], '0',
                  figures['no_sheet_reported_ok'] == 0)
+    print_figure('frames with the sheet in view but not over both bars', figures['frames_partial'], '(report)', None)
+    print_figure('  of which reported OK / REPAIRED', figures['partial_reported_ok'], '(report)', None)
+    print_figure('installed with a target (the bars\' length failed)', figures['installed_with_target'], '(report)',
+                 None)
     print_figure('failed calibrations / installations (sequences)', figures['failed_sequences'], '0',
                  figures['failed_sequences'] == 0)
-    print_figure('steps: median frames from the end to within 2 mm', figures['step_recovery_median'] or math.nan,
+    print_figure('steps: median frames from the end to within 2 mm', _num(figures['step_recovery_median']),
                  '(report)', None)
-    print_figure('tracker ms per frame, median (shared 2-core machine)', figures['processing_ms_median'] or math.nan,
+    print_figure('steps: most frames from the end to within 2 mm', _num(figures['step_recovery_max']), '(report)',
+                 None)
+    print_figure('steps never back within 2 mm', figures['steps_not_recovered'], '(report)', None)
+    print_figure('tracker ms per frame, median (shared 2-core machine)', _num(figures['processing_ms_median']),
                  '(report)', None)
     save_results('edge_eye_independent', figures, GOALS, sequences=sequences, seconds=args.seconds,
                  size=list(size), wall_s=round(time.monotonic() - started, 1),
                  renderer='benchmarks/independent_line_scenes.py (written without reading src/fracturescope_sim)')
+
+
+def _num(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def overall(sequences: list[dict]) -> dict:
@@ -246,6 +302,9 @@ def overall(sequences: list[dict]) -> dict:
         # pooled over every edge sample of every tracked sequence
         'mean_error_mm': _pooled(tracked, 'mean'), 'p95_error_mm': _pooled(tracked, 'p95'),
         'unrecognised': sum(s['unrecognised'] for s in tracked),
+        'frames_partial': sum(s['frames_partial'] for s in tracked),
+        'partial_reported_ok': sum(s['partial_reported_ok'] for s in tracked),
+        'installed_with_target': sum(1 for s in tracked if s['installed_with'] == 'target'),
         'unrecognised_share': sum(s['unrecognised'] for s in tracked) / both if both else 1.0,
         'ok_more_than_10mm_off': sum(s['ok_more_than_10mm_off'] for s in tracked),
         'no_sheet_reported_ok': sum(s['no_sheet_reported_ok'] for s in tracked),
@@ -254,7 +313,21 @@ def overall(sequences: list[dict]) -> dict:
             r is not None for r in steps) else None,
         'step_recovery_max': max((r for r in steps if r is not None), default=None),
         'processing_ms_median': float(np.median([s['processing_ms_median'] for s in tracked])) if tracked else None,
+        'by_situation': _pooled_situations(tracked),
     }
+
+
+def _pooled_situations(tracked: list[dict]) -> dict[str, dict]:
+    """Frames over both bars per situation, all tracked sequences: count, unrecognised share, mean |error|."""
+    out: dict[str, dict] = {}
+    for tag in sorted({t for s in tracked for t in s['by_situation']}):
+        rows = [s['by_situation'][tag] for s in tracked if tag in s['by_situation']]
+        frames = sum(r['frames'] for r in rows)
+        means = [(r['mean_mm'], r['frames'] - r['unrecognised']) for r in rows if r['mean_mm'] is not None]
+        weight = sum(w for _, w in means)
+        out[tag] = {'frames': frames, 'unrecognised_share': round(sum(r['unrecognised'] for r in rows) / frames, 4),
+                    'mean_mm': round(sum(m * w for m, w in means) / weight, 3) if weight else None}
+    return out
 
 
 def _pooled(tracked: list[dict], which: str) -> float | None:
@@ -267,9 +340,13 @@ def _pooled(tracked: list[dict], which: str) -> float | None:
 def report(sequences: list[dict]) -> None:
     """A per-sequence table, then the bad frames and the steps."""
     print()
-    print(f'{"seq":>3} {"colour":<10} {"enter":<5} {"shadow":<11} {"rods":>4} {"weak":<5} {"frames":>6} {"both":>5} '
-          f'{"mean":>6} {"p95":>6} {"max":>7} {"unrec":>6} {">10mm":>6} {"noSheetOK":>9} {"roll t/f":>15} '
-          f'{"scale err %":>11} {"lens px":>7}')
+    print('inst: scale from the bars\' length (len) or from a chessboard on the sheet plane (tgt); bias: mean signed '
+          'error of the left / right edge (mm); roll: true / installed (deg); scale err: installed mm per px against '
+          'the truth at the calibrated focal length (%); lens: largest calibrated-lens error along the bars after '
+          'scale and offset (px)')
+    print(f'{"seq":>3} {"colour":<10} {"enter":<5} {"shadow":<11} {"rods":>4} {"weak":<5} {"inst":<4} {"frames":>6} '
+          f'{"both":>5} {"mean":>6} {"p95":>6} {"max":>7} {"bias L/R":>13} {"unrec":>6} {">10mm":>6} {"noSheetOK":>9} '
+          f'{"roll t/f":>15} {"scale err":>9} {"lens":>6}')
     for s in sequences:
         cam = s['camera']
         if 'failed' in s:
@@ -279,22 +356,36 @@ def report(sequences: list[dict]) -> None:
         mean = '-' if s['mean_error_mm'] is None else f'{s["mean_error_mm"]:.2f}'
         p95 = '-' if s['p95_error_mm'] is None else f'{s["p95_error_mm"]:.2f}'
         mx = '-' if s['max_error_mm'] is None else f'{s["max_error_mm"]:.1f}'
+        bias = '-' if s['bias_mm'][0] is None else f'{s["bias_mm"][0]:+.2f}/{s["bias_mm"][1]:+.2f}'
+        how = 'len' if s['installed_with'] == 'bar length' else 'tgt'
         print(f'{s["seed"]:>3} {s["colour"]:<10} {str(s["enters"]):<5} {",".join(s["shadows"]) or "-":<11} '
-              f'{s["rods"]:>4} {str(cam["weak_light"]):<5} {s["frames_total"]:>6} {s["frames_both_bars"]:>5} '
-              f'{mean:>6} {p95:>6} {mx:>7} {100 * (s["unrecognised_share"] or 0):>5.2f}% '
+              f'{s["rods"]:>4} {str(cam["weak_light"]):<5} {how:<4} {s["frames_total"]:>6} {s["frames_both_bars"]:>5} '
+              f'{mean:>6} {p95:>6} {mx:>7} {bias:>13} {100 * (s["unrecognised_share"] or 0):>5.2f}% '
               f'{s["ok_more_than_10mm_off"]:>6} {s["no_sheet_reported_ok"]:>9} '
-              f'{cam["roll_deg"]:>+7.3f}/{inst["roll_deg"]:>+7.3f} {inst["scale_error_pct"]:>11.3f} '
-              f'{s["lens_error_along_bars_px"]:>7.3f}')
+              f'{cam["roll_deg"]:>+7.3f}/{inst["roll_deg"]:>+7.3f} {inst["scale_error_pct"]:>+9.3f} '
+              f'{s["lens_error_along_bars_px"]:>6.3f}')
     for s in sequences:
         for frame, status, err, tags in s.get('ok_more_than_10mm_off_frames', [])[:12]:
             print(f'  seq {s["seed"]} frame {frame}: {status} {err} mm off ({", ".join(tags)})')
         for frame, status, tags in s.get('no_sheet_reported_ok_frames', [])[:6]:
             print(f'  seq {s["seed"]} frame {frame}: {status} with no sheet in view ({", ".join(tags)})')
-    print('steps (seq edge start frames delta_mm: unrecognised while moving, worst mm while moving, frames to 2 mm):')
+    for s in sequences:
+        if s.get('bar_length_installation_failed') and 'failed' not in s:
+            print(f'  seq {s["seed"]}: with the bars\' length: {s["bar_length_installation_failed"]} (installed with '
+                  f'a target instead)')
+        for first, last, status, tags in s.get('unrecognised_runs', []):
+            print(f'  seq {s["seed"]} frames {first}-{last}: {status}, over both bars ({", ".join(tags)})')
+    print('steps (seq edge start frames px/frame delta_mm: frames unrecognised while moving, worst |error| mm while '
+          'moving, frames from the end until both edges are within 2 mm):')
     for s in sequences:
         for r in s.get('steps_recovery', []):
-            print(f'  seq {s["seed"]} {r["edge"]:<5} {r["start"]:>4} {r["frames"]:>3} {r["delta_mm"]:>7}: '
-                  f'{r["unrecognised_while_moving"]:>3} {r["worst_mm_while_moving"]} {r["frames_to_within_2mm"]}')
+            print(f'  seq {s["seed"]} {r["edge"]:<5} {r["start"]:>4} {r["frames"]:>3} {r["px_per_frame"]:>5} '
+                  f'{r["delta_mm"]:>7}: {r["unrecognised_while_moving"]:>3} {r["worst_mm_while_moving"]} '
+                  f'{r["frames_to_within_2mm"]}')
+    print('situations (frames over both bars; a frame can have several):')
+    for tag, row in _pooled_situations([s for s in sequences if 'failed' not in s]).items():
+        print(f'  {tag:<14} {row["frames"]:>6} frames, unrecognised {100 * row["unrecognised_share"]:5.2f} %, '
+              f'mean |error| {row["mean_mm"]} mm')
     print()
 
 

@@ -1,26 +1,29 @@
 """Line-camera scenes for Edge-Eye, rendered independently of the project's simulator.
 
 Written from the Edge-Eye paper (seed 002: foam sheet in front of a vertical furnace, a white and a black reference
-bar across the width behind the sheet, a 1080p camera about 1.2-2 m away) and the perception README only; the
-project's own simulator (src/fracturescope_sim) was never opened while writing this, so the figures measured on these
-scenes test the tracker and its installation, not the simulator's assumptions.
+bar across the width behind the sheet, a 1080p line camera in front) and the perception README only; the project's
+own simulator (src/fracturescope_sim) and its Edge-Eye benchmarks were never opened while writing this, so the figures
+measured on these scenes test the tracker and its installation, not the simulator's assumptions.
 
 What is modelled, per scene (``LineScene(seed)``, deterministic per seed):
 - the sheet plane: x (mm) along the line, y (mm) downwards; the furnace front, the bars and the sheet all lie on it
   (the sheet's few cm in front of the bars are not modelled as parallax);
-- a fronto-parallel pinhole camera with a roll of up to 1 deg about its optical axis, 1.7-2.1 mm per pixel, focal
-  length 0.52-0.66 x width, principal point up to 2.5 % / 3 % off centre, OpenCV's radial + tangential distortion
-  (k1 -0.22..-0.03, k2 -0.03..0.10, p1 / p2 up to 0.0015); every captured pixel is traced back through the lens
-  (Newton inversion of the distortion) to the sheet plane;
+- a fronto-parallel pinhole camera (about 2 m from the sheet) with a roll of up to 1 deg about its optical axis,
+  1.7-2.1 mm per pixel, focal length 0.52-0.66 x width, principal point up to 2.5 % / 3 % off centre, OpenCV's
+  radial + tangential distortion (k1 -0.22..-0.03, k2 -0.03..0.10, p1 / p2 up to 0.0015, drawn again until the
+  lens is one-to-one over the frame); every captured pixel is traced back through the lens (Newton inversion of the
+  distortion) to the sheet plane;
 - area sampling: straight boundaries (bars, sheet edges, rod) are drawn analytically with a ramp whose variance is
   the pixel footprint's plus a Gaussian optical blur (0.45-0.8 px); textures are pre-blurred the same way;
 - a furnace front of its own design: refractory courses and staggered joints (level and plumb), steel struts with
   a lit flange, a cast shadow and bolts, soot streaks, rust blotches, mottling and grain;
-- a white and a black bar (40-80 px thick, random heights and order, each tilted up to 0.6 deg on the sheet plane,
-  same left end and length, both ends in view) with their own dirt texture;
-- light: a lamp gradient and hot spot on the sheet plane, cos^4-type vignetting, weak light on some scenes (with the
-  camera gain and noise up), flicker (a global gain per frame), dirt spots and haze on the protective glass, a few
-  hot pixels, a gamma of 1.8-2.4 and signal-dependent sensor noise;
+- a white and a black bar (40-80 px thick, random heights, white above in 3 of 4 scenes, each tilted up to 0.6 deg
+  on the sheet plane, the same left end and length, both ends 50-150 px inside the undistorted view's borders) with
+  paint wear;
+- light: a lamp gradient and hot spot on the sheet plane, cos^4-type vignetting (softened: 1 / (1 + a r^2)^2,
+  a 0.1-0.6), weak light on about a third of the scenes (white bar at 0.18-0.35 of full scale in linear light, the
+  camera gain and noise up), flicker (a global gain per frame, 0.5-5 %), dirt spots and haze on the protective glass,
+  a few hot pixels, a gamma of 1.8-2.4 (8-bit levels are not linear in light) and signal-dependent sensor noise;
 - the foam sheet: one of 11 colours, slightly translucent for the light ones, faint streaks along the travel
   direction; its left and right edges follow a trajectory in mm (drift, weave sinusoids, steps of one edge at about
   2 px per frame), sampled at 30 fps; it may enter the empty line from the top or the bottom (a wavy, tilted leading
@@ -29,7 +32,8 @@ What is modelled, per scene (``LineScene(seed)``, deterministic per seed):
 - ground truth per frame: both edges in sheet-plane mm, whether any sheet is in view and whether it covers both bars
   over its whole width, and the situations of the frame (entering, step, shadow, rod, ...);
 - chessboard views (9 x 6 inner corners, known square size, white margin) held at random 3-D poses in front of the
-  furnace through the same lens, with the board's outer corners pushed to the frame borders and corners.
+  furnace through the same lens, with the board's outer corners pushed to the frame borders and corners; and the same
+  board held flat on the sheet plane (target_view), the installation's other source of the scale.
 
 `python benchmarks/independent_line_scenes.py --seed 3 --out /tmp/scene3` writes a few frames, empty frames and
 chessboard views as PNG files, and prints the bars' length and left end.
@@ -593,7 +597,8 @@ class LineScene:
         base = Script(n, colour, centre, width, drift, weave, (), tuple(shadows), (), **lead)
         # Steps of one edge at about 2 px per frame, each one away from the bar ends.
         steps: list[Step] = []
-        count = {0: 3, 1: 1, 2: 2, 3: 3}[kind]
+        per_10s = seconds / 10.0
+        count = max(1, round({0: 3, 1: 1, 2: 2, 3: 3}[kind] * per_10s))
         t0 = first_free
         for _ in range(count):
             if t0 >= n - 45:
@@ -615,7 +620,7 @@ class LineScene:
         rods: list[Rod] = []
         if kind in (1, 2) or rng.random() < 0.3:
             t0 = max(first_free - 10, 10)
-            for _ in range(2):
+            for _ in range(max(1, round(2 * per_10s))):
                 if t0 >= n - 40:
                     break
                 start = int(rng.integers(t0, min(t0 + 90, n - 30)))
@@ -667,7 +672,8 @@ class LineScene:
             width = sh.width_mm * (1.0 + sh.breathing * math.sin(2 * math.pi * frame / FPS / sh.period_s))
             beyond = (left - x) if sh.side == 'left' else (x - right)
             ramp = np.sqrt(wx * wx + sh.penumbra_mm ** 2)
-            s = 1.0 - sh.depth * (1.0 - _ss((beyond - width) / ramp))
+            # Full depth behind the sheet (hidden there) and next to this edge; none beyond the other edge.
+            s = 1.0 - sh.depth * (1.0 - _ss((beyond - width) / ramp)) * (beyond > -0.5 * (right - left))
             if lead is not None:  # no shadow where there is no sheet yet
                 s = 1.0 - (1.0 - s) * (_ss((lead - y) / 20.0) if script.enter_from_top else _ss((y - lead) / 20.0))
             shade *= s
@@ -732,7 +738,7 @@ class LineScene:
             extent = abs(rod.lean) * 1500.0 + rod.width_mm + 4 * rod.defocus_mm + 20
             a, b = self._columns(xr - extent, xr + extent)
             enc[:, a:b], _ = self._composite(slice(a, b), script, frame, sheet, -1e9, -1e9, rod)
-        image = self._sensor(enc, frame, script.frames)
+        image = self._sensor(enc, frame)
         sheet_in_view = seen > 0.02
         covers = sheet_in_view and self.covers_both_bars(script, frame, left, right)
         truth = FrameTruth(frame, frame / FPS, left if sheet_in_view else math.nan,
@@ -786,7 +792,7 @@ class LineScene:
             self._full_cache = cache
         return cache[key]
 
-    def _sensor(self, enc: np.ndarray, frame: int, frames: int) -> np.ndarray:
+    def _sensor(self, enc: np.ndarray, frame: int) -> np.ndarray:
         """Flicker, noise, hot pixels, 8 bits."""
         a, freq, phase = self.flicker
         rng = np.random.default_rng([self.seed, 20261128, 5, frame])
@@ -812,7 +818,7 @@ class LineScene:
 
     def empty_frames(self, count: int = 5) -> list[np.ndarray]:
         """Frames of the empty line (flicker and noise differ)."""
-        return [self._sensor(self.static_enc, 100000 + i, count) for i in range(count)]
+        return [self._sensor(self.static_enc, 100000 + i) for i in range(count)]
 
     # -- chessboards ------------------------------------------------------------------------------------------------
     def square_mm(self) -> float:
@@ -830,6 +836,17 @@ class LineScene:
                 rng, pose = self._view_pose(i)
                 views.append(self._render_board(pose, q, rng))
         return views
+
+    def target_view(self) -> np.ndarray:
+        """The chessboard held flat on the sheet plane (its squares along the line), in the middle of the view: the
+        installation's alternative to the bars' length for the scale."""
+        q = self.square_mm()
+        roll = math.radians(self.camera.roll_deg)
+        rot = _rotation(0.0, 0.0, -roll)  # sheet-plane axes seen through the camera's roll
+        line_z = self.camera.mm_per_px * self.camera.lens.f
+        centre = np.array([0.5 * _SQUARES[0] * q, 0.5 * _SQUARES[1] * q, 0.0])
+        t = np.array([0.0, 0.0, line_z]) - rot @ centre
+        return self._render_board((rot, t), q, np.random.default_rng([self.seed, 20261128, 8]))
 
     def chessboard_corners(self, index: int) -> np.ndarray:
         """The true inner corners (54 x 2, captured px) of chessboard view `index`."""
@@ -856,7 +873,12 @@ class LineScene:
 
     def _project(self, rot: np.ndarray, t: np.ndarray, pts: np.ndarray) -> np.ndarray:
         cam = pts @ rot.T + t
-        u, v = self.camera.lens.distort(cam[:, 0] / cam[:, 2], cam[:, 1] / cam[:, 2])
+        if np.any(cam[:, 2] < 100.0):  # behind or at the lens: no image
+            return np.full((len(pts), 2), np.nan)
+        xn, yn = cam[:, 0] / cam[:, 2], cam[:, 1] / cam[:, 2]
+        if np.any(xn * xn + yn * yn > 4.0):  # far outside the field: the distortion polynomial means nothing there
+            return np.full((len(pts), 2), np.nan)
+        u, v = self.camera.lens.distort(xn, yn)
         return np.stack([u, v], axis=1)
 
     def _board_pose(self, rng: np.random.Generator, q: float, anchor: tuple[float, float],
@@ -875,6 +897,8 @@ class LineScene:
             target = np.array([[gap, self.width - 1 - gap], [gap, self.height - 1 - gap]])
             for _ in range(30):
                 pts = self._project(rot, t, outline)
+                if not np.all(np.isfinite(pts)):
+                    break
                 lo, hi = pts.min(axis=0), pts.max(axis=0)
                 shift = np.zeros(2)
                 for k, a in enumerate(anchor):
@@ -887,6 +911,8 @@ class LineScene:
                         shift[k] = centre - 0.5 * (lo[k] + hi[k])
                 t = t + np.array([shift[0], shift[1], 0.0]) * t[2] / lens.f
             pts = self._project(rot, t, outline)
+            if not np.all(np.isfinite(pts)):
+                continue
             lo, hi = pts.min(axis=0), pts.max(axis=0)
             fits = lo[0] >= 1 and lo[1] >= 1 and hi[0] <= self.width - 2 and hi[1] <= self.height - 2
             if fits and (hi - lo).min() > 0.18 * self.height:
@@ -933,7 +959,7 @@ class LineScene:
         lin = self.static_lin.copy()
         cut = lin[r0:r1, c0:c1]
         lin[r0:r1, c0:c1] = cut * (1.0 - paper)[:, :, None] + board * paper[:, :, None]
-        return self._sensor(self.encode(lin + self.veil[:, :, None]), 200000 + int(rng.integers(1 << 20)), 1)
+        return self._sensor(self.encode(lin + self.veil[:, :, None]), 200000 + int(rng.integers(1 << 20)))
 
 
 def _rotation(ax: float, ay: float, az: float) -> np.ndarray:

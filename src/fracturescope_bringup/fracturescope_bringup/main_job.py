@@ -33,6 +33,7 @@ from fracturescope_bringup.operator_centre_run import CentreRun
 from fracturescope_bringup.operator_link_summary import (
     OperatorSide,
     add_operator_link_rows,
+    command_receivers_listen,
     uplink_connected,
     uplink_idle,
 )
@@ -52,6 +53,7 @@ SETTLE_MAX_S = 60.0  # ... and longer, up to this, while pairs are still being h
 STARTUP_S = 90.0  # s for the graph to start (the cameras publish once their subscribers are there)
 STEADY_S = 1.5    # s the accounts must hold (a /diagnostics period and more): a frame in flight is not a dropped one
 LINK_SETTLE_S = 15.0  # s after the run for the uplink's outbox to empty and the operator command's answer
+DISCOVERY_SETTLE_S = 1.0  # s from this probe seeing the command receivers to the operator sending
 
 
 VERDICT_FLOOR = 0.25        # frame verdicts: chance among the four classes
@@ -121,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     before = ledger_checkpoint(database)
     size_before = before.tree_size if before else 0
     names = ', '.join(node.label for node in plan.nodes)
+    receivers = {node.name for node in plan.nodes} & {'control', 'defect_detector'}   # of the operator's commands
     print(f'FractureScope main job: {args.launch_file} ({names}) for {args.duration:.0f} s '
           f'on ROS_DOMAIN_ID {env["ROS_DOMAIN_ID"]}; node logs in {log_dir}', flush=True)
     if centre:
@@ -151,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             if not camera_started(observed):
                 summary.problems.append(f'the graph was not ready (no camera pair published) within {STARTUP_S:.0f} s')
             started = next_line = time.monotonic()
-            settled_since = None
+            settled_since = listening_since = None
             # Run until every simulated pair is accounted for, the accounts held for a report period, and the edge
             # tracker has measured a second of sheet (or a node dies, or it takes far too long).
             progress, progressed_at = None, started
@@ -159,9 +162,15 @@ def run(args: argparse.Namespace) -> int:
                    or (elapsed < args.duration + SETTLE_MAX_S and time.monotonic() - progressed_at < SETTLE_S)) \
                     and not graph.dead_nodes() and not summary.problems:
                 probe.executor.spin_once(timeout_sec=0.05)
-                # at once: an inspect-again needs camera pairs after it to be answered
-                if operator and operator.sent_at is None and uplink_connected(observed) and operator.try_connect():
-                    operator.send_commands(standard_edges(args.launch_file.parent.parent / 'config' / 'control.yaml'))
+                # soon: an inspect-again needs camera pairs after it to be answered; but only once the receivers
+                # listen, as this probe sees it, and a little longer, so that the uplink's discovery sees it too
+                if operator and operator.sent_at is None and uplink_connected(observed):
+                    if listening_since is None and command_receivers_listen(probe.node, receivers):
+                        listening_since = time.monotonic()
+                    if listening_since is not None and time.monotonic() - listening_since >= DISCOVERY_SETTLE_S \
+                            and operator.try_connect():
+                        operator.send_commands(standard_edges(args.launch_file.parent.parent / 'config' /
+                                                              'control.yaml'))
                 if (now_progress := pairs_handled(observed)) != progress:   # a loaded machine still working
                     progress, progressed_at = now_progress, time.monotonic()
                 if time.monotonic() >= next_line:

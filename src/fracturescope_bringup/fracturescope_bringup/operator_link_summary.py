@@ -5,6 +5,7 @@ obey one and the defect detector answer an "inspect again" with a fresh alert.""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 import json
 import queue
@@ -31,6 +32,7 @@ from fracturescope_uplink.diagnostics_contract import (
     QUEUED,
     UPLINK,
 )
+from rclpy.node import Node
 
 from fracturescope_bringup.summary import Summary
 
@@ -133,6 +135,13 @@ def uplink_connected(observed: GraphObservations) -> bool:
     """The uplink says it is connected to the broker (so subscribed to its commands: MQTT drops a message that no
     subscriber takes, and the operator would wait for an answer in vain)."""
     return observed.reported(UPLINK) and observed.read(UPLINK)[CONNECTED]
+
+
+def command_receivers_listen(node: Node, receivers: Collection[str]) -> bool:
+    """Every node of `receivers` subscribes to operator/command (as this node's discovery sees it): the uplink
+    forwards a command once, and a volatile subscription that matches later never gets it."""
+    listening = {info.node_name for info in node.get_subscriptions_info_by_topic('operator/command')}
+    return set(receivers) <= listening
 
 
 def inspection_after_last_pair(observed: GraphObservations, pairs: int) -> bool:

@@ -10,7 +10,7 @@ from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import RECORDED_RESULTS
 from fracturescope_common.stamps import from_ns
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -67,7 +67,8 @@ class SurfaceCameraNode(Node):
         self._health = Health(SURFACE_CAMERA.counters)
         self._rgb = self.create_publisher(Image, TOPICS[0], IMAGE_PUBLICATION)
         self._thermal = self.create_publisher(Image, TOPICS[1], IMAGE_PUBLICATION)
-        self._truth = self.create_publisher(GroundTruthLabel, 'camera/ground_truth', RELIABLE_EVENTS)
+        # kept for late subscribers (the main job's probe on a loaded machine): the cameras start for the detector
+        self._truth = self.create_publisher(GroundTruthLabel, 'camera/ground_truth', RECORDED_RESULTS)
         self._infos = [self.create_publisher(CameraInfo, camera_info_topic(t), IMAGE_PUBLICATION) for t in TOPICS]
         self._focal_px = [focal_from_horizontal_fov(w, p.horizontal_fov_deg) for w in (p.width, p.thermal_width)]
         self._index = 0

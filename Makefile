@@ -1,10 +1,12 @@
 # The two commands of README.md. Both do all set-up first (scripts/setup.sh, idempotent).
 .PHONY: run test setup benchmark clean model cross-generator regression
 
-# Run the simulated line and inspection end to end and print a summary (DURATION in s).
+# Run the simulated line and inspection end to end and print a summary (DURATION in s). WATCH=1 adds the Foxglove
+# bridge (address printed) and records the run into a bag (both cost the 2-core build machine control latency).
 DURATION ?= 30
+WATCH ?= 0
 run: setup
-	scripts/run_main.sh --duration $(DURATION)
+	scripts/run_main.sh --duration $(DURATION) $(if $(filter 1,$(WATCH)),--foxglove --record-bag)
 
 # Every test: unit, integration over real DDS between processes, linters.
 test: setup

@@ -68,6 +68,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help='ledger database and signing key; kept between runs, so the chain grows')
     parser.add_argument('--log-dir', type=Path, default=Path('var/log'))
     parser.add_argument('--camera-rate', type=float, default=5.0, help='simulated RGB + thermal pairs per s (Hz)')
+    parser.add_argument('--foxglove', action='store_true',
+                        help='start the Foxglove bridge too and print its address (watch the run in the Foxglove app)')
+    parser.add_argument('--record-bag', action='store_true',
+                        help='record the run into a bag in its log folder (raw camera frames left out)')
     parser.add_argument('--summary-json', type=Path, default=None,
                         help='where the summary goes as JSON (default: summary.json in the run\'s log folder)')
     return parser.parse_args(argv)
@@ -109,10 +113,10 @@ def run(args: argparse.Namespace) -> int:
     log_dir = args.log_dir.resolve() / datetime.now().strftime('%Y%m%d-%H%M%S')
     expected = round(args.duration * args.camera_rate)
     write_log = log_dir / 'plc_writes.jsonl'
-    port = foxglove_port()
+    port = foxglove_port() if args.foxglove else 0
     plan = load_launch_file(args.launch_file, {
         'ledger_dir': str(ledger_dir), 'camera_rate_hz': str(args.camera_rate), 'camera_frames': str(expected),
-        'plc_write_log': str(write_log), 'foxglove': 'true', 'foxglove_port': str(port)}, env)
+        'plc_write_log': str(write_log), 'foxglove': str(args.foxglove).lower(), 'foxglove_port': str(port)}, env)
     database = ledger_dir / 'ledger.db'
     operator_key = load_or_create_private_key(ledger_dir / 'operator_key.pem')  # the key sim.launch.xml trusts
     uplink = next((node for node in plan.nodes if node.name == 'uplink'), None)
@@ -128,9 +132,10 @@ def run(args: argparse.Namespace) -> int:
           f'on ROS_DOMAIN_ID {env["ROS_DOMAIN_ID"]}; node logs in {log_dir}', flush=True)
     if centre:
         print(f'operator centre dashboard while it runs: {centre.address}', flush=True)
-    print(f'Foxglove while it runs: ws://127.0.0.1:{port} (Foxglove app: Open connection, Foxglove WebSocket; '
-          'layout config/fracturescope.foxglove.json)', flush=True)
-    recording = BagRecording(log_dir / 'bag', env, log_dir / 'bag_recorder.log')
+    if args.foxglove:
+        print(f'Foxglove while it runs: ws://127.0.0.1:{port} (Foxglove app: Open connection, Foxglove WebSocket; '
+              'layout config/fracturescope.foxglove.json)', flush=True)
+    recording = BagRecording(log_dir / 'bag', env, log_dir / 'bag_recorder.log') if args.record_bag else None
 
     probe = GraphProbe(env, 'main_job')  # Ctrl-C is a KeyboardInterrupt: the run ends, and is still summarised
     observed = watch_graph(probe)
@@ -195,7 +200,8 @@ def run(args: argparse.Namespace) -> int:
         consistency = probe.call(GetConsistencyProof, 'ledger/consistency_proof',
                                  GetConsistencyProof.Request(first_size=size_before), 10.0)
         probe.spin_until(lambda: False, 0.5)  # the last checkpoint and diagnostics
-        recording.stop()
+        if recording:
+            recording.stop()
         codes = graph.stop()
         failures = list(graph.failures)
     probe.close()
@@ -226,8 +232,10 @@ def run(args: argparse.Namespace) -> int:
     if centre:
         centre.stop()
         centre.add_rows(summary)
-    recording.add_rows(summary, {'/defects': len(detections.detections)})
-    add_rows(summary, 'foxglove', add_foxglove_row, observed, port)
+    if recording:
+        recording.add_rows(summary, {'/defects': len(detections.detections)})
+    if args.foxglove:
+        add_rows(summary, 'foxglove', add_foxglove_row, observed, port)
     summary.add('ledger file', f'{database} (public key: {ledger_dir / "ledger_key.pem.pub"})')
     summary.add('audit it', f'fracturescope-ledger verify {database} --public-key {ledger_dir / "ledger_key.pem.pub"}')
     summary.add('node logs', str(log_dir))

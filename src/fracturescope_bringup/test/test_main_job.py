@@ -17,7 +17,7 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
         done = subprocess.run(
             [sys.executable, '-m', 'fracturescope_bringup.main_job', '--duration', '3',
              '--ledger-dir', str(tmp_path / 'ledger'), '--log-dir', str(tmp_path / 'log'),
-             '--summary-json', str(summary)],
+             '--summary-json', str(summary), '--foxglove', '--record-bag'],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
         assert f'summary as JSON: {summary}' in done.stdout, done.stdout + done.stderr
         return done, json.loads(summary.read_text())

@@ -11,7 +11,7 @@ from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.image_subscription import READER_RENEWALS
 from fracturescope_common.parameter_files import read_node_parameters, set_node_parameters
-from fracturescope_common.qos import RELIABLE_EVENTS
+from fracturescope_common.qos import RECORDING, RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_perception.diagnostics_contract import (
     DEFECT_DETECTOR,
@@ -68,8 +68,9 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
                   env=graph_env, log_dir=tmp_path / 'logs') as graph:
         probe = GraphProbe(graph_env, 'perception_probe')
         try:
-            detections = probe.collect(DefectDetection, 'defects', RELIABLE_EVENTS)
-            truth = probe.collect(GroundTruthLabel, 'camera/ground_truth', RELIABLE_EVENTS)
+            # as the ledger reads them: this probe starts after the graph, and the cameras do not wait for it
+            detections = probe.collect(DefectDetection, 'defects', RECORDING)
+            truth = probe.collect(GroundTruthLabel, 'camera/ground_truth', RECORDING)
             blocks = probe.collect(LedgerBlock, 'ledger/blocks', RELIABLE_EVENTS)
             observed = watch_graph(probe)
 

@@ -43,6 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_CARD = REPO_ROOT / 'src' / 'fracturescope_perception' / 'models' / 'fusion' / 'fusion.card.json'
 pytestmark = pytest.mark.integration
 PAIRS = 40
+MAX_DROPPED = 2         # camera frames the detector may not receive (best effort) before it is a failure
 MIN_FRAME_RECALL = 0.5   # held-out family, 40 frames: far below the benchmark's figure, yet not chance
 
 
@@ -75,10 +76,15 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
             observed = watch_graph(probe)
 
             def settled():
-                if not observed.reported(SURFACE_CAMERA):
+                if not (observed.reported(SURFACE_CAMERA) and observed.reported(DEFECT_DETECTOR)):
                     return False
                 faults = sum(observed.read(SURFACE_CAMERA).family(FAULT).values())
-                return len(truth) == PAIRS and len(detections) == PAIRS - faults and \
+                # frames the detector never received: best-effort camera QoS drops them on a loaded machine (at
+                # most MAX_DROPPED; each costs at most one pair)
+                detector = observed.read(DEFECT_DETECTOR)
+                dropped = 2 * PAIRS - detector[RGB_RECEIVED] - detector[THERMAL_RECEIVED]
+                return len(truth) == PAIRS and dropped <= MAX_DROPPED and \
+                    PAIRS - faults - dropped <= len(detections) <= PAIRS - faults and \
                     sum(b.record_type == 'defect' for b in blocks) == len(detections)
             assert probe.spin_until(settled, 90.0), \
                 f'{len(truth)} truths, {len(detections)} detections, {len(blocks)} blocks'

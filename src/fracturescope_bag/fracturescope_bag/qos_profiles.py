@@ -59,8 +59,13 @@ def read_qos(value: list[dict] | str | None) -> list[Qos]:
 
 
 def subscription_qos(offers: Sequence[QoSProfile], depth: int = DEFAULT_DEPTH) -> QoSProfile:
-    """What a recorder requests so it connects to every publisher (reliable while there is none yet)."""
-    return matching_subscription_qos(offers, depth, reliable_without_offers=True)
+    """What a recorder requests so it connects to every publisher (reliable while there is none yet). Unlike
+    rosbag2 (keep last 10): on a transient-local topic it keeps all, so the history a publisher hands a recorder
+    that joined late all lands in the bag, not only its last 10 (discovery does not tell a publisher's depth)."""
+    qos = matching_subscription_qos(offers, depth, reliable_without_offers=True)
+    if qos.durability == DurabilityPolicy.TRANSIENT_LOCAL:
+        qos.history = HistoryPolicy.KEEP_ALL
+    return qos
 
 
 def playback_qos(recorded: Sequence[Qos]) -> tuple[QoSProfile, str | None]:

@@ -75,3 +75,9 @@ def test_unknown_policies_from_the_middleware_become_system_default():
                                      liveliness=LivelinessPolicy.UNKNOWN))
     profile, _ = playback_qos([unknown])
     assert profile.liveliness == LivelinessPolicy.SYSTEM_DEFAULT and profile.history == HistoryPolicy.KEEP_LAST
+
+
+def test_subscription_to_latched_publishers_keeps_all_they_hand_over():
+    assert subscription_qos([LATCHED]).history == HistoryPolicy.KEEP_ALL
+    mixed = subscription_qos([LATCHED, CAMERA], depth=50)   # volatile: from now on, as deep as asked
+    assert mixed.history == HistoryPolicy.KEEP_LAST and mixed.depth == 50

@@ -238,3 +238,30 @@ def test_record_splits_by_duration_and_stops_on_sigint(graph_env, tmp_path):
     assert len(opened.files) >= 3 and set(opened.topics) == {'/split_topic'}
     assert [deserialize_message(m.data, String).data for m in opened.messages()] == [f'split {i}' for i in range(30)]
     assert opened.damages == []
+
+
+def test_a_recorder_that_joins_late_records_all_a_latched_publisher_still_holds(graph_env, tmp_path):
+    """As the main job's recorder, started beside the graph: results published before it subscribed (transient
+    local, history 1000) are handed to it at once, 40 of them, more than rosbag2's keep-last 10 would keep."""
+    probe = GraphProbe(graph_env, 'bag_test_early_publisher')
+    bag, log = tmp_path / 'bag', (tmp_path / 'record.log').open('w')
+    recorder = None
+    try:
+        defects = probe.node.create_publisher(DefectDetection, '/defects', RECORDED_RESULTS)
+        for i in range(40):
+            detection = DefectDetection(label='crack', location=f'slab-{i}')
+            detection.header.stamp.sec = 1_700_000_000 + i
+            defects.publish(detection)
+        recorder = subprocess.Popen(bag_command('record', '/defects', '-o', str(bag)), env=graph_env, stdout=log,
+                                    stderr=subprocess.STDOUT)
+        assert probe.spin_until(lambda: defects.get_subscription_count(), 30.0), 'the recorder never subscribed'
+        probe.spin_until(lambda: False, 2.0)
+        recorder.send_signal(signal.SIGTERM)
+        assert recorder.wait(timeout=30) == 0, (tmp_path / 'record.log').read_text()
+    finally:
+        if recorder is not None and recorder.poll() is None:
+            recorder.kill()
+        probe.close()
+        log.close()
+    locations = [deserialize_message(m.data, DefectDetection).location for m in open_bag(bag).messages(['/defects'])]
+    assert locations == [f'slab-{i}' for i in range(40)]

@@ -53,7 +53,7 @@ SETTLE_MAX_S = 60.0  # ... and longer, up to this, while pairs are still being h
 STARTUP_S = 90.0  # s for the graph to start (the cameras publish once their subscribers are there)
 STEADY_S = 1.5    # s the accounts must hold (a /diagnostics period and more): a frame in flight is not a dropped one
 LINK_SETTLE_S = 15.0  # s after the run for the uplink's outbox to empty and the operator command's answer
-DISCOVERY_SETTLE_S = 1.0  # s from this probe seeing the command receivers to the operator sending
+DISCOVERY_SETTLE_S = 1.0  # s from the command receivers seen matched to the operator sending (their side too)
 
 
 VERDICT_FLOOR = 0.25        # frame verdicts: chance among the four classes
@@ -144,7 +144,10 @@ def run(args: argparse.Namespace) -> int:
     detections = watch_detections(probe)
     thermal = watch_thermal(probe)
     summary = Summary('FractureScope: simulated inspection run')
-    with RunningGraph(plan.nodes, log_dir=log_dir, echo=None) as graph:
+    # a fleet's centre listens before its robots speak: the broker starts first, the robot once the centre subscribed
+    listening = (lambda: centre.link.subscribed.wait(STARTUP_S)) if centre else None
+    with RunningGraph(plan.nodes, log_dir=log_dir, echo=None, first=('embedded_broker',), then_after=listening) \
+            as graph:
         launched_at = started = time.monotonic()
         reconciled = False
         try:
@@ -160,8 +163,9 @@ def run(args: argparse.Namespace) -> int:
                 summary.problems.append(f'the graph was not ready (no camera pair published) within {STARTUP_S:.0f} s')
             started = next_line = time.monotonic()
             settled_since = listening_since = None
-            # Run until every simulated pair is accounted for, the accounts held for a report period, and the edge
-            # tracker has measured a second of sheet (or a node dies, or it takes far too long).
+            # Run until every simulated pair is accounted for, the accounts held for a report period, the edge
+            # tracker has measured a second of sheet and the operator's commands are sent (or a node dies, or it
+            # takes far too long).
             progress, progressed_at = None, started
             while ((elapsed := time.monotonic() - started) < args.duration + SETTLE_S
                    or (elapsed < args.duration + SETTLE_MAX_S and time.monotonic() - progressed_at < SETTLE_S)) \
@@ -170,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
                 # soon: an inspect-again needs camera pairs after it to be answered; but only once the receivers
                 # listen, as this probe sees it, and a little longer, so that the uplink's discovery sees it too
                 if operator and operator.sent_at is None and uplink_connected(observed):
-                    if listening_since is None and command_receivers_listen(probe.node, receivers):
+                    if listening_since is None and command_receivers_listen(probe.node, observed, receivers):
                         listening_since = time.monotonic()
                     if listening_since is not None and time.monotonic() - listening_since >= DISCOVERY_SETTLE_S \
                             and operator.try_connect():
@@ -181,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
                 if time.monotonic() >= next_line:
                     print(progress_line(elapsed, args.duration, observed), flush=True)
                     next_line += 1.0
-                if detections_accounted_for(observed, expected) and edges_measured(edges):
+                if detections_accounted_for(observed, expected) and edges_measured(edges) \
+                        and (operator is None or operator.sent_at is not None):
                     settled_since = settled_since or time.monotonic()
                     if time.monotonic() - settled_since >= STEADY_S:
                         reconciled = True

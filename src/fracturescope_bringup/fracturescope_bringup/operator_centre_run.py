@@ -88,7 +88,7 @@ class CentreRun:
         refused = sum(n for outcome, n in counts.items() if outcome.startswith('refused_'))
         state = robot.witness_state if robot else 'unwitnessed'
         problem = None
-        if not counts['alert'] and state == 'unwitnessed':   # alerts sent before it subscribed are not its to get
+        if not counts['alert']:   # it subscribed before the robot started: every alert is its to get
             problem = 'operator centre: nothing of the simulated robot reached the centre'
         elif state in ALARMS:
             problem = f'operator centre: the ledger witness says {state}: {robot.witness_detail}'

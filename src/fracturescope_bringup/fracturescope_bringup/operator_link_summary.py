@@ -26,6 +26,7 @@ from fracturescope_uplink.command_gateway import commands_topic, decode_command,
 from fracturescope_uplink.diagnostics_contract import (
     ACKNOWLEDGED,
     ALERTS,
+    COMMAND_RECEIVERS,
     CONNECTED,
     DROPPED,
     IN_FLIGHT,
@@ -97,6 +98,8 @@ class OperatorSide:
     @property
     def answer(self) -> dict[str, Any] | None:
         """The defect alert that answers the inspect-again request."""
+        if self.inspect_nonce is None:
+            return None
         return next((a for a in self.alerts.values() if a['kind'] == 'defect' and
                      a['details'].get('request', {}).get('nonce') == self.inspect_nonce), None)
 
@@ -137,11 +140,13 @@ def uplink_connected(observed: GraphObservations) -> bool:
     return observed.reported(UPLINK) and observed.read(UPLINK)[CONNECTED]
 
 
-def command_receivers_listen(node: Node, receivers: Collection[str]) -> bool:
-    """Every node of `receivers` subscribes to operator/command (as this node's discovery sees it): the uplink
-    forwards a command once, and a volatile subscription that matches later never gets it."""
-    listening = {info.node_name for info in node.get_subscriptions_info_by_topic('operator/command')}
-    return set(receivers) <= listening
+def command_receivers_listen(node: Node, observed: GraphObservations, receivers: Collection[str]) -> bool:
+    """Every node of `receivers` subscribes to operator/command, as this node's discovery sees it, and the uplink's
+    writer has matched every subscription this node sees (its /diagnostics; recorders and bridges count too): the
+    uplink forwards a command once, and a volatile subscription that matches later never gets it."""
+    listening = [info.node_name for info in node.get_subscriptions_info_by_topic('operator/command')]
+    return set(receivers) <= set(listening) and observed.reported(UPLINK) and \
+        observed.read(UPLINK)[COMMAND_RECEIVERS] >= len(listening)
 
 
 def inspection_after_last_pair(observed: GraphObservations, pairs: int) -> bool:

@@ -29,7 +29,9 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     checks = {topic: check['figures'] for topic, check in report['checks'].items()}
     pairs = checks['camera pairs']
     assert pairs['published'] == 15 and pairs['reconciled'] and pairs['lost'] == 0
-    assert pairs['classified'] + pairs['refused'] + pairs['unpaired_rgb'] == 15
+    # every pair accounted for: an RGB frame lost on the way (best-effort image QoS, at most 3 on a loaded machine,
+    # else the verdict fails) is counted as such
+    assert pairs['classified'] + pairs['refused'] + pairs['unpaired_rgb'] + pairs['rgb_dropped'] == 15
     assert checks['detections']['published'] == checks['detections']['blocks'] == pairs['classified']
     assert checks['detections']['rejected_by_ledger'] == checks['detections']['lost'] == 0
     assert checks['verification']['blocks_checked'] > 0
@@ -41,9 +43,9 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     # answered, unless a loaded machine connected the uplink after the 3 s run's last camera pair (the row says so)
     inspection = checks['operator inspect again']
     assert inspection['answered'] == 1 or inspection['waiting'] == 1
-    # the operator centre on the same broker witnessed the robot's ledger (from a checkpoint alert or the retained
-    # status: on a loaded machine the 3 s run's alerts can all precede its subscription)
-    assert checks['operator centre']['witness'] == 'ok'
+    # the operator centre on the same broker, subscribed before the robot started, stored its alerts and witnessed
+    # its ledger
+    assert checks['operator centre']['witness'] == 'ok' and checks['operator centre']['alerts'] > 0
     # the run is in a bag that reads back, every detection in it; the Foxglove bridge served the graph
     assert checks['bag']['defects'] == checks['detections']['published'] and checks['bag']['damaged'] == 0
     assert checks['bag']['edges'] > 0 and checks['bag']['ledger_blocks'] > 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 import ctypes
 from dataclasses import dataclass, field
 from itertools import islice
@@ -68,7 +68,12 @@ class RunningGraph:
         log_dir: str | os.PathLike | None = None,
         grace_s: float = 5.0,
         echo: TextIO | None = sys.stdout,
+        first: Collection[str] = (),
+        then_after: Callable[[], object] | None = None,
     ) -> None:
+        """`first`: names of nodes started before the others, which start once `then_after()` returns (it waits for
+        what the first ones serve, e.g. a broker's first client subscribed)."""
+        self._first, self._then_after = frozenset(first), then_after
         self._nodes: dict[str, _Node] = {}
         for spec in nodes:
             label, n = spec.label, 2
@@ -96,12 +101,18 @@ class RunningGraph:
         self.stop()
 
     def start(self) -> None:
-        """Start every node, then watch them in the background."""
+        """Start every node (`first` ones first), then watch them in the background."""
         if self._log_dir is not None:
             self._log_dir.mkdir(parents=True, exist_ok=True)
+        first = [n for n in self._nodes.values() if n.spec.name in self._first]
         try:
-            for node in self._nodes.values():
+            for node in first:
                 self._spawn(node)
+            if first and self._then_after is not None:
+                self._then_after()
+            for node in self._nodes.values():
+                if node.spec.name not in self._first:
+                    self._spawn(node)
         except BaseException:
             self.stop()
             raise

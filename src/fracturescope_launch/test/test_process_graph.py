@@ -173,3 +173,16 @@ def test_start_failure_stops_the_nodes_already_started():
 def test_duplicate_names_get_distinct_labels():
     graph = graph_of(spec('a', 'run'), spec('a', 'run'))
     assert list(graph.alive()) == ['a', 'a-2']
+
+
+def test_first_nodes_start_before_the_others_which_wait_for_them():
+    seen = {}
+
+    def broker_ready():   # what the main job waits for: a client of the first node subscribed
+        assert graph.wait_for_output('broker', 'ready', 10)
+        seen['others_alive'] = [label for label, up in graph.alive().items() if up and label != 'broker']
+
+    graph = graph_of(spec('robot', 'run'), spec('broker', 'run'), first=('broker',), then_after=broker_ready)
+    with graph:
+        assert graph.wait_for_output('robot', 'ready', 10)
+    assert seen == {'others_alive': []}

@@ -20,11 +20,13 @@ class CentreLink:
                  on_error: Callable[[str], None] = print) -> None:
         self.settings, self._handle, self._on_error = settings, handle, on_error
         self.connected = threading.Event()
+        self.subscribed = threading.Event()   # the broker confirmed the fleet's subscriptions (once)
         self.connects = 0
         self._client = paho_client(settings, clean_session=False, manual_ack=True)
         self._client.on_connect = self._connected
         self._client.on_disconnect = self._disconnected
         self._client.on_message = self._message
+        self._client.on_subscribe = lambda *_: self.subscribed.set()
 
     def start(self) -> None:
         self._client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive_s)

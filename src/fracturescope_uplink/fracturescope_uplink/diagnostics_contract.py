@@ -19,6 +19,7 @@ TELEMETRY_SENT, TELEMETRY_SKIPPED = count('telemetry_sent'), count('telemetry_sk
 ACK_LATENCY_P50 = number('ack_latency_ms_p50', '.1f')    # alert handed to paho -> broker's PUBACK
 DROPPED = count('dropped_total')                         # alerts evicted or refused by a full outbox, ever
 REPEATS_SUPPRESSED = count('repeats_suppressed')
+COMMAND_RECEIVERS = count('command_receivers')           # readers of operator/command this node's writer matched
 
 ALERTS = Family('alerts_', KINDS)                        # alerts made (stored in the outbox) since start, by kind
 OUTBOX_FULL = count('outbox_full')                       # alerts this run pushed out or refused (module outbox.py)
@@ -30,17 +31,18 @@ UPLINK = NodeContract(
     'uplink',
     values=(BROKER, CONNECTED, QUEUED, QUEUED_BYTES, IN_FLIGHT, PUBLISHED, ACKNOWLEDGED, CONNECTS, BYTES_SENT,
             THUMBNAILS_LEFT_OUT, TELEMETRY_SENT, TELEMETRY_SKIPPED, ACK_LATENCY_P50, DROPPED, REPEATS_SUPPRESSED,
-            *ALERTS.keys),
+            COMMAND_RECEIVERS, *ALERTS.keys),
     counters=(OUTBOX_FULL, OUTBOX_ERROR, LINK_ERROR, FORWARDED, *COMMAND_REFUSED.keys, PUBLISH_FAILED),
 )
 
 
 def uplink_values(broker: str, connected: bool, in_flight: int, c: LinkCounters, stats: OutboxStats,
-                  repeats_suppressed: int, alerts_made: dict[str, int]) -> dict[Key, Any]:
+                  repeats_suppressed: int, alerts_made: dict[str, int], command_receivers: int) -> dict[Key, Any]:
     latency = sorted(c.acked_latency_s)[len(c.acked_latency_s) // 2] * 1e3 if c.acked_latency_s else float('nan')
     return {BROKER: broker, CONNECTED: connected, QUEUED: stats.queued, QUEUED_BYTES: stats.queued_bytes,
             IN_FLIGHT: in_flight, PUBLISHED: c.published, ACKNOWLEDGED: c.acknowledged, CONNECTS: c.connects,
             BYTES_SENT: c.bytes_sent, THUMBNAILS_LEFT_OUT: c.thumbnails_left_out,
             TELEMETRY_SENT: c.telemetry_sent, TELEMETRY_SKIPPED: c.telemetry_skipped, ACK_LATENCY_P50: latency,
             DROPPED: sum(n for (_, what), n in stats.drops.items() if what != THUMBNAIL_DROPPED),
-            REPEATS_SUPPRESSED: repeats_suppressed, **{ALERTS[kind]: n for kind, n in alerts_made.items()}}
+            REPEATS_SUPPRESSED: repeats_suppressed, COMMAND_RECEIVERS: command_receivers,
+            **{ALERTS[kind]: n for kind, n in alerts_made.items()}}

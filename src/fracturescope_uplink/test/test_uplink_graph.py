@@ -11,11 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fracturescope_common.keys import raw_public_key, write_new_public_key
 from fracturescope_common.operator_commands import CommandSigner
 from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RECORDED_RESULTS, RELIABLE_EVENTS
+from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
 from fracturescope_testing.mqtt_probe import MqttProbe, MqttProbeError
 from fracturescope_uplink.alert_schema import decode
 from fracturescope_uplink.command_gateway import commands_topic, sign_command
+import fracturescope_uplink.diagnostics_contract as dc
 import pytest
 from sensor_msgs.msg import RegionOfInterest
 
@@ -98,6 +100,7 @@ def test_alerts_reach_the_operator_over_tls_and_signed_commands_come_back(tmp_pa
     with launched(LAUNCH, uplink_args(tmp_path, broker, operator), env=graph_env, log_dir=tmp_path / 'logs'), \
             GraphProbe(graph_env, 'uplink_probe') as probe:
         forwarded = probe.collect(OperatorCommand, 'operator/command', RELIABLE_EVENTS)
+        observed = watch_graph(probe)
         checkpoint = LedgerCheckpoint(tree_size=7, root_hash='c' * 64, key_id='k' * 16, public_key='p' * 64,
                                       signature=[1] * 64)
         probe.node.create_publisher(LedgerCheckpoint, 'ledger/checkpoint', LATCHED_STATE).publish(checkpoint)
@@ -122,6 +125,9 @@ def test_alerts_reach_the_operator_over_tls_and_signed_commands_come_back(tmp_pa
                                                     'x': 10, 'y': 20, 'width': 30, 'height': 40}
         assert [a['label'] for a in alerts(got, 'control')] == ['AUTO', 'HOLD']
 
+        # /diagnostics tells whether anything would receive a command: the uplink's writer matched this probe
+        assert probe.spin_until(lambda: observed.reported(dc.UPLINK) and
+                                observed.read(dc.UPLINK)[dc.COMMAND_RECEIVERS] == 1, 10.0)
         # a signed command reaches operator/command; a forged one and a malformed one are refused, each with an ack
         operator.mqtt.publish(commands_topic(ROBOT), sign_command(operator.signer, 'stop', target='control'))
         forged = json.loads(sign_command(operator.signer, 'resume'))

@@ -187,7 +187,7 @@ class UplinkNode(Node):
     def _values(self) -> dict:
         return dc.uplink_values(self._broker(), self._link.connected, self._link.in_flight, self._link.counters,
                                 self._uplink.outbox.stats(), self._uplink.suppressed_repeats,
-                                self._uplink.alerts_made)
+                                self._uplink.alerts_made, self._commands.get_subscription_count())
 
     def destroy_node(self) -> None:
         if hasattr(self, '_link'):

@@ -38,10 +38,15 @@ else
 fi
 
 # launch/ and config/ are installed into fracturescope_bringup's share folder: a file added there needs a build too
-src_hash=$( (echo "$deps_hash"; find src -type f -not -path '*/__pycache__/*' -not -path '*/.pytest_cache/*' \
+src_hash=$( (echo "$deps_hash"; find src compat -type f -not -path '*/__pycache__/*' -not -path '*/.pytest_cache/*' \
   \( -name '*.msg' -o -name '*.srv' -o -name 'CMakeLists.txt' -o -name 'package.xml' -o -name 'setup.py' \
      -o -name 'setup.cfg' -o -path '*/resource/*' -o -name 'README.md' \) -print0 | sort -z | xargs -0 sha256sum \
-  ; find src -type d -not -path '*/__pycache__*' | sort; find launch config -type f | sort) | sha256sum | cut -c1-16)
+  ; find src compat -type d -not -path '*/__pycache__*' | sort; find launch config -type f | sort) | sha256sum | cut -c1-16)
+# interface packages a ROS 2 installation has and the wheels lack (compat/README.md): built only where missing
+base_paths=(.)
+for package in tf2_msgs; do
+  PYTHONPATH= "$venv/bin/python" -c "import $package" 2>/dev/null || base_paths+=("compat/$package")   # the venv alone
+done
 src_stamp=install/.fracturescope-src
 if [ "$(cat "$src_stamp" 2>/dev/null)" != "$src_hash" ]; then
   say "colcon build (src/: interfaces, packages)"
@@ -49,7 +54,7 @@ if [ "$(cat "$src_stamp" 2>/dev/null)" != "$src_hash" ]; then
   . "$venv/bin/activate"
   # colcon's own status decides: an old install/ must not pass for a build that failed
   set +e
-  AMENT_PREFIX_PATH=$venv CMAKE_PREFIX_PATH=$venv colcon build --symlink-install \
+  AMENT_PREFIX_PATH=$venv CMAKE_PREFIX_PATH=$venv colcon build --symlink-install --base-paths "${base_paths[@]}" \
     --event-handlers console_cohesion- status- summary+ \
     --cmake-args -DPython3_EXECUTABLE="$venv/bin/python" -DBUILD_TESTING=OFF 2>&1 \
     | grep -v "doesn't contain any 'local_setup"

@@ -73,5 +73,6 @@ def test_the_command_starts_the_robot_launch_file_as_installed(tmp_path):
     plan = load_launch_file(Path(get_package_share_directory(package)) / 'launch' / file,
                             {**args, 'ledger_dir': str(tmp_path)})
     assert {node.name for node in plan.nodes} == {'defect_detector', 'defect_markers', 'edge_tracker',
-                                                  'thermal_monitor', 'ledger', 'control', 'line_markers'}
+                                                  'thermal_monitor', 'ledger', 'control', 'line_markers',
+                                                  'static_frames'}
     assert all(Path(node.command()[0]).is_file() for node in plan.nodes)

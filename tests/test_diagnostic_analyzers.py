@@ -7,6 +7,7 @@ import re
 
 from fracturescope_broker.diagnostics_contract import EMBEDDED_BROKER
 from fracturescope_common.diagnostics_contract import status_name
+from fracturescope_common.static_frames import STATIC_FRAMES
 from fracturescope_control.diagnostics_contract import CONTROL, LINE_MARKERS
 from fracturescope_foxglove.diagnostics_contract import FOXGLOVE_BRIDGE
 from fracturescope_launch.launch_xml import declared_arguments, load_launch_file
@@ -25,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = (CONTROL, LINE_MARKERS, LEDGER, DEFECT_DETECTOR, DEFECT_MARKERS, EDGE_TRACKER, THERMAL_MONITOR,
              SURFACE_CAMERA, LINE_CAMERA, EQUIPMENT_THERMAL_CAMERA, PLC_SIMULATOR, FOXGLOVE_BRIDGE, EMBEDDED_BROKER,
-             UPLINK)
+             UPLINK, STATIC_FRAMES)
 ANALYZER = 'diagnostic_aggregator/GenericAnalyzer'
 LAUNCH_FILES = sorted((ROOT / 'launch').glob('*.launch.xml'))
 

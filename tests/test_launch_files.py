@@ -51,7 +51,7 @@ def test_every_declared_parameter_is_set_by_the_launch_file(path):
 @pytest.mark.parametrize('path', TOP_LEVEL, ids=[p.name for p in TOP_LEVEL])
 def test_namespace_and_use_sim_time_reach_every_node(path):
     plan = load_launch_file(path, {'namespace': 'robot1', 'use_sim_time': 'true'})
-    assert len(plan.nodes) == {'robot.launch.xml': 7, 'sim.launch.xml': 13}[path.name]
+    assert len(plan.nodes) == {'robot.launch.xml': 8, 'sim.launch.xml': 14}[path.name]
     for node in plan.nodes:
         assert node.namespace == '/robot1', node.label
         assert ('use_sim_time', 'True') in node.global_params, node.label

@@ -1,16 +1,21 @@
 """The RViz configs shipped with the bring-up (config/fracturescope.rviz, the robot; config/fracturescope_line.rviz,
 the line): this machine cannot run RViz, so the test checks what RViz would need from the running simulated graph:
 every display's topic is published, with the type that display reads (and a Camera display's CameraInfo beside its
-image), and the line's markers are in the fixed frame of its view."""
+image), and every frame the markers and the camera image are drawn in reaches the view's fixed frame through the
+static transforms on tf_static."""
 
 from pathlib import Path
 
 from fracturescope_common.camera_info import camera_info_topic
+from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
+from fracturescope_common.nodes.static_frames import STATIC_TF_QOS
 from fracturescope_common.qos import OBSERVER_STREAM
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
 import pytest
+from sensor_msgs.msg import Image
+from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
 import yaml
 
@@ -21,7 +26,7 @@ pytestmark = pytest.mark.integration
 DISPLAY_TYPES = {'rviz_default_plugins/Image': 'sensor_msgs/msg/Image',
                  'rviz_default_plugins/Camera': 'sensor_msgs/msg/Image',
                  'rviz_default_plugins/MarkerArray': 'visualization_msgs/msg/MarkerArray'}
-NO_TOPIC = {'rviz_default_plugins/Grid', 'rviz_default_plugins/TF'}
+NO_TOPIC = {'rviz_default_plugins/Grid', 'rviz_default_plugins/TF'}   # TF: /tf and /tf_static, checked below
 
 
 def wanted_topics() -> dict[str, str]:
@@ -52,7 +57,27 @@ def test_every_rviz_display_finds_its_topic_and_type_in_the_simulated_graph(tmp_
         probe.spin_until(lambda: all(wanted[t] in types for t, types in published().items()), 60.0)
         missing = {topic: (wanted[topic], types) for topic, types in published().items() if wanted[topic] not in types}
         assert not missing, f'RViz displays without a publisher of their type: {missing}'
-        line_frame = yaml.safe_load(RVIZ[1].read_text())['Visualization Manager']['Global Options']['Fixed Frame']
-        markers = probe.collect(MarkerArray, 'line/markers', OBSERVER_STREAM)
-        assert probe.spin_until(lambda: any(len(m.markers) > 3 for m in markers), 30.0), 'no line markers drawn'
-        assert {marker.header.frame_id for m in markers for marker in m.markers} == {line_frame}
+        # every frame the displays draw in reaches the view's fixed frame through tf_static (config/frames.yaml)
+        static = probe.collect(TFMessage, '/tf_static', STATIC_TF_QOS)
+        line_markers = probe.collect(MarkerArray, 'line/markers', OBSERVER_STREAM)
+        defect_markers = probe.collect(MarkerArray, 'defects/markers', OBSERVER_STREAM)
+        images = probe.collect(Image, 'camera/rgb/image_raw', IMAGE_SUBSCRIPTION)
+        assert probe.spin_until(lambda: static and images and any(len(m.markers) > 3 for m in line_markers)
+                                and any(m.markers for m in defect_markers), 30.0), \
+            (len(static), len(images), len(line_markers), len(defect_markers))
+    parents = {t.child_frame_id: t.header.frame_id for message in static for t in message.transforms}
+    drawn = {RVIZ[0]: {marker.header.frame_id for m in defect_markers for marker in m.markers}
+             | {image.header.frame_id for image in images},
+             RVIZ[1]: {marker.header.frame_id for m in line_markers for marker in m.markers}}
+    for config, frames in drawn.items():
+        fixed = yaml.safe_load(config.read_text())['Visualization Manager']['Global Options']['Fixed Frame']
+        unreachable = {frame for frame in frames if fixed not in ancestry(frame, parents)}
+        assert frames and not unreachable, f'{config.name}: no transform from {unreachable} to {fixed}'
+
+
+def ancestry(frame: str, parents: dict[str, str]) -> list[str]:
+    """The frame and its parents up to the root of its tree."""
+    chain = [frame]
+    while chain[-1] in parents and len(chain) <= len(parents):
+        chain.append(parents[chain[-1]])
+    return chain

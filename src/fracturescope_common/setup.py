@@ -16,4 +16,9 @@ setup(
     maintainer_email='maintainers@fracturescope.dev',
     description='Parameters with descriptions, diagnostics, stamps and QoS shared by every FractureScope node.',
     license='Apache-2.0',
+    entry_points={
+        'console_scripts': [
+            'static_frames = fracturescope_common.nodes.static_frames:main',
+        ],
+    },
 )

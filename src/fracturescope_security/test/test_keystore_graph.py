@@ -27,7 +27,7 @@ def test_keystore_of_the_launched_graph(tmp_path):
                  'perception:=false', 'edge_eye:=false', 'thermal_monitor:=false', 'broker:=false', 'uplink:=false',
                  f'operator_public_key:={tmp_path / "none.pub"}']) == 0
     nodes = {n.name: n for n in load_graph(keystore.graph)}
-    assert set(nodes) == {'ledger', 'plc_simulator', 'control', 'line_markers'}
+    assert set(nodes) == {'ledger', 'plc_simulator', 'control', 'line_markers', 'static_frames'}
     assert {n.namespace for n in nodes.values()} == {'/robot1'}
     # what the running nodes showed, as the graph file keeps it
     assert '/robot1/roll_command' in nodes['control'].publishers
@@ -37,7 +37,8 @@ def test_keystore_of_the_launched_graph(tmp_path):
     assert '/rosout' in nodes['ledger'].publishers
     by_enclave = grants(keystore)
     assert sorted(by_enclave) == ['/fracturescope/robot1/control', '/fracturescope/robot1/ledger',
-                                  '/fracturescope/robot1/line_markers', '/fracturescope/robot1/plc_simulator']
+                                  '/fracturescope/robot1/line_markers', '/fracturescope/robot1/plc_simulator',
+                                  '/fracturescope/robot1/static_frames']
     for node in nodes.values():
         assert by_enclave[node.enclave] == grant_for(node)
     ledger, control = by_enclave['/fracturescope/robot1/ledger'], by_enclave['/fracturescope/robot1/control']
@@ -46,6 +47,8 @@ def test_keystore_of_the_launched_graph(tmp_path):
     markers = by_enclave['/fracturescope/robot1/line_markers']        # it draws; it moves nothing
     assert 'rt/robot1/line/markers' in markers.publish and 'rt/robot1/roll_command' in markers.subscribe
     assert 'rt/robot1/roll_command' not in markers.publish and 'rt/robot1/operator/command' not in markers.subscribe
+    frames = by_enclave['/fracturescope/robot1/static_frames']      # the robot's tf tree, in its namespace
+    assert 'rt/robot1/tf_static' in frames.publish and 'rt/robot1/operator/command' not in frames.subscribe
     assert 'rt/robot1/ledger/blocks' in ledger.publish and 'rt/robot1/ledger/blocks' not in control.publish
     assert 'rq/robot1/ledger/verifyRequest' in ledger.subscribe
     assert 'rr/robot1/ledger/verifyReply' not in control.publish

@@ -8,6 +8,7 @@ from pathlib import Path
 import time
 
 from fracturescope_common.message_definitions import parse_full_text
+from fracturescope_common.static_frames import frame_chain
 from fracturescope_foxglove.diagnostics_contract import FOXGLOVE_BRIDGE, URL
 from fracturescope_foxglove.ws_client import FoxgloveClient, MessageData
 from fracturescope_launch.isolation import isolated_ros_env
@@ -18,6 +19,8 @@ import numpy as np
 import pytest
 from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import CompressedImage
+from tf2_msgs.msg import TFMessage
+from visualization_msgs.msg import MarkerArray
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYOUT = json.loads((ROOT / 'config' / 'fracturescope.foxglove.json').read_text())
@@ -38,6 +41,10 @@ def panel_topics() -> dict[str, tuple[str, set[str]]]:
                 wanted[topic] = (schema, fields | {field})
         elif kind == 'DiagnosticSummary':
             wanted[config['topicToRender']] = ('diagnostic_msgs/msg/DiagnosticArray', set())
+        elif kind == '3D':   # it draws the markers it shows in the frame it follows, through the frames of tf_static
+            wanted.update({topic: ('visualization_msgs/msg/MarkerArray', set())
+                           for topic, shown in config['topics'].items() if shown['visible']})
+            wanted['/tf_static'] = ('tf2_msgs/msg/TFMessage', set())
         else:
             raise AssertionError(f'{panel_id}: panel kind not checked here')
     return wanted
@@ -52,7 +59,7 @@ def shown_panels(node: object) -> set[str]:
 def test_the_layout_shows_every_panel_it_configures():
     assert shown_panels(LAYOUT['layout']) == set(LAYOUT['configById'])
     kinds = sorted(panel_id.split('!')[0] for panel_id in LAYOUT['configById'])
-    assert kinds == ['DiagnosticSummary', 'Image', 'Image', 'Image', 'Plot', 'Plot']
+    assert kinds == ['3D', 'DiagnosticSummary', 'Image', 'Image', 'Image', 'Plot', 'Plot']
 
 
 def test_every_panel_finds_its_topic_and_data_through_the_bridge(tmp_path):
@@ -84,4 +91,8 @@ def test_every_panel_finds_its_topic_and_data_through_the_bridge(tmp_path):
                 jpeg = deserialize_message(received[topic], CompressedImage)
                 assert jpeg.format == 'jpeg' and bytes(jpeg.data[:2]) == b'\xff\xd8', topic
                 assert np.frombuffer(bytes(jpeg.data), np.uint8).size > 1000, topic
+        transforms = deserialize_message(received['/tf_static'], TFMessage).transforms
+        followed = LAYOUT['configById']['3D!robot']['followTf']
+        markers = deserialize_message(received['/defects/markers'], MarkerArray).markers
+        assert markers and all(followed in frame_chain(m.header.frame_id, transforms) for m in markers)
         assert all(graph.alive().values())

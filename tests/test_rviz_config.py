@@ -10,6 +10,7 @@ from fracturescope_common.camera_info import camera_info_topic
 from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
 from fracturescope_common.nodes.static_frames import STATIC_TF_QOS
 from fracturescope_common.qos import OBSERVER_STREAM
+from fracturescope_common.static_frames import frame_chain
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
@@ -65,19 +66,11 @@ def test_every_rviz_display_finds_its_topic_and_type_in_the_simulated_graph(tmp_
         assert probe.spin_until(lambda: static and images and any(len(m.markers) > 3 for m in line_markers)
                                 and any(m.markers for m in defect_markers), 30.0), \
             (len(static), len(images), len(line_markers), len(defect_markers))
-    parents = {t.child_frame_id: t.header.frame_id for message in static for t in message.transforms}
+    transforms = [t for message in static for t in message.transforms]
     drawn = {RVIZ[0]: {marker.header.frame_id for m in defect_markers for marker in m.markers}
              | {image.header.frame_id for image in images},
              RVIZ[1]: {marker.header.frame_id for m in line_markers for marker in m.markers}}
     for config, frames in drawn.items():
         fixed = yaml.safe_load(config.read_text())['Visualization Manager']['Global Options']['Fixed Frame']
-        unreachable = {frame for frame in frames if fixed not in ancestry(frame, parents)}
+        unreachable = {frame for frame in frames if fixed not in frame_chain(frame, transforms)}
         assert frames and not unreachable, f'{config.name}: no transform from {unreachable} to {fixed}'
-
-
-def ancestry(frame: str, parents: dict[str, str]) -> list[str]:
-    """The frame and its parents up to the root of its tree."""
-    chain = [frame]
-    while chain[-1] in parents and len(chain) <= len(parents):
-        chain.append(parents[chain[-1]])
-    return chain

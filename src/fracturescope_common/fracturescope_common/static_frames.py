@@ -93,6 +93,16 @@ def transforms(frames: Iterable[StaticFrame], stamp: Time) -> list[TransformStam
     return messages
 
 
+def frame_chain(frame: str, transforms: Iterable[TransformStamped]) -> list[str]:
+    """`frame` and its parents up to the root of its tree, as `transforms` (parent -> child) link them: a viewer
+    can draw in a frame when the frame it follows is in this chain."""
+    parents = {t.child_frame_id: t.header.frame_id for t in transforms}
+    chain = [frame]
+    while chain[-1] in parents and len(chain) <= len(parents):
+        chain.append(parents[chain[-1]])
+    return chain
+
+
 def _frame(index: int, entry: Any) -> StaticFrame:
     where = f'frames[{index}]'
     if not isinstance(entry, Mapping) or set(entry) != {'parent', 'child', 'xyz_m', 'rpy_deg'}:

@@ -5,7 +5,14 @@ import math
 from pathlib import Path
 
 from builtin_interfaces.msg import Time
-from fracturescope_common.static_frames import StaticFrame, load_frames, parse_frames, quaternion_from_rpy, transforms
+from fracturescope_common.static_frames import (
+    StaticFrame,
+    frame_chain,
+    load_frames,
+    parse_frames,
+    quaternion_from_rpy,
+    transforms,
+)
 import numpy as np
 import pytest
 
@@ -96,3 +103,10 @@ def test_load_names_the_file(tmp_path):
     path.write_text('- just a list\n')
     with pytest.raises(ValueError, match='a mapping with a `frames` list'):
         load_frames(path)
+
+
+def test_frame_chain_follows_the_parents_to_the_root():
+    tree = transforms(load_frames(FRAMES_FILE), Time())
+    assert frame_chain('camera_rgb_optical_frame', tree) == ['camera_rgb_optical_frame', 'camera_link', 'base_link']
+    assert frame_chain('line_camera_optical_frame', tree) == ['line_camera_optical_frame', 'line']
+    assert frame_chain('elsewhere', tree) == ['elsewhere']

@@ -13,3 +13,12 @@ IMAGE_SUBSCRIPTION = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2, reliab
                                 durability=DurabilityPolicy.VOLATILE)
 IMAGE_PUBLICATION = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2, reliability=ReliabilityPolicy.RELIABLE,
                                durability=DurabilityPolicy.VOLATILE)
+
+
+def image_subscription_qos(depth: int) -> QoSProfile:
+    """IMAGE_SUBSCRIPTION keeping the newest `depth` frames: a node that must not drop a frame during a short stall
+    (the defect detector: every pair is an inspection) keeps more than one that wants only the newest."""
+    if depth < 1:
+        raise ValueError(f'image queue depth must be at least 1 frame, got {depth}')
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth, reliability=IMAGE_SUBSCRIPTION.reliability,
+                      durability=IMAGE_SUBSCRIPTION.durability)

@@ -53,15 +53,26 @@ def test_any_other_runtime_error_still_stops_the_node(monkeypatch):
 
 # A real node process through run_node: `slow` builds its node for 3 s, as a node loading a model does.
 NODE_SCRIPT = '''
-import sys, time
+import ctypes, sys, time
 from rclpy.node import Node
 from fracturescope_common.node_main import run_node
+
+class StuckInTeardown(Node):
+    """A teardown that hangs as the middleware's did: releasing the GIL (a C call that waits), or holding it."""
+
+    def destroy_node(self):
+        print('tearing down', flush=True)
+        if sys.argv[1] == 'stuck_teardown':
+            time.sleep(60.0)
+        else:
+            ctypes.PyDLL(None).sleep(60)   # a C call made with the GIL held
+
 
 def make():
     print('building', flush=True)
     if sys.argv[1] == 'slow':
         time.sleep(3.0)
-    node = Node('signal_probe')
+    node = StuckInTeardown('signal_probe') if sys.argv[1].startswith('stuck') else Node('signal_probe')
     node.create_publisher(__import__('std_msgs.msg').msg.String, 'probe', 1)
     print('up', flush=True)
     return node
@@ -142,3 +153,19 @@ def test_sigusr1_prints_every_threads_stack_and_the_node_runs_on(tmp_path, probe
     assert any('most recent call first' in line for line in probe.seen)
     assert probe.process.poll() is None
     assert probe.stop_code(signal.SIGINT, timeout=10.0) in (0, -signal.SIGINT)
+
+
+@pytest.mark.parametrize('mode, code, said', [
+    ('stuck_teardown', 0, 'middleware teardown still running after'),
+    ('stuck_teardown_with_the_gil', 1, 'in destroy_node'),   # faulthandler: the stack, status 1
+])
+def test_a_teardown_that_hangs_ends_before_the_launcher_would_kill_it(tmp_path, probes, mode, code, said):
+    probe = probes(tmp_path, mode)
+    probe.wait_for('up')
+    time.sleep(1.0)   # spinning
+    probe.process.send_signal(signal.SIGINT)
+    probe.wait_for('tearing down', timeout=10.0)
+    start = time.monotonic()
+    assert probe.process.wait(timeout=15.0) == code
+    assert time.monotonic() - start < 5.0   # before a launcher's SIGTERM (ros2 launch and RunningGraph: 5 s)
+    probe.wait_for(said, timeout=5.0)

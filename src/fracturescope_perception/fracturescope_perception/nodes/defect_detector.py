@@ -19,7 +19,7 @@ from fracturescope_common.image_conversion import (
     as_rgb,
     numpy_to_image,
 )
-from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_stream import IMAGE_PUBLICATION, image_subscription_qos
 from fracturescope_common.image_subscription import ImageSubscription
 from fracturescope_common.log_throttle import LogThrottle
 from fracturescope_common.node_main import run_node
@@ -94,7 +94,8 @@ class DefectDetectorNode(Node):
         self._detections = self.create_publisher(DefectDetection, 'defects', RECORDED_RESULTS)
         self._annotated = self.create_publisher(Image, 'defects/image', IMAGE_PUBLICATION)
         for topic, received in zip(TOPICS, (self._on_rgb, self._on_thermal), strict=True):
-            ImageSubscription(self, topic, received, p.max_image_bytes, self._health)
+            ImageSubscription(self, topic, received, p.max_image_bytes, self._health,
+                              image_subscription_qos(p.image_queue_depth))
         self._diagnostics = DiagnosticsReporter(self, self._contract, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'running {self._classifier.model_id} ({card}), classes '

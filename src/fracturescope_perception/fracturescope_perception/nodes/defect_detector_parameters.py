@@ -32,6 +32,8 @@ PARAMETERS = (
     ParameterSpec('thermal_count_offset_c', D, '16UC1 / mono16 thermal frames: temperature of count 0 (degC)'),
     ParameterSpec('inference_threads', INT, 'onnxruntime intra-op threads (count)'),
     ParameterSpec('sync_slop_s', D, 'largest stamp difference of an RGB and a thermal frame paired together (s)'),
+    ParameterSpec('image_queue_depth', INT, 'camera frames the reader keeps per camera while the detector is busy; '
+                  'older ones are dropped (best effort, keep-last) (count)'),
     ParameterSpec('sync_queue_size', INT, 'frames kept per camera while waiting for a partner (count)'),
     ParameterSpec('sync_resync_after', INT, 'frames in a row stamped before the newest seen on their camera after '
                   'which that camera starts over (its clock went back, or one stamp was bogus) (count)'),

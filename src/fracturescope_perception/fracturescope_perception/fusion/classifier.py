@@ -65,7 +65,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 class FusionClassifier:
     def __init__(self, card_path: Path, variant: str = '', threads: int = 1, tiling: Tiling | None = None,
                  registration: Registration | None = None) -> None:
-        card_path = Path(card_path)
+        self.card_path = card_path = Path(card_path)
         self.card = json.loads(card_path.read_text())
         self.variant = variant or self.card['default_variant']
         if self.variant not in self.card['variants']:

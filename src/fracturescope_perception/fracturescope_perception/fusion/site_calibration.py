@@ -45,6 +45,12 @@ class SiteThresholds:
         except TypeError as error:
             raise ValueError(f'{path}: not a site calibration ({error})') from None
 
+    @property
+    def summary(self) -> str:
+        return (f'site calibrated on {self.frames} clean pairs: frames reported {100 * self.measured_before:.1f} % -> '
+                f'{100 * self.measured_after:.1f} %, anomaly over {self.anomaly_threshold:.3f}, defect over '
+                f'{self.defect_threshold:.3f}')
+
     def apply(self, classifier: FusionClassifier) -> None:
         if self.model_id != classifier.model_id:
             raise ValueError(f'site calibration is for {self.model_id}, the detector runs {classifier.model_id}: '

@@ -3,22 +3,13 @@ fused model (onnxruntime); DefectDetection out with every defect region, the fra
 input image; an annotated view for RViz, /diagnostics. Signed "inspect again" operator commands make the next pairs
 an answer to the operator (fusion/reinspection.py)."""
 
-from collections.abc import Callable
-from pathlib import Path
 import time
 
-from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.command_receiver import COMMAND_REJECTED, CommandReceiver, command_verifier
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.diagnostics_contract import Key
 from fracturescope_common.health import Health, Level
-from fracturescope_common.image_conversion import (
-    CountScale,
-    ImageConversionError,
-    as_celsius,
-    as_rgb,
-    numpy_to_image,
-)
+from fracturescope_common.image_conversion import CountScale, numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION, image_subscription_qos
 from fracturescope_common.image_subscription import ImageSubscription
 from fracturescope_common.log_throttle import LogThrottle
@@ -47,16 +38,14 @@ from fracturescope_perception.diagnostics_contract import (
     defect_detector,
 )
 from fracturescope_perception.fusion.annotation import annotate
-from fracturescope_perception.fusion.classifier import FusionClassifier, PairError
+from fracturescope_perception.fusion.classifier import PairError
 from fracturescope_perception.fusion.detector_report import DetectorReport
-from fracturescope_perception.fusion.frame_admission import FrameLimits, check_temperatures, frame_refusal
-from fracturescope_perception.fusion.frame_tiles import Tiling
-from fracturescope_perception.fusion.registration import Registration
+from fracturescope_perception.fusion.frame_admission import FrameLimits, frame_refusal
 from fracturescope_perception.fusion.reinspection import ReinspectionQueue
-from fracturescope_perception.fusion.site_calibration import SiteCalibrationRun, SiteThresholds
+from fracturescope_perception.fusion.site_calibration import SiteCalibrationRun
 from fracturescope_perception.fusion.synchronizer import PairSynchronizer
-from fracturescope_perception.nodes.defect_detector_messages import TOPICS, detection_message
-from fracturescope_perception.nodes.defect_detector_parameters import PARAMETERS, check_change
+from fracturescope_perception.nodes.defect_detector_messages import TOPICS, detection_message, pair_arrays
+from fracturescope_perception.nodes.defect_detector_parameters import PARAMETERS, check_change, make_classifier
 
 
 class DefectDetectorNode(Node):
@@ -64,16 +53,7 @@ class DefectDetectorNode(Node):
         super().__init__(DEFECT_DETECTOR.node)
         p = self._params = declare_parameters(self, PARAMETERS, check_change)
         self._problem_log = LogThrottle(1.0)   # a line per problem reason and second
-        card = Path(p.model_card)
-        if not card.is_absolute():
-            card = Path(get_package_share_directory('fracturescope_perception')) / card
-        registration = Registration.load(Path(p.registration_file)) if p.registration_file else None
-        self._classifier = FusionClassifier(card, p.model_variant, p.inference_threads,
-                                            Tiling(p.tile_size_px, p.tile_overlap, p.min_tile_seen, p.min_view_seen,
-                                                   p.min_region_tiles),
-                                            registration)
-        if p.site_calibration_file:
-            SiteThresholds.load(Path(p.site_calibration_file)).apply(self._classifier)
+        self._classifier = make_classifier(p)
         self._site_run: SiteCalibrationRun | None = None
         self.create_service(CalibrateSite, '~/calibrate_site', self._on_calibrate_site)
         self._counts = CountScale(p.thermal_kelvin_per_count, p.thermal_count_offset_c)
@@ -98,7 +78,7 @@ class DefectDetectorNode(Node):
                               image_subscription_qos(p.image_queue_depth))
         self._diagnostics = DiagnosticsReporter(self, self._contract, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
-        self.get_logger().info(f'running {self._classifier.model_id} ({card}), classes '
+        self.get_logger().info(f'running {self._classifier.model_id} ({self._classifier.card_path}), classes '
                                f'{", ".join(self._classifier.classes)}, anomaly over '
                                f'{self._classifier.anomaly_threshold:.3f}, defect over '
                                f'{self._classifier.defect_threshold:.3f}')
@@ -120,10 +100,7 @@ class DefectDetectorNode(Node):
         if thresholds is not None:
             self._site_run = None
             self._health.count(SITE_CALIBRATIONS)
-            self.get_logger().info(f'site calibrated on {thresholds.frames} clean pairs: frames reported '
-                                   f'{100 * thresholds.measured_before:.1f} % -> {100 * thresholds.measured_after:.1f} '
-                                   f'%, anomaly over {thresholds.anomaly_threshold:.3f}, defect over '
-                                   f'{thresholds.defect_threshold:.3f}')
+            self.get_logger().info(thresholds.summary)
 
     def _on_command(self, msg: OperatorCommand) -> None:
         command = self._commands.receive(msg)
@@ -169,9 +146,8 @@ class DefectDetectorNode(Node):
 
     def _classify(self, rgb_msg: Image, thermal_msg: Image) -> None:
         try:
-            rgb = self._convert(rgb_msg, 'bad_rgb_image', as_rgb)
-            thermal = self._convert(thermal_msg, 'bad_thermal_image', lambda m: as_celsius(m, self._counts))
-            check_temperatures(thermal, (self._params.thermal_min_c, self._params.thermal_max_c))
+            rgb, thermal = pair_arrays(rgb_msg, thermal_msg, self._counts,
+                                       (self._params.thermal_min_c, self._params.thermal_max_c))
             result = self._classifier.detect(rgb, thermal)
         except PairError as error:
             self._health.problem(PAIR_REJECTED[error.reason], str(error), Level.WARN)
@@ -192,13 +168,6 @@ class DefectDetectorNode(Node):
         if (routine or request) and self._annotated.get_subscription_count() > 0:
             view = annotate(rgb, thermal, result, self._params.annotated_image_px)
             self._annotated.publish(numpy_to_image(view, 'rgb8', rgb_msg.header))
-
-    @staticmethod
-    def _convert(msg: Image, reason: str, convert: Callable[[Image], np.ndarray]) -> np.ndarray:
-        try:
-            return convert(msg)
-        except ImageConversionError as error:
-            raise PairError(reason, f'{msg.encoding} {msg.width}x{msg.height}: {error}') from error
 
     def _values(self) -> dict[Key, object]:
         return self._report.values(self._classifier, self._sync, self._site_run, self._reinspections,

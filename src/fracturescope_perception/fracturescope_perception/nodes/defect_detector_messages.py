@@ -1,14 +1,35 @@
-"""DefectDetection messages from the detector's results."""
+"""The detector's messages: camera images -> arrays, results -> DefectDetection."""
 
+from collections.abc import Callable
 import hashlib
 
+from fracturescope_common.image_conversion import CountScale, ImageConversionError, as_celsius, as_rgb
+import numpy as np
 from sensor_msgs.msg import Image, RegionOfInterest
 
 from fracturescope_msgs.msg import DefectDetection, DefectRegion
-from fracturescope_perception.fusion.classifier import Detection, FusionClassifier
+from fracturescope_perception.fusion.classifier import Detection, FusionClassifier, PairError
+from fracturescope_perception.fusion.frame_admission import check_temperatures
 from fracturescope_perception.fusion.reinspection import Request
 
 TOPICS = ('camera/rgb/image_raw', 'camera/thermal/image_raw')
+
+
+def pair_arrays(rgb: Image, thermal: Image, counts: CountScale,
+                thermal_range_c: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(RGB uint8, thermal degC) of a pair; PairError (bad_rgb_image, bad_thermal_image, or a temperature outside
+    the sensor's range) when it cannot be classified."""
+    rgb_array = _converted(rgb, 'bad_rgb_image', as_rgb)
+    thermal_c = _converted(thermal, 'bad_thermal_image', lambda m: as_celsius(m, counts))
+    check_temperatures(thermal_c, thermal_range_c)
+    return rgb_array, thermal_c
+
+
+def _converted(msg: Image, reason: str, convert: Callable[[Image], np.ndarray]) -> np.ndarray:
+    try:
+        return convert(msg)
+    except ImageConversionError as error:
+        raise PairError(reason, f'{msg.encoding} {msg.width}x{msg.height}: {error}') from error
 
 
 def roi(box: tuple[int, int, int, int]) -> RegionOfInterest:

@@ -1,10 +1,17 @@
-"""Parameters of the defect detector node (values in config/perception.yaml)."""
+"""Parameters of the defect detector node (values in config/perception.yaml), and the classifier they describe."""
 
+from pathlib import Path
 from typing import Any
 
+from ament_index_python.packages import get_package_share_directory
 from fracturescope_common.command_receiver import TARGET_PARAMETER, VERIFIER_PARAMETERS
 from fracturescope_common.params import ParameterSpec
 from rclpy.parameter import Parameter
+
+from fracturescope_perception.fusion.classifier import FusionClassifier
+from fracturescope_perception.fusion.frame_tiles import Tiling
+from fracturescope_perception.fusion.registration import Registration
+from fracturescope_perception.fusion.site_calibration import SiteThresholds
 
 D, INT, S = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING
 PARAMETERS = (
@@ -54,3 +61,18 @@ def check_change(changes: dict[str, Any]) -> str | None:
     if 'location' in changes and not changes['location'].strip():
         return 'location must name the asset or zone inspected'
     return None
+
+
+def make_classifier(p: Any) -> FusionClassifier:
+    """The classifier the parameters describe: its card (relative to this package's share folder unless absolute),
+    tiling, camera registration and, when given, the site's thresholds."""
+    card = Path(p.model_card)
+    if not card.is_absolute():
+        card = Path(get_package_share_directory('fracturescope_perception')) / card
+    registration = Registration.load(Path(p.registration_file)) if p.registration_file else None
+    classifier = FusionClassifier(card, p.model_variant, p.inference_threads,
+                                  Tiling(p.tile_size_px, p.tile_overlap, p.min_tile_seen, p.min_view_seen,
+                                         p.min_region_tiles), registration)
+    if p.site_calibration_file:
+        SiteThresholds.load(Path(p.site_calibration_file)).apply(classifier)
+    return classifier

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fracturescope_common.image_conversion import ImageConversionError, as_rgb
+import numpy as np
+
 from fracturescope_uplink.uplink import DefectObservation, ThermalObservation
 
 NS_PER_S = 1_000_000_000
@@ -63,3 +66,12 @@ def consistency(response: Any, first_size: int) -> dict[str, Any] | None:
 def block_key(msg: Any) -> tuple[str, int, str]:
     """fracturescope_msgs/LedgerBlock -> (record type, source stamp ns, first image SHA-256): what an alert matches."""
     return msg.record_type, stamp_ns(msg.source_stamp), msg.image_sha256[0] if msg.image_sha256 else ''
+
+
+def thumbnail_source(msg: Any) -> np.ndarray:
+    """The camera frame as BGR, what the thumbnail encoder takes; ValueError when it is no readable image."""
+    try:
+        rgb = as_rgb(msg)
+    except ImageConversionError as error:
+        raise ValueError(str(error)) from error
+    return np.ascontiguousarray(rgb[..., ::-1])

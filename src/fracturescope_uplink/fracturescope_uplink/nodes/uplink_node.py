@@ -8,14 +8,12 @@ import time
 from fracturescope_common.command_receiver import command_verifier
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health, Level
-from fracturescope_common.image_conversion import ImageConversionError, as_rgb
 from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.operator_commands import fill_message
 from fracturescope_common.params import declare_parameters
 from fracturescope_common.publishing import publish_or_report
 from fracturescope_common.qos import LATCHED_STATE, OBSERVER_STREAM, RECORDING, RELIABLE_EVENTS
-import numpy as np
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
@@ -31,14 +29,13 @@ from fracturescope_msgs.msg import (
 from fracturescope_msgs.srv import GetConsistencyProof
 from fracturescope_uplink import diagnostics_contract as dc
 from fracturescope_uplink import messages as m
-from fracturescope_uplink.alert_rules import DefectRule
 from fracturescope_uplink.bandwidth import ByteBudget
 from fracturescope_uplink.command_gateway import FORWARDED, CommandGateway
-from fracturescope_uplink.mqtt_link import BrokerSettings, MqttLink
-from fracturescope_uplink.nodes.uplink_parameters import PARAMETERS
+from fracturescope_uplink.mqtt_link import MqttLink
+from fracturescope_uplink.nodes.uplink_parameters import PARAMETERS, broker_settings, uplink_settings
 from fracturescope_uplink.outbox import AddResult, Outbox, OutboxError
 from fracturescope_uplink.telemetry import TelemetryWindow, encode_telemetry
-from fracturescope_uplink.uplink import Uplink, UplinkSettings, status_summary
+from fracturescope_uplink.uplink import Uplink, status_summary
 
 CHECKPOINT_CHECK_S = 0.5   # how often a checkpoint held back by checkpoint_period_s is looked at [s]
 
@@ -47,18 +44,10 @@ class UplinkNode(Node):
         super().__init__(dc.UPLINK.node)
         self._p = p = declare_parameters(self, PARAMETERS)
         self._health = Health(dc.UPLINK.counters)
-        self._uplink = Uplink(UplinkSettings(
-            p.robot_id, DefectRule.of(p.alert_labels, p.alert_min_confidence, p.alert_anomaly_score), p.repeat_s,
-            p.edge_loss_after_s, p.ledger_wait_s, p.checkpoint_period_s,
-            p.thumbnail_max_px if p.thumbnail_topic else 0, p.thumbnail_max_bytes),
-            Outbox(p.outbox_path, p.outbox_max_alerts, p.outbox_max_bytes))
+        self._uplink = Uplink(uplink_settings(p), Outbox(p.outbox_path, p.outbox_max_alerts, p.outbox_max_bytes))
         self._gateway = CommandGateway(p.robot_id, command_verifier(p, self.get_logger().error))
         self._commands = self.create_publisher(OperatorCommand, 'operator/command', RELIABLE_EVENTS)
-        password = open(p.password_file).readline().rstrip('\n') if p.password_file else p.password
-        settings = BrokerSettings(p.broker_host, p.broker_port, f'fracturescope-uplink-{p.robot_id}', p.username,
-                                  password, p.tls_ca_file, p.tls_cert_file, p.tls_key_file, p.keepalive_s,
-                                  p.reconnect_min_s, p.reconnect_max_s)
-        self._link = MqttLink(settings, p.robot_id, self._uplink.outbox,
+        self._link = MqttLink(broker_settings(p), p.robot_id, self._uplink.outbox,
                               ByteBudget(p.bandwidth_bytes_per_s, p.bandwidth_burst_s, time.monotonic()),
                               max_in_flight=p.max_in_flight, thumbnail_backlog=p.thumbnail_backlog,
                               on_command=self._on_command, on_error=self._on_link_error)
@@ -140,11 +129,10 @@ class UplinkNode(Node):
         if not self._uplink.wants_image(m.stamp_ns(msg.header.stamp)):
             return   # most frames: no alert waits for them
         try:
-            rgb = as_rgb(msg)
-        except (ImageConversionError, ValueError) as error:
+            bgr = m.thumbnail_source(msg)
+        except ValueError as error:
             self.get_logger().warning(f'{self._p.thumbnail_topic}: no thumbnail: {error}', throttle_duration_sec=5.0)
             return
-        bgr = np.ascontiguousarray(rgb[..., ::-1])
         self._store(self._uplink.frame_image, m.stamp_ns(msg.header.stamp), bgr, time.monotonic())
 
     def _on_command(self, payload: bytes) -> bytes:

@@ -1,8 +1,15 @@
-"""The uplink node's parameters: name, type and a description with the unit. Values live in config/uplink.yaml."""
+"""The uplink node's parameters: name, type and a description with the unit (values live in config/uplink.yaml),
+and the settings they make."""
+
+from typing import Any
 
 from fracturescope_common.command_receiver import VERIFIER_PARAMETERS
 from fracturescope_common.params import ParameterSpec as P
 from rclpy.parameter import Parameter
+
+from fracturescope_uplink.alert_rules import DefectRule
+from fracturescope_uplink.mqtt_link import BrokerSettings
+from fracturescope_uplink.uplink import UplinkSettings
 
 D, INT, S, SA = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.STRING_ARRAY
 PARAMETERS = (
@@ -42,3 +49,22 @@ PARAMETERS = (
     *VERIFIER_PARAMETERS,
     P('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
 )
+
+
+def uplink_settings(p: Any) -> UplinkSettings:
+    return UplinkSettings(
+        p.robot_id, DefectRule.of(p.alert_labels, p.alert_min_confidence, p.alert_anomaly_score), p.repeat_s,
+        p.edge_loss_after_s, p.ledger_wait_s, p.checkpoint_period_s,
+        p.thumbnail_max_px if p.thumbnail_topic else 0, p.thumbnail_max_bytes)
+
+
+def broker_settings(p: Any) -> BrokerSettings:
+    """The broker, this robot's client id and credentials (the password from its file when one is named)."""
+    if p.password_file:
+        with open(p.password_file) as file:
+            password = file.readline().rstrip('\n')
+    else:
+        password = p.password
+    return BrokerSettings(p.broker_host, p.broker_port, f'fracturescope-uplink-{p.robot_id}', p.username, password,
+                          p.tls_ca_file, p.tls_cert_file, p.tls_key_file, p.keepalive_s, p.reconnect_min_s,
+                          p.reconnect_max_s)

@@ -16,6 +16,7 @@ from fracturescope_perception.edge_eye.installation import (
     configured_text,
     install,
     scale_from_target,
+    summary,
 )
 from fracturescope_perception.edge_eye.installation_cli import main
 from fracturescope_perception.edge_eye.super_resolution import make_upsampler
@@ -226,3 +227,58 @@ def test_the_configuration_keeps_the_template_and_its_comments():
     assert '# scale [mm/px]' in text and '# [px]' in text
     with pytest.raises(InstallationError, match='camera_roll_deg'):
         configured_text(template, {'camera_roll_deg': 0.5})
+
+
+def test_a_bar_end_with_too_little_contrast_is_not_placed():
+    """A black bar ending 6 grey levels from the dark furnace beyond it, a brighter mortar course 20 px further out:
+    the end cannot be placed (NaN with its contrast), and the course's step is not taken for it."""
+    from fracturescope_perception.edge_eye.installation import end_step
+    profile = np.full(400, 24.0)
+    profile[:150] = 30.0    # furnace beyond the end (column 150)
+    profile[:130] = 48.0    # a brighter course further out
+    position, contrast = end_step(profile, 300.0, -1, 24.0, 46.0)
+    assert np.isnan(position) and contrast == pytest.approx(6.0, abs=0.5)
+    profile[:150] = 60.0    # a clear end
+    profile[200:203] = 40.0  # paint wear on the bar: not its end
+    position, contrast = end_step(profile, 300.0, -1, 24.0, 46.0)
+    assert position == pytest.approx(149.5, abs=0.3) and contrast == pytest.approx(36.0, abs=0.5)
+
+
+def test_an_end_that_cannot_be_placed_is_said_and_the_other_bar_used(monkeypatch):
+    """When one bar's end is not placed, the installation uses the other bar's and says so in its warnings (and
+    summary); when the two bars' left ends disagree, the clearer one is used, also with a warning."""
+    from fracturescope_perception.edge_eye import installation as inst
+    camera = CAMERAS['tilted_bars']
+    frames, calibration = empty_frames(camera), true_lens(camera.camera.lens)
+    reference = install(frames, calibration, [camera.bar_length_mm], bar_left_mm=camera.bar_left_mm)
+    assert not reference.warnings
+    honest = inst.measure_in_view
+
+    def black_left(change):
+        calls = []
+
+        def measure(view, line, columns, pivot, min_end_contrast=10.0):
+            rows, ends, off, contrast, steps = honest(view, line, columns, pivot, min_end_contrast)
+            calls.append(line)
+            if len(calls) == 2:  # install() measures the white bar, then the black one
+                (ends, steps) = change(ends, steps)
+            return rows, ends, off, contrast, steps
+        return measure
+
+    monkeypatch.setattr(inst, 'measure_in_view', black_left(lambda e, s: ((math.nan, e[1]), (6.0, s[1]))))
+    installed = install(frames, calibration, [camera.bar_length_mm], bar_left_mm=camera.bar_left_mm)
+    assert any("black bar's left end shows only 6 grey levels" in w for w in installed.warnings), installed.warnings
+    assert any(line.startswith('WARNING') for line in summary(installed))
+    assert installed.mm_per_px == pytest.approx(reference.mm_per_px, rel=2e-3)
+    assert installed.x_origin_mm == pytest.approx(reference.x_origin_mm, abs=1.0)
+    # A black left end 20 px off a weaker step than the white one's: left out, said.
+    monkeypatch.setattr(inst, 'measure_in_view', black_left(lambda e, s: ((e[0] - 20.0, e[1]), (12.0, s[1]))))
+    installed = install(frames, calibration, [camera.bar_length_mm], bar_left_mm=camera.bar_left_mm)
+    assert any('left ends disagree by 2' in w and "the black bar's is left out" in w for w in installed.warnings), \
+        installed.warnings
+    assert installed.x_origin_mm == pytest.approx(reference.x_origin_mm, abs=1.0)
+    # No end placed at all: refused, with the reason.
+    monkeypatch.setattr(inst, 'measure_in_view', lambda *a, **k: (lambda r: (r[0], (math.nan, math.nan), r[2], r[3],
+                                                                              (5.0, 5.0)))(honest(*a, **k)))
+    with pytest.raises(InstallationError, match='grey levels'):
+        install(frames, calibration, [camera.bar_length_mm], bar_left_mm=camera.bar_left_mm)

@@ -432,3 +432,68 @@ def test_eq_9_leaves_an_edge_that_agrees_with_its_prediction_where_it_is():
     before = len(repair._w)
     repair.forget_last()
     assert len(repair._w) == before - 1
+
+
+def test_an_edge_must_lie_where_the_coverage_changes():
+    from fracturescope_perception.edge_eye.bar_coverage import CoverageConfig, bar_contrast, edge_border
+    cfg = CoverageConfig()
+    contrast = bar_contrast(*bars_image(shadow=(10, 40)))  # sheet over columns 60-139: borders at 59.5 and 139.5
+    assert edge_border(contrast, 60.0, 'left', cfg) == pytest.approx(59.5, abs=0.05)
+    assert edge_border(contrast, 139.0, 'right', cfg) == pytest.approx(139.5, abs=0.05)
+    assert edge_border(contrast, 100.0, 'left', cfg) is None  # inside the sheet: no step
+
+
+def test_the_bar_side_needs_only_its_columns_next_to_the_edge():
+    """An occluder on the bar side 5 px beyond the edge leaves it an edge; one right beside it does not."""
+    from fracturescope_perception.edge_eye.bar_coverage import (
+        CoverageConfig,
+        bar_contrast,
+        covered_columns,
+        is_sheet_edge,
+    )
+    cfg = CoverageConfig()
+    empty = bar_contrast(*bars_image(sheet=None))
+    for rod, expected in (((40, 53), True), ((40, 58), False)):
+        white, black = bars_image()
+        white[:, rod[0]:rod[1]] = black[:, rod[0]:rod[1]] = 40  # a dark rod in front of the line
+        covered = covered_columns(bar_contrast(white, black), empty, cfg)
+        assert is_sheet_edge(covered, 59.5, 'left', cfg) == expected, rod
+
+
+def test_what_covers_the_bars_beside_an_edge_must_look_like_the_sheet():
+    """A rod over the edge covers the bars as the sheet does, but in its own tone: its border is no sheet edge."""
+    from fracturescope_perception.edge_eye.bar_coverage import (
+        AppearanceConfig,
+        CoverageConfig,
+        bar_levels,
+        looks_like_sheet,
+    )
+    cfg, look = CoverageConfig(), AppearanceConfig()
+    white, black = bars_image(sheet_grey=200.0)
+    white[:, 50:70] = black[:, 50:70] = 60  # a rod from 10 px outside to 10 px inside the sheet's left edge
+    levels = bar_levels(white, black)
+    reference = np.median(levels[:, 80:130], axis=1)
+    tolerance = look.share * (236.0 - 22.0)
+    assert not looks_like_sheet(levels, 49.5, 'left', reference, tolerance, cfg, look)   # the rod's outer border
+    assert looks_like_sheet(levels, 69.5, 'left', reference, tolerance, cfg, look)       # sheet beside it
+    assert looks_like_sheet(levels, 139.5, 'right', reference, tolerance, cfg, look)
+
+
+def test_a_short_gap_in_the_covered_span_is_bridged():
+    """A leaning rod in front of the sheet can leave the white bar on one bar's rows and the sheet on the other's:
+    visible by contrast. The sheet's span is still the whole sheet."""
+    from fracturescope_perception.edge_eye.bar_coverage import sheet_span
+    covered = np.zeros(200, np.float32)
+    covered[60:140] = 1.0
+    covered[90:100] = 0.0
+    assert sheet_span(covered, 32) == (100, 139)
+    assert sheet_span(covered, 32, bridge_px=16) == (60, 139)
+
+
+def test_a_width_confirmed_by_the_bars_replaces_the_repaired_one():
+    repair = WidthRepair(30, 3.0, 2.0, 10)
+    for i in range(12):
+        repair.check(100.0, 300.0, i / 30)
+    repair.check(100.0, 310.0, 12 / 30)
+    repair.replace_last(210.0)
+    assert repair.regression_width(13 / 30) > 201.0

@@ -91,6 +91,12 @@ class WidthRepair:
         self._w.append(x_r - x_l)
         return RepairResult(x_l, x_r, repaired, fence)
 
+    def replace_last(self, width: float) -> None:
+        """Make the last width `width` (px): the tracker reported other edges than the repaired ones (a real width
+        change that the coverage of the bars confirmed), and the regression must follow the sheet's width."""
+        if self._w:
+            self._w[-1] = width
+
     def forget_last(self) -> None:
         """Drop the last width (its edges were not reported)."""
         if self._w:

@@ -14,6 +14,19 @@ bar contrast (beyond the bar ends) are not judged. An edge is a sheet edge when 
 covered and those on its bar side are not, from `gap_px` away on both sides (the blurred edge itself is neither).
 Consequence: an edge counts only where the sheet covers both bars (a sheet entering from the top, covering the upper
 bar only, is not measured until it covers the lower one too).
+
+Three refinements, measured on independently rendered scenes (benchmarks/edge_eye_independent_benchmark.py):
+- the edge must lie within `tolerance_px` of where the coverage changes (edge_border: the 50 % point of the bar
+  contrast between its levels on both sides). The agreement share alone let an edge 4 px off pass, and eq. 9 pulled a
+  stepping edge back that far frame after frame (a real width change taken for an abnormal one, then lost);
+- something dark in front of the line (a rod) covers the bars too, so coverage alone cannot tell a rod lying over the
+  edge from the sheet: the tracker followed the rod's outer border, reported OK 10-21 mm off. Whatever covers the bars
+  beside a sheet edge must look like the sheet (looks_like_sheet: both bars' grey levels there within `share` of the
+  empty contrast of the sheet's own levels further inside). An edge hidden behind a rod is then unrecognised;
+- an occluder on the bar side a few px from the edge leaves the edge visible: the bar side passes when its
+  `bar_side_px` columns next to the edge show the bars, even if further ones are covered. Likewise a leaning rod in
+  front of the sheet can show the white bar on one bar's rows and the sheet on the other's (contrast, so "visible");
+  sheet_span bridges such short gaps.
 """
 
 from dataclasses import dataclass
@@ -30,6 +43,16 @@ class CoverageConfig:
     window_px: int = 12              # columns judged on each side [px]
     agreement: float = 0.8           # share of the judged columns that must agree [1]
     inset_px: int = 4                # bar rows next to the bar's borders left out (blurred) [px]
+    bar_side_px: int = 4             # the bar side also passes when this many columns next to the gap show the bars
+    tolerance_px: float = 2.0        # an edge further from where the coverage changes (edge_border) fails [px]
+
+
+@dataclass(frozen=True)
+class AppearanceConfig:
+    share: float = 0.3               # a column looks like the sheet when both bars' levels there are within this
+    #                                  share of the empty bar contrast of the sheet's own levels [1]
+    window_px: int = 6               # sheet-side columns next to the gap that must look like the sheet [px]
+    reference_px: int = 96           # columns further inside whose median levels are the sheet's own [px]
 
 
 def bar_contrast(white: np.ndarray, black: np.ndarray) -> np.ndarray:
@@ -46,6 +69,11 @@ def covered_columns(contrast: np.ndarray, empty_contrast: np.ndarray | None, con
     return covered
 
 
+def bar_levels(white: np.ndarray, black: np.ndarray) -> np.ndarray:
+    """Per column: mean grey of the white bar's rows and of the black bar's rows, shape (2, columns), float32."""
+    return np.stack([white.mean(axis=0, dtype=np.float32), black.mean(axis=0, dtype=np.float32)])
+
+
 def _agrees(values: np.ndarray, wanted: float, agreement: float) -> bool:
     judged = values[np.isfinite(values)]
     if judged.size < values.size / 2:   # mostly beyond the bar: no evidence either way
@@ -53,30 +81,96 @@ def _agrees(values: np.ndarray, wanted: float, agreement: float) -> bool:
     return float(np.mean(judged == wanted)) >= agreement
 
 
+def _sides(values: np.ndarray, x: float, side: str, config: CoverageConfig
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per-column `values` beside an edge at column `x`, the gap_px next to it left out: (the sheet side's window,
+    the bar side's window, the bar side's bar_side_px columns next to the gap); None where a window leaves the image."""
+    c = int(np.floor(x + 0.5))
+    g, w = config.gap_px, config.window_px
+    if c - g - w < 0 or c + g + w + 1 > values.size:
+        return None
+    before, after = values[c - g - w:c - g], values[c + g + 1:c + g + w + 1]
+    sheet, bar = (after, before) if side == 'left' else (before, after)
+    k = max(1, min(config.bar_side_px, w))
+    return sheet, bar, bar[-k:] if side == 'left' else bar[:k]
+
+
 def is_sheet_edge(covered: np.ndarray, x: float, side: str, config: CoverageConfig) -> bool:
     """Whether an edge at column `x` of `covered` (covered_columns) has the sheet on its sheet side (right of a
     'left' edge) and the bars visible on the other."""
-    c = int(np.floor(x + 0.5))
-    g, w = config.gap_px, config.window_px
-    if c - g - w < 0 or c + g + w + 1 > covered.size:
+    sides = _sides(covered, x, side, config)
+    if sides is None:
         return False
-    before, after = covered[c - g - w:c - g], covered[c + g + 1:c + g + w + 1]
-    sheet, bar = (after, before) if side == 'left' else (before, after)
-    return _agrees(sheet, 1.0, config.agreement) and _agrees(bar, 0.0, config.agreement)
+    sheet, bar, near = sides
+    return _agrees(sheet, 1.0, config.agreement) and (_agrees(bar, 0.0, config.agreement) or
+                                                      _agrees(near, 0.0, 1.0))
 
 
-def sheet_span(covered: np.ndarray, min_width: int) -> tuple[int, int] | None:
-    """The widest run of covered columns (unjudged ones inside it bridged) as (first, last) column, when it is at
-    least `min_width` wide and bars are visible on both sides of it (a run reaching the end of the searched columns
-    has an edge that cannot be measured); else None."""
+def edge_border(contrast: np.ndarray, x: float, side: str, config: CoverageConfig) -> float | None:
+    """Where the bar contrast (bar_contrast) crosses half-way between its level on the bar side and on the sheet side
+    of an edge near column `x`: the 50 % point of the sheet's coverage of the bars (sub-pixel, linear between column
+    centres), the crossing nearest `x` within gap_px + 2 of it; None without a clear step there."""
+    sides = _sides(contrast, x, side, config)
+    if sides is None:
+        return None
+    sheet, _, bar = sides   # the bar side next to the edge only (an occluder may lie further out)
+    c, g = int(np.floor(x + 0.5)), config.gap_px
+    level_bar, level_sheet = float(np.median(bar)), float(np.median(sheet))
+    if level_bar - level_sheet < 0.5 * config.min_contrast:
+        return None
+    half = 0.5 * (level_bar + level_sheet)
+    best = None
+    for j in range(max(c - g - 2, 0), min(c + g + 2, contrast.size - 1)):
+        a, b = float(contrast[j]), float(contrast[j + 1])
+        if (a - half) * (b - half) <= 0.0 and a != b:
+            position = j + (a - half) / (a - b)
+            if best is None or abs(position - x) < abs(best - x):
+                best = position
+    return best
+
+
+def looks_like_sheet(levels: np.ndarray, x: float, side: str, reference: np.ndarray, tolerance: float,
+                     config: CoverageConfig, appearance: AppearanceConfig) -> bool:
+    """Whether the columns on the sheet side of an edge at column `x` (from gap_px + 1 on, window_px of them) show
+    the sheet: both bars' levels (bar_levels) within `tolerance` of the sheet's `reference` levels (2,) in at least
+    `agreement` of them. A rod or any other occluder lying over the edge covers the bars too, but in its own tone."""
+    c = int(np.floor(x + 0.5))
+    g, n = config.gap_px, appearance.window_px
+    lo, hi = (c + g + 1, c + g + 1 + n) if side == 'left' else (c - g - n, c - g)
+    if lo < 0 or hi > levels.shape[1]:
+        return False
+    near = levels[:, lo:hi]
+    alike = np.all(np.abs(near - reference[:, None]) <= tolerance, axis=0)
+    return float(np.mean(alike)) >= config.agreement
+
+
+def covered_runs(covered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last columns of the runs of covered columns, unjudged ones bridged (they neither end nor start a
+    run: each takes the state of the judged column before it)."""
     judged = np.isfinite(covered)
     state = np.where(judged, covered, np.nan)
-    # Fill unjudged columns with the state before them, so they neither end nor start a run.
     index = np.where(judged, np.arange(covered.size), -1)
     np.maximum.accumulate(index, out=index)
     filled = np.where(index >= 0, state[np.maximum(index, 0)], 0.0) > 0.5
-    if not filled.any():
+    padded = np.concatenate(([False], filled, [False])).astype(np.int8)
+    return np.nonzero(np.diff(padded) == 1)[0], np.nonzero(np.diff(padded) == -1)[0] - 1
+
+
+def sheet_span(covered: np.ndarray, min_width: int, bridge_px: int = 0) -> tuple[int, int] | None:
+    """The widest run of covered columns (unjudged ones inside it bridged, and gaps of visible bars up to
+    `bridge_px` wide: a leaning rod in front of the sheet) as (first, last) column, when it is at least `min_width`
+    wide and bars are visible on both sides of it (a run reaching the end of the searched columns has an edge that
+    cannot be measured); else None."""
+    judged = np.isfinite(covered)
+    starts, ends = covered_runs(covered)
+    if starts.size == 0:
         return None
+    filled = np.zeros(covered.size, bool)
+    for a, b in zip(starts, ends, strict=True):
+        filled[a:b + 1] = True
+    for b, a in zip(ends[:-1], starts[1:], strict=True):
+        if a - b - 1 <= bridge_px:
+            filled[b + 1:a] = True
     padded = np.concatenate(([False], filled, [False])).astype(np.int8)
     starts = np.nonzero(np.diff(padded) == 1)[0]
     ends = np.nonzero(np.diff(padded) == -1)[0] - 1

@@ -11,7 +11,12 @@ the existing lens calibration (paper IV.B), from the mean of a few frames of the
 3. in the sheet-plane view (sheet_plane.py: roll turned back, tilts sheared out) the bars' rows again, level now,
    and their ends, each at its 50 % point along the bar;
 4. the scale from a known length: the bars' physical length (their ends' distance on the sheet plane), or a
-   chessboard of known square size held on the sheet plane;
+   chessboard of known square size held on the sheet plane. An end is placed only where the bar steps clearly to
+   what lies beyond it (at least `min_end_contrast` grey levels); a bar end that shows less against the furnace
+   (measured: a black bar's end 7 levels from a dark mortar course, whose own step further out was taken for the
+   end, 20 px off: the mm origin 2 mm off without a word) is left out and said so in `Installation.warnings`, the
+   other bar's end used instead; when both bars' ends are placed but disagree (both bars start at `bar_left_mm`),
+   the clearer one is used, also with a warning. With no usable end the installation is refused with the reason;
 5. the availability area (eq. 1) across both bars in the centre of the captured frame.
 """
 
@@ -49,6 +54,7 @@ class FoundBar:
     fit_rms_px: float                # residual of the boundary lines fitted in the ideal view
     level_px: float                  # how far its boundaries still run off level across the sheet-plane view
     contrast: float                  # grey levels between the bar and what is beyond its ends
+    end_contrast: tuple[float, float] = (math.nan, math.nan)  # grey levels of the step at each end (nan: no end)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class Installation:
     bar_columns: tuple[int, int]
     availability_rows: tuple[int, int]
     availability_cols: tuple[int, int]
+    warnings: tuple[str, ...] = ()   # what the installation could not measure as it should (printed, in the header)
 
     def parameters(self) -> dict[str, object]:
         """The installation's values of config/edge_eye.yaml."""
@@ -347,43 +354,65 @@ def _rows_in_view(bar: _ImageBar, roll_deg: float, principal: tuple[float, float
     return BarLine((int(round(rows[0])), int(round(rows[1]))), tilt)
 
 
-def end_crossing(profile: np.ndarray, inner: float, outward: int, bar_level: float, beyond_level: float,
-                 reach: int = 30) -> float:
-    """Where a profile along a bar crosses half-way from the bar's level to the level beyond its end: walking
-    `outward` (-1: left, +1: right) from the column `inner` on the bar to the first half-way point, then placed
-    between the local levels on either side of it. NaN when the bar runs out of the view."""
+def end_step(profile: np.ndarray, inner: float, outward: int, bar_level: float, beyond_level: float,
+             reach: int = 12, min_contrast: float = 10.0) -> tuple[float, float]:
+    """A bar's end along a profile: walking `outward` (-1: left, +1: right) from the column `inner` on the bar to
+    the first column that leaves the bar's local level (by a fifth of the bar's contrast to the furnace, at least 3
+    grey levels) and does not come back to it within `reach` columns (paint wear and bolts do); then the 50 % point
+    between the bar's level and the local level just beyond. Returns (position, contrast of that step); position
+    NaN when the bar runs out of the view, or when the step is under `min_contrast` grey levels (an end that cannot
+    be placed: a further, stronger step is not taken for it)."""
     w = profile.size
-    half = (bar_level + beyond_level) / 2.0
-    sign = 1.0 if bar_level > beyond_level else -1.0
+    tolerance = max(3.0, 0.2 * abs(bar_level - beyond_level))
     i = int(round(inner))
-    while 0 <= i + outward < w and sign * (profile[i + outward] - half) > 0:
-        i += outward
-    if not 0 <= i + outward < w:
-        return math.nan
-    e = i + outward  # first column beyond the half-way point
-    lo_in, hi_in = sorted((e - outward * 5, e - outward * reach))
-    lo_out, hi_out = sorted((e + outward * 5, e + outward * reach))
-    inside = profile[max(lo_in, 0):max(hi_in + 1, 0)]
+
+    def level_at(j: int) -> float:
+        """The bar's own level just inside column j (light and vignetting change it along the bar)."""
+        lo, hi = sorted((j, j - outward * 16))
+        return float(np.median(profile[max(lo, 0):max(min(hi + 1, w), 1)]))
+
+    while True:
+        level = level_at(i)
+        while 0 <= i + outward < w and abs(profile[i + outward] - level) <= tolerance:
+            i += outward
+            if (i - int(round(inner))) % 8 == 0:
+                level = level_at(i)
+        e = i + outward  # first column off the bar's level
+        if not 0 <= e < w:
+            return math.nan, math.nan
+        ahead = profile[e:e + outward * reach:outward] if outward > 0 else profile[e:max(e - reach, -1):-1]
+        back = np.nonzero(np.abs(ahead - level) <= tolerance)[0]
+        if back.size == 0 or back[0] > reach // 2:
+            break
+        i = e + outward * int(back[0])  # a blip on the bar: walk on from where it is back
+    lo_out, hi_out = sorted((e + outward * 2, e + outward * reach))
     outside = profile[max(lo_out, 0):max(min(hi_out + 1, w), 0)]
-    level_in = float(np.median(inside)) if inside.size >= 8 else bar_level
-    level_out = float(np.median(outside)) if outside.size >= 8 else beyond_level
-    if abs(level_in - level_out) < 6.0:
-        return math.nan
-    local_half = (level_in + level_out) / 2.0
-    for j in range(e - outward * 6, e + outward * 6, outward):  # from the bar side outwards
+    lo_in, hi_in = sorted((e - outward * 3, e - outward * reach))
+    inside = profile[max(lo_in, 0):max(min(hi_in + 1, w), 0)]
+    if outside.size < 4:
+        return math.nan, math.nan
+    level_in = float(np.median(inside)) if inside.size >= 4 else bar_level
+    level_out = float(np.median(outside))
+    contrast = abs(level_in - level_out)
+    if contrast < min_contrast:
+        return math.nan, contrast
+    half = (level_in + level_out) / 2.0
+    for j in range(e - outward * 4, e + outward * 6, outward):  # from the bar side outwards
         if not (0 <= j < w and 0 <= j + outward < w):
             continue
         a, b = profile[j], profile[j + outward]
-        if (a - local_half) * (b - local_half) <= 0 and a != b:
-            return float(j + outward * (a - local_half) / (a - b))
-    return math.nan
+        if (a - half) * (b - half) <= 0 and a != b:
+            return float(j + outward * (a - half) / (a - b)), contrast
+    return math.nan, contrast
 
 
-def measure_in_view(view: np.ndarray, line: BarLine, columns: tuple[float, float],
-                    pivot: float) -> tuple[tuple[float, float], tuple[float, float], float, float]:
+def measure_in_view(view: np.ndarray, line: BarLine, columns: tuple[float, float], pivot: float,
+                    min_end_contrast: float = 10.0
+                    ) -> tuple[tuple[float, float], tuple[float, float], float, float, tuple[float, float]]:
     """In the sheet-plane view: the bar's boundary rows at the pivot (50 % points, fitted along the bar), its two
-    ends (50 % points of the profile along its middle), how far its boundaries still run off level end to end (px),
-    and the contrast between the bar and what is beyond its ends (grey levels)."""
+    ends (50 % points of the profile along its middle; NaN where it cannot be placed, end_step), how far its
+    boundaries still run off level end to end (px), the contrast between the bar and the furnace around it and the
+    contrast of the step at each end (grey levels)."""
     xs = np.arange(int(columns[0]) + 40, int(columns[1]) - 40)
     rows, off_level = [], 0.0
     for row, inside_below in ((line.rows[0], True), (line.rows[1], False)):
@@ -400,9 +429,10 @@ def measure_in_view(view: np.ndarray, line: BarLine, columns: tuple[float, float
                              view[int(bottom) + 8:int(bottom) + 20].ravel()])
     beyond_level = float(np.median(around))
     # Walk out from a strip inside each end (the outermost strips found may already reach past it).
-    ends = (end_crossing(profile, columns[0] + _STRIP_PX, -1, bar_level, beyond_level),
-            end_crossing(profile, columns[1] - _STRIP_PX, 1, bar_level, beyond_level))
-    return (top, bottom), ends, off_level, abs(bar_level - beyond_level)
+    steps = (end_step(profile, columns[0] + _STRIP_PX, -1, bar_level, beyond_level, min_contrast=min_end_contrast),
+             end_step(profile, columns[1] - _STRIP_PX, 1, bar_level, beyond_level, min_contrast=min_end_contrast))
+    return ((top, bottom), (steps[0][0], steps[1][0]), off_level, abs(bar_level - beyond_level),
+            (steps[0][1], steps[1][1]))
 
 
 # --- 4. the scale -----------------------------------------------------------------------------------------------
@@ -426,13 +456,16 @@ def scale_from_target(image: np.ndarray, calibration: Calibration, pattern: tupl
 def install(frames: Sequence[np.ndarray], calibration: Calibration, bar_length_mm: Sequence[float] | None = None,
             target_mm_per_px: float | None = None, bar_left_mm: float | None = None,
             roll_deg: float | None = None, availability_half_width: int = 80,
-            availability_margin: int = 20) -> Installation:
+            availability_margin: int = 20, min_end_contrast: float = 10.0,
+            end_agreement_px: float = 1.5) -> Installation:
     """The tracker's geometry from frames of the empty line seen through `calibration`'s lens.
 
     bar_length_mm: the bars' physical length (one value for both, or white and black); target_mm_per_px: the scale
     from a target instead (scale_from_target). bar_left_mm: the sheet-plane position of the bars' left ends, which
     sets where mm are counted from (default: column 0 of the unrolled ideal view, as before installation).
-    roll_deg: the camera roll when known (default: measured on the furnace)."""
+    roll_deg: the camera roll when known (default: measured on the furnace). min_end_contrast: grey levels a bar's
+    end must step by to be placed; end_agreement_px: how far the two bars' left ends (and right ends, for one
+    length) may disagree before only the clearer one is used."""
     if (bar_length_mm is None) == (target_mm_per_px is None):
         raise InstallationError('give the scale one way: the bars\' length in mm or a target on the sheet plane')
     image = mean_grey(frames)
@@ -456,41 +489,76 @@ def install(frames: Sequence[np.ndarray], calibration: Calibration, bar_length_m
     correction = DistortionCorrection(calibration, geometry)
     view = correction.region(image, (0, h), (0, w))
     bars = {}
+    warnings: list[str] = []
     for name in BAR_NAMES:
-        rows, ends, off_level, contrast = measure_in_view(view, lines[name], in_image[name].columns, pivot)
+        rows, ends, off_level, contrast, end_contrast = measure_in_view(view, lines[name], in_image[name].columns,
+                                                                        pivot, min_end_contrast)
+        for which, end, step in zip(('left', 'right'), ends, end_contrast, strict=True):
+            if math.isnan(end) and math.isfinite(step):
+                warnings.append(f'the {name} bar\'s {which} end shows only {step:.0f} grey levels against what lies '
+                                f'beyond it (at least {min_end_contrast:g} needed): not placed, not used')
         bars[name] = FoundBar(name, rows, lines[name].tilt_deg, in_image[name].angle_deg, ends,
-                              in_image[name].rms, off_level, contrast)
-    # Each bar's ends weigh by their contrast squared (a 50 % point moves with the noise and with whatever lies
-    # beyond the end, relative to the contrast): a dark mortar joint by the black bar's end moved it 1.3 px.
-    weights = np.array([b.contrast ** 2 for b in bars.values()])
-    weights /= weights.sum()
-    lefts = [b.ends[0] for b in bars.values()]
-    rights = [b.ends[1] for b in bars.values()]
+                              in_image[name].rms, off_level, contrast, end_contrast)
+    lengths = None
     if bar_length_mm is not None:
         lengths = list(bar_length_mm) * (2 if len(bar_length_mm) == 1 else 1)
         if len(lengths) != 2 or min(lengths) <= 0:
             raise InstallationError('bar length: one value (both bars) or two (white, black), in mm')
-        if not all(math.isfinite(v) for v in lefts + rights):
-            raise InstallationError('a bar end is not in view: the bars\' length cannot give the scale; use a target')
+    # Both bars start at the same place (bar_left_mm), and end at the same place for one length: where both ends
+    # are placed but disagree, one of them is not the end (a step beside it was taken for it): the clearer one stays.
+    usable = {name: list(b.ends) for name, b in bars.items()}
+    for k, which in enumerate(('left', 'right')):
+        if k == 1 and (lengths is None or lengths[0] != lengths[1]):
+            continue
+        (na, a), (nb, b) = ((n, bars[n]) for n in BAR_NAMES)
+        if math.isfinite(a.ends[k]) and math.isfinite(b.ends[k]) and abs(a.ends[k] - b.ends[k]) > end_agreement_px:
+            weak = na if a.end_contrast[k] < b.end_contrast[k] else nb
+            usable[weak][k] = math.nan
+            warnings.append(f'the bars\' {which} ends disagree by {abs(a.ends[k] - b.ends[k]):.1f} px (white '
+                            f'{bars["white"].ends[k]:.1f}, black {bars["black"].ends[k]:.1f}; steps of '
+                            f'{bars["white"].end_contrast[k]:.0f} / {bars["black"].end_contrast[k]:.0f} grey levels): '
+                            f'the {weak} bar\'s is left out')
+    # Each end weighs by its step's contrast squared (a 50 % point moves with the noise and with whatever lies
+    # beyond the end, relative to the contrast): a dark mortar joint by the black bar's end moved it 1.3 px.
+    def weighted(k: int, values: Mapping[str, float]) -> float:
+        names = [n for n in BAR_NAMES if math.isfinite(values[n]) and math.isfinite(usable[n][k])]
+        weights = np.array([bars[n].end_contrast[k] ** 2 for n in names])
+        return float(np.dot(weights / weights.sum(), [values[n] for n in names])) if names else math.nan
+
+    if lengths is not None:
         # The ends lie on the bar's axis, at `tilt` on the sheet plane: their column distance is L cos(tilt).
-        scales = [length * math.cos(math.radians(b.tilt_deg)) / (b.ends[1] - b.ends[0])
-                  for length, b in zip(lengths, bars.values(), strict=True)]
-        mm_per_px, source = float(weights @ scales), f'bar length {lengths[0]:g} / {lengths[1]:g} mm'
-        spread = abs(scales[0] - scales[1]) / mm_per_px
+        scales = {name: length * math.cos(math.radians(b.tilt_deg)) / (usable[name][1] - usable[name][0])
+                  for length, (name, b) in zip(lengths, bars.items(), strict=True)}
+        found = [n for n in BAR_NAMES if math.isfinite(scales[n])]
+        if not found:
+            raise InstallationError(
+                'no bar has both ends placed: the bars\' length cannot give the scale; use a target'
+                + (f' ({"; ".join(warnings)})' if warnings else ''))
+        weights = np.array([min(bars[n].end_contrast) ** 2 for n in found])
+        mm_per_px = float(np.dot(weights / weights.sum(), [scales[n] for n in found]))
+        source = f'bar length {lengths[0]:g} / {lengths[1]:g} mm' + ('' if len(found) == 2 else f', {found[0]} bar')
+        spread = abs(scales['white'] - scales['black']) / mm_per_px if len(found) == 2 else 0.0
+        if len(found) == 1:
+            warnings.append(f'the scale is from the {found[0]} bar\'s ends alone')
     else:
         mm_per_px, source, spread = float(target_mm_per_px), 'target on the sheet plane', 0.0
+    lefts = [b.ends[0] for b in bars.values()]
+    rights = [b.ends[1] for b in bars.values()]
     if bar_left_mm is None:
         origin = 0.0
     else:
-        if not all(math.isfinite(v) for v in lefts):
-            raise InstallationError('the bars\' left ends are not in view: cannot count mm from them')
-        origin = float(bar_left_mm) - mm_per_px * float(weights @ lefts)
+        left = weighted(0, {n: b.ends[0] for n, b in bars.items()})
+        if math.isnan(left):
+            raise InstallationError('no bar\'s left end could be placed: cannot count mm from them'
+                                    + (f' ({"; ".join(warnings)})' if warnings else ''))
+        origin = float(bar_left_mm) - mm_per_px * left
     c0 = max(v for v in lefts if math.isfinite(v)) if any(math.isfinite(v) for v in lefts) else 0.0
     c1 = min(v for v in rights if math.isfinite(v)) if any(math.isfinite(v) for v in rights) else float(w)
     columns = (int(round(c0)), int(round(c1)))
     rows_a, cols_a = _availability_area(correction, {n: b.rows for n, b in bars.items()}, columns,
                                         availability_half_width, availability_margin, (w, h))
-    return Installation(w, h, roll, bars, mm_per_px, source, spread, origin, columns, rows_a, cols_a)
+    return Installation(w, h, roll, bars, mm_per_px, source, spread, origin, columns, rows_a, cols_a,
+                        tuple(warnings))
 
 
 def _check_apart(bars: Mapping[str, _ImageBar]) -> None:
@@ -557,6 +625,7 @@ def summary(installation: Installation) -> list[str]:
     out.append(f'scale {installation.mm_per_px:.5f} mm/px from the {installation.scale_source}{spread}; bars span '
                f'columns {installation.bar_columns[0]}-{installation.bar_columns[1]}; mm = column x scale '
                f'{installation.x_origin_mm:+.2f} mm')
+    out += [f'WARNING: {warning}' for warning in installation.warnings]
     return out
 
 

@@ -10,7 +10,11 @@ Beyond the paper, so that no stale or implausible edge is reported as good: an e
 the bars on its sheet side and the bars show on the other (bar_coverage; the initial edges are searched only there,
 the reported ones checked); a frame without two such edges is UNRECOGNISED with NaN positions (never the last good
 values); the tracker re-initialises after `reinit_after` such frames. The repair (eq. 9) does not move an edge that
-agrees with its own motion prediction (abnormal_repair).
+agrees with its own motion prediction (abnormal_repair). An edge must also lie where the coverage changes
+(bar_coverage.edge_border), and what covers the bars beside it must look like the sheet further inside
+(bar_coverage.looks_like_sheet: a rod in front of the line covers the bars too). Where eq. 9's repaired edge and the
+measured one differ, the one that passes these checks nearer the coverage border is reported: a real step of one
+edge (a width change eq. 9 takes for abnormal) keeps its measured position.
 """
 
 import dataclasses
@@ -24,10 +28,14 @@ import numpy as np
 from fracturescope_perception.edge_eye.abnormal_repair import WidthRepair
 from fracturescope_perception.edge_eye.availability import AvailabilityConfig, AvailabilityDetector, covered_fraction
 from fracturescope_perception.edge_eye.bar_coverage import (
+    AppearanceConfig,
     CoverageConfig,
-    bar_contrast,
+    bar_levels,
     covered_columns,
+    covered_runs,
+    edge_border,
     is_sheet_edge,
+    looks_like_sheet,
     sheet_span,
 )
 from fracturescope_perception.edge_eye.bidirectional_tracking import BarGeometry, track
@@ -101,6 +109,13 @@ class TrackerConfig:
     coverage_share: float = 0.3                # covered: bar contrast below this share of the empty one (bar_coverage)
     coverage_gap_px: int = 2                   # columns next to an edge the coverage check leaves out
     coverage_window_px: int = 12               # columns the coverage check judges on each side of an edge
+    coverage_bar_side_px: int = 4              # bar-side columns next to the gap that suffice when they show the bars
+    coverage_tolerance_px: float = 2.0         # an edge further from the coverage border (edge_border) fails
+    coverage_bridge_px: int = 40               # gaps of visible bars inside the sheet's span bridged at initialisation
+    appearance_share: float = 0.3              # sheet-side columns within this share of the empty contrast of the sheet
+    appearance_window_px: int = 6              # sheet-side columns next to the gap that must look like the sheet
+    appearance_reference_px: int = 96          # columns further inside whose median levels are the sheet's own
+    appearance_learn_rate: float = 0.3         # weight of each OK frame in the levels learnt beside each edge
     blank_range: int = 8                       # grey range under which a frame is blank (covered, no light)
     x_origin_mm: float = 0.0                   # sheet-plane mm of column 0 (the view is the sheet-plane view)
 
@@ -131,6 +146,7 @@ class _Side:
     x: float = math.nan                        # last good position, ideal px
     x_before: float = math.nan                 # the one before (for the motion prediction)
     thresholds: CannyThresholds | None = None
+    sheet_levels: np.ndarray | None = None     # the bars' levels beside this edge on the sheet side, recent OK frames
 
 
 class _Timer:
@@ -159,7 +175,11 @@ class EdgeEyeTracker:
         self.bar: str | None = None
         self._failures = 0
         self.coverage = CoverageConfig(config.coverage_share, config.availability.bar_min_contrast,
-                                       config.coverage_gap_px, config.coverage_window_px)
+                                       config.coverage_gap_px, config.coverage_window_px,
+                                       bar_side_px=config.coverage_bar_side_px,
+                                       tolerance_px=config.coverage_tolerance_px)
+        self.appearance = AppearanceConfig(config.appearance_share, config.appearance_window_px,
+                                           config.appearance_reference_px)
         self._empty_contrast: np.ndarray | None = None  # per ideal column from bar_columns[0]: the empty bars'
         if empty_frame is not None:
             self._learn_empty_bars(empty_frame)
@@ -192,15 +212,20 @@ class EdgeEyeTracker:
                 if cfg.weighted_repair else None
             repaired = self.repair.check(positions[0], positions[1], t, predictions, cfg.repair_agree_px)
             timer.lap('repair')
-            final = (repaired.left, repaired.right)
-            covered = self._covered_near(frame, final)
+            checked = self._checked(frame, (positions[0], positions[1]), (repaired.left, repaired.right))
             timer.lap('coverage')
-            if all(is_sheet_edge(c, x - c0, side.name, self.coverage)
-                   for (c0, c), x, side in zip(covered, final, self.sides, strict=True)):
+            if checked is not None:
+                final, near = checked
                 self._failures = 0
-                for side, x in zip(self.sides, final, strict=True):
+                rate = cfg.appearance_learn_rate
+                for side, x, levels in zip(self.sides, final, near, strict=True):
                     side.x_before, side.x = side.x, x
-                status = Status.REPAIRED if repaired.repaired else Status.OK
+                    side.sheet_levels = levels if side.sheet_levels is None else \
+                        (1.0 - rate) * side.sheet_levels + rate * levels
+                moved = any(abs(x - p) > 1e-6 for x, p in zip(final, positions, strict=True))
+                if (final[1] - final[0]) != (repaired.right - repaired.left):
+                    self.repair.replace_last(final[1] - final[0])  # the width the sheet had
+                status = Status.REPAIRED if moved else Status.OK
                 return self._result(status, start, available.entropy, timer, all(hits))
             self.repair.forget_last()  # not a width the sheet had
             self.cache.clear()         # a cached result may be what failed the check
@@ -214,7 +239,7 @@ class EdgeEyeTracker:
 
     def _result(self, status: Status, start: float, entropy: float, timer: _Timer, hit: bool) -> EdgeResult:
         mm, origin = self.config.mm_per_px, self.config.x_origin_mm
-        left, right = self.sides[0].x * mm + origin, self.sides[1].x * mm + origin
+        left, right = float(self.sides[0].x * mm + origin), float(self.sides[1].x * mm + origin)
         if status in (Status.NO_MATERIAL, Status.UNRECOGNISED):
             left = right = math.nan  # no measurement: never the last good values
         return EdgeResult(status, left, right, self.bar, hit, (time.perf_counter() - start) * 1e3, entropy,
@@ -228,6 +253,7 @@ class EdgeEyeTracker:
             side.mroi.reset()
             side.history.reset()
             side.thresholds = None
+            side.sheet_levels = None
             side.x = side.x_before = math.nan
 
     # --- preprocessing: reference-bar selection (eq. 3-5) -----------------------------------------------------
@@ -247,46 +273,99 @@ class EdgeEyeTracker:
         rows = self.config.bar_rows[name]
         return rows[0] + self.coverage.inset_px, rows[1] - self.coverage.inset_px
 
-    def _covered(self, frame: np.ndarray, cols: tuple[int, int]) -> np.ndarray:
-        """covered_columns over ideal columns [cols), against the empty bars where known."""
-        white, black = (grey(self.correction.region(frame, self._inner_rows(n), cols)) for n in ('white', 'black'))
-        empty = None
-        if self._empty_contrast is not None:
-            first = self.config.bar_columns[0]
-            empty = np.zeros(cols[1] - cols[0], np.float32)  # beyond the bars: not judged
-            lo, hi = max(cols[0], first), min(cols[1], first + self._empty_contrast.size)
-            if hi > lo:
-                empty[lo - cols[0]:hi - cols[0]] = self._empty_contrast[lo - first:hi - first]
-        return covered_columns(bar_contrast(white, black), empty, self.coverage)
+    def _levels(self, frame: np.ndarray, cols: tuple[int, int]) -> np.ndarray:
+        """bar_levels over ideal columns [cols): mean grey of each bar's inner rows, (2, columns)."""
+        return bar_levels(*(grey(self.correction.region(frame, self._inner_rows(n), cols)) for n in ('white', 'black')))
 
-    def _covered_near(self, frame: np.ndarray, xs: tuple[float, float]) -> list[tuple[int, np.ndarray]]:
-        """(first column, covered_columns) around each edge, wide enough for is_sheet_edge."""
-        reach = self.coverage.gap_px + self.coverage.window_px + 2
+    def _empty_over(self, cols: tuple[int, int]) -> np.ndarray | None:
+        """The empty bars' contrast over ideal columns [cols) (0 beyond the bars: not judged), None before learnt."""
+        if self._empty_contrast is None:
+            return None
+        first = self.config.bar_columns[0]
+        empty = np.zeros(cols[1] - cols[0], np.float32)
+        lo, hi = max(cols[0], first), min(cols[1], first + self._empty_contrast.size)
+        if hi > lo:
+            empty[lo - cols[0]:hi - cols[0]] = self._empty_contrast[lo - first:hi - first]
+        return empty
+
+    def _tolerance(self, empty: np.ndarray | None, contrast: np.ndarray) -> float:
+        """looks_like_sheet's grey-level tolerance: `appearance_share` of the bars' contrast there (the empty one;
+        before it is known, that of the visible bars in `contrast`)."""
+        if empty is not None and np.any(empty >= self.coverage.min_contrast):
+            scale = float(np.median(empty[empty >= self.coverage.min_contrast]))
+        else:
+            visible = contrast[contrast >= self.coverage.min_contrast]
+            scale = float(np.median(visible)) if visible.size else self.coverage.min_contrast
+        return self.appearance.share * max(scale, self.coverage.min_contrast)
+
+    def _edge_distance(self, frame: np.ndarray, x: float, side: _Side,
+                       other: float) -> tuple[float, np.ndarray] | None:
+        """How far (px) an edge at ideal column `x` is from the coverage border when it passes the checks (sheet
+        side covered and looking like the sheet, bars visible on the other, the coverage changing within
+        coverage.tolerance_px), with the bars' median levels beside it on the sheet side; None when it fails.
+        Looking like the sheet: like its levels further inside, or like those learnt beside this edge over the recent
+        OK frames (a glare spot over the edge brightens it there, slowly; a rod arrives at once). `other`: the other
+        edge (bounds the reference columns)."""
+        cov = self.coverage
+        reach = cov.gap_px + cov.window_px + 2
+        inward = 1 if side.name == 'left' else -1
+        depth = int(min(self.appearance.reference_px, max(abs(other - x) / 2.0 - reach, 0.0)))
+        base = int(math.floor(x))
+        lo, hi = (base - reach, base + reach + 1 + depth) if inward > 0 else (base - reach - depth, base + reach + 1)
+        if lo < 0 or hi > self.config.width or depth < cov.window_px:
+            return None
+        cols = (lo, hi)
+        levels = self._levels(frame, cols)
+        contrast = levels[0] - levels[1]
+        empty = self._empty_over(cols)
+        covered = covered_columns(contrast, empty, cov)
+        if not is_sheet_edge(covered, x - lo, side.name, cov):
+            return None
+        border = edge_border(contrast, x - lo, side.name, cov)
+        if border is None or abs(border - (x - lo)) > cov.tolerance_px:
+            return None
+        inside = levels[:, 2 * reach + 1:] if inward > 0 else levels[:, :depth]
+        tolerance = self._tolerance(empty, contrast)
+        if not any(looks_like_sheet(levels, x - lo, side.name, reference, tolerance, cov, self.appearance)
+                   for reference in (np.median(inside, axis=1), side.sheet_levels) if reference is not None):
+            return None
+        c = int(math.floor(x - lo + 0.5))
+        g, n = cov.gap_px, self.appearance.window_px
+        near = levels[:, c + g + 1:c + g + 1 + n] if inward > 0 else levels[:, c - g - n:c - g]
+        return abs(border - (x - lo)), np.median(near, axis=1)
+
+    def _checked(self, frame: np.ndarray, measured: tuple[float, float], repaired: tuple[float, float]
+                 ) -> tuple[tuple[float, float], tuple[np.ndarray, np.ndarray]] | None:
+        """Per edge, of its repaired (eq. 9) and measured positions, the one that passes the coverage checks nearer
+        the coverage border, and the levels beside it (_edge_distance); None when an edge has neither."""
         out = []
-        for x in xs:
-            c0 = min(max(int(math.floor(x)) - reach, 0), self.config.width - 2 * reach - 1)
-            out.append((c0, self._covered(frame, (c0, c0 + 2 * reach + 1))))
-        return out
+        for i, side in enumerate(self.sides):
+            best: tuple[float, float, np.ndarray] | None = None
+            for x in dict.fromkeys((repaired[i], measured[i])):  # repaired first, each once
+                judged = self._edge_distance(frame, x, side, repaired[1 - i])
+                if judged is not None and (best is None or judged[0] < best[0] - 0.25):
+                    best = (judged[0], x, judged[1])
+            if best is None:
+                return None
+            out.append(best)
+        return (out[0][1], out[1][1]), (out[0][2], out[1][2])
 
     def _learn_empty_bars(self, frame: np.ndarray) -> None:
         """The empty bars' contrast per column (the bars' known empty appearance for bar_coverage)."""
         c0, c1 = self.config.bar_columns
-        white, black = (grey(self.correction.region(frame, self._inner_rows(n), (c0, c1))) for n in ('white', 'black'))
-        self._empty_contrast = bar_contrast(white, black)
+        levels = self._levels(frame, (c0, c1))
+        self._empty_contrast = levels[0] - levels[1]
 
     def _initialise(self, frame: np.ndarray) -> bool:
         cfg = self.config
         c0, bands = self._bar_bands(frame)
         # The sheet's edges are where its coverage of the bars starts and ends: only windows there are candidates.
-        covered = self._covered(frame, (c0, c0 + next(iter(bands.values())).shape[1]))
-        span = sheet_span(covered, 2 * cfg.bar_window_px)
-        if span is None:
+        cols = (c0, c0 + next(iter(bands.values())).shape[1])
+        borders = self._sheet_borders(frame, cols)
+        if borders is None:
             return False
-        borders = (span[0] - 0.5, span[1] + 0.5)
-        if not all(is_sheet_edge(covered, x, side.name, self.coverage) for x, side in zip(borders, self.sides,
-                                                                                        strict=True)):
-            return False
-        allowed = np.zeros(covered.size, bool)
+        covered_size = cols[1] - cols[0]
+        allowed = np.zeros(covered_size, bool)
         near = self.coverage.gap_px + 2
         for border in borders:
             allowed[max(int(border) - near, 0):int(border) + near + 1] = True
@@ -304,6 +383,38 @@ class EdgeEyeTracker:
             side.history.reset()
             side.thresholds = None
         return True
+
+    def _sheet_borders(self, frame: np.ndarray, cols: tuple[int, int]) -> tuple[float, float] | None:
+        """The sheet's two edges (columns of `cols`' band) from the bars' coverage: the borders of the widest covered
+        span (short gaps bridged), or where a border fails the checks (a rod lying over it: its side does not look
+        like the sheet), the next run border inwards that passes them (within coverage_bridge_px of twice); None."""
+        cfg = self.config
+        levels = self._levels(frame, cols)
+        contrast = levels[0] - levels[1]
+        empty = self._empty_over(cols)
+        covered = covered_columns(contrast, empty, self.coverage)
+        span = sheet_span(covered, 2 * cfg.bar_window_px, cfg.coverage_bridge_px)
+        if span is None:
+            return None
+        inside = covered[span[0]:span[1] + 1] == 1.0
+        reference = np.median(levels[:, span[0]:span[1] + 1][:, inside], axis=1)
+        tolerance = self._tolerance(empty, contrast)
+        starts, ends = covered_runs(covered)
+        reach = 2 * cfg.coverage_bridge_px
+        found = []
+        for side, candidates in (('left', sorted(b - 0.5 for b in starts if span[0] <= b <= span[0] + reach)),
+                                 ('right', sorted((b + 0.5 for b in ends if span[1] - reach <= b <= span[1]),
+                                                  reverse=True))):
+            good = next((x for x in candidates
+                         if is_sheet_edge(covered, x, side, self.coverage)
+                         and looks_like_sheet(levels, x, side, reference, tolerance, self.coverage, self.appearance)),
+                        None)
+            if good is None:
+                return None
+            found.append(float(good))  # a plain float (numpy scalars leak into results otherwise)
+        if found[1] - found[0] < 2 * cfg.bar_window_px:
+            return None
+        return found[0], found[1]
 
     # --- edge detection per side -------------------------------------------------------------------------------
     def _track_sides(self, frame: np.ndarray, timer: _Timer) -> tuple[list[float | None], list[bool]]:

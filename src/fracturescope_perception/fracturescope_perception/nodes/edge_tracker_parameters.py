@@ -70,6 +70,17 @@ PARAMETERS = (
     ParameterSpec('coverage_share', _D, 'bar column covered below this share of its empty contrast (1)'),
     ParameterSpec('coverage_gap_px', _I, 'columns next to an edge left out of the coverage check (px)'),
     ParameterSpec('coverage_window_px', _I, 'columns the coverage check judges on each side of an edge (px)'),
+    ParameterSpec('coverage_bar_side_px', _I, 'bar-side columns next to the gap that suffice when all show the bars '
+                  '(px)'),
+    ParameterSpec('coverage_tolerance_px', _D, 'an edge further from where the bar contrast changes fails (px)'),
+    ParameterSpec('coverage_bridge_px', _I, 'gaps of visible bars inside the covered span bridged when the edges are '
+                  'selected (px)'),
+    ParameterSpec('appearance_share', _D, 'sheet-side columns must be within this share of the empty bar contrast of '
+                  "the sheet's own levels (1)"),
+    ParameterSpec('appearance_window_px', _I, 'sheet-side columns next to the gap that must look like the sheet (px)'),
+    ParameterSpec('appearance_reference_px', _I, "columns further inside whose median levels are the sheet's (px)"),
+    ParameterSpec('appearance_learn_rate', _D, 'weight of each OK frame in the sheet levels learnt beside each edge '
+                  '(1)'),
     ParameterSpec('blank_range', _I, 'grey range under which a frame is blank (grey levels)'),
     ParameterSpec('camera_matrix', _DA, 'calibrated camera matrix, row-major 3x3 (px)'),
     ParameterSpec('distortion_coefficients', _DA, 'calibrated k1, k2, p1, p2, k3 (1)'),

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from fracturescope_common.camera_info import camera_info_topic
 from fracturescope_common.image_stream import IMAGE_SUBSCRIPTION
-from fracturescope_common.nodes.static_frames import STATIC_TF_QOS
-from fracturescope_common.qos import OBSERVER_STREAM
+from fracturescope_common.qos import OBSERVER_STREAM, STATIC_TF
 from fracturescope_common.static_frames import frame_chain
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_testing.graph_probe import GraphProbe
@@ -59,7 +58,7 @@ def test_every_rviz_display_finds_its_topic_and_type_in_the_simulated_graph(tmp_
         missing = {topic: (wanted[topic], types) for topic, types in published().items() if wanted[topic] not in types}
         assert not missing, f'RViz displays without a publisher of their type: {missing}'
         # every frame the displays draw in reaches the view's fixed frame through tf_static (config/frames.yaml)
-        static = probe.collect(TFMessage, '/tf_static', STATIC_TF_QOS)
+        static = probe.collect(TFMessage, '/tf_static', STATIC_TF)
         line_markers = probe.collect(MarkerArray, 'line/markers', OBSERVER_STREAM)
         defect_markers = probe.collect(MarkerArray, 'defects/markers', OBSERVER_STREAM)
         images = probe.collect(Image, 'camera/rgb/image_raw', IMAGE_SUBSCRIPTION)

@@ -6,7 +6,7 @@ from pathlib import Path
 import subprocess
 import sys
 
-from fracturescope_common.nodes.static_frames import STATIC_TF_QOS
+from fracturescope_common.qos import STATIC_TF
 from fracturescope_common.static_frames import load_frames
 from fracturescope_launch.isolation import isolated_ros_env
 from fracturescope_testing.graph_probe import GraphProbe
@@ -24,7 +24,7 @@ def test_a_late_viewer_gets_every_configured_frame_on_tf_static(tmp_path):
             GraphProbe(env, 'tf_viewer') as probe:
         assert graph.wait_for_output('static_frames', 'static frames on /tf_static', 30.0), graph.output(
             'static_frames')
-        received = probe.collect(TFMessage, '/tf_static', STATIC_TF_QOS)   # joins after the one publication
+        received = probe.collect(TFMessage, '/tf_static', STATIC_TF)   # joins after the one publication
         assert probe.spin_until(lambda: received, 15.0), 'nothing on /tf_static for a late subscriber'
     (message,) = received
     expected = load_frames(ROOT / 'config' / 'frames.yaml')

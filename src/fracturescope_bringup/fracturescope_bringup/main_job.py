@@ -171,8 +171,8 @@ def run(args: argparse.Namespace) -> int:
                    or (elapsed < args.duration + SETTLE_MAX_S and time.monotonic() - progressed_at < SETTLE_S)) \
                     and not graph.dead_nodes() and not summary.problems:
                 probe.executor.spin_once(timeout_sec=0.05)
-                # soon: an inspect-again needs camera pairs after it to be answered; but only once the receivers
-                # listen, as this probe sees it, and a little longer, so that the uplink's discovery sees it too
+                # soon: an inspect-again needs camera pairs after it to be answered; but only once the uplink's
+                # writer matched every receiver, and a little longer, so that their readers matched it too
                 if operator and operator.sent_at is None and uplink_connected(observed):
                     if listening_since is None and command_receivers_listen(probe.node, observed, receivers):
                         listening_since = time.monotonic()

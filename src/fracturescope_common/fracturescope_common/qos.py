@@ -21,6 +21,10 @@ LATCHED_STATE = QoSProfile(
     durability=DurabilityPolicy.TRANSIENT_LOCAL,
 )
 
+# Static transforms (tf2_ros::StaticBroadcasterQoS): one message holding every one, kept for late subscribers.
+STATIC_TF = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                       durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
 # Results the ledger records (detections, edges, thermal assessments): their producer keeps the newest
 # RESULT_HISTORY (30 s of edges at 30 Hz) for late joiners, so a ledger restarted after a crash receives what it
 # missed and drops what it already holds (fracturescope_ledger/recent_records.py). Keep-last on the writer: a

@@ -4,7 +4,6 @@ namespace it is /tf_static; a namespaced robot keeps its own tree (viewers remap
 
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from tf2_msgs.msg import TFMessage
 
 from fracturescope_common.diagnostics import DiagnosticsReporter
@@ -12,6 +11,7 @@ from fracturescope_common.health import Health
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
 from fracturescope_common.publishing import publish_or_report
+from fracturescope_common.qos import STATIC_TF
 from fracturescope_common.static_frames import FRAMES, STATIC_FRAMES, load_frames, transforms
 
 D, S = Parameter.Type.DOUBLE, Parameter.Type.STRING
@@ -19,9 +19,6 @@ PARAMETERS = (
     ParameterSpec('frames_file', S, 'YAML file with the `frames` list: parent, child, xyz_m, rpy_deg (path)'),
     ParameterSpec('diagnostics_period_s', D, 'period of /diagnostics reports (s)'),
 )
-# tf2_ros::StaticBroadcasterQoS: one message holding every static transform, kept for late subscribers.
-STATIC_TF_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                           durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
 
 class StaticFramesNode(Node):
@@ -30,7 +27,7 @@ class StaticFramesNode(Node):
         p = declare_parameters(self, PARAMETERS)
         self._frames = load_frames(p.frames_file)   # a bad file stops the start with its reason (node_main)
         self._health = Health(STATIC_FRAMES.counters)
-        publisher = self.create_publisher(TFMessage, 'tf_static', STATIC_TF_QOS)
+        publisher = self.create_publisher(TFMessage, 'tf_static', STATIC_TF)
         message = TFMessage(transforms=transforms(self._frames, self.get_clock().now().to_msg()))
         if publish_or_report(publisher, message, self._health, self.get_logger()):
             self.get_logger().info(f'{len(self._frames)} static frames on {publisher.topic_name}: ' + ', '.join(

@@ -71,7 +71,8 @@ def _tear_down(node: Node, name: str) -> None:
     """destroy_node, then shut rclpy down. The middleware's part of it can hang (seen once in about twenty graph
     stops on a loaded 2-core machine: rcl's node teardown under destroy_node, deaf to SIGINT and SIGTERM until the
     launcher's SIGKILL). The node has stopped as asked and closed its own resources by then, so after
-    TEARDOWN_LIMIT_S it exits without the rest (the OS frees what DDS held) and says so; if the hang holds the GIL,
+    TEARDOWN_LIMIT_S it exits without the rest and says so (as after the launcher's SIGKILL, Fast DDS's shared-memory
+    files in /dev/shm stay behind); if the hang holds the GIL,
     faulthandler's own thread prints where and exits with status 1."""
     def give_up() -> None:
         sys.stderr.write(f'[{name}] middleware teardown still running after {TEARDOWN_LIMIT_S:g} s: '

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import IO, TextIO
 
 from fracturescope_launch.launch_xml import NodeSpec
+from fracturescope_launch.shared_memory import LOCK_SUFFIX, remove_orphaned_segments
 
 # What a node may exit with after the SIGINT we sent it (rclpy re-raising SIGINT, or a shell wrapper).
 CLEAN_STOP_CODES = frozenset({0, -signal.SIGINT, 128 + signal.SIGINT})
@@ -163,6 +164,10 @@ class RunningGraph:
             if not node.died and codes[node.label] not in CLEAN_STOP_CODES | {None}:
                 self._fail(f"node '{node.label}' stopped with {describe_exit(codes[node.label])}")
         self._codes = codes
+        # A node killed (here, or by a crash) leaves its Fast DDS segment in /dev/shm, which is memory.
+        removed = [p for p in remove_orphaned_segments() if not p.name.endswith(LOCK_SUFFIX)]
+        if removed:
+            self._say(f'removed {len(removed)} shared-memory segment(s) that stopped processes left in /dev/shm')
         return dict(codes)
 
     def exit_status(self) -> int:

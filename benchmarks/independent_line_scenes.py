@@ -30,7 +30,8 @@ What is modelled, per scene (``LineScene(seed)``, deterministic per seed):
   end), cast a shadow beside one or both edges on the bars and the furnace, and a dark rod (out of focus, leaning,
   with a highlight) may pass in front of the line;
 - ground truth per frame: both edges in sheet-plane mm, whether any sheet is in view and whether it covers both bars
-  over its whole width, and the situations of the frame (entering, step, shadow, rod, ...);
+  over its whole width, and the situations of the frame (entering, step, shadow, rod, ...; edge_behind_rod when the
+  rod lies over an edge on both bars, edge_behind_rod_one_bar on one of them);
 - chessboard views (9 x 6 inner corners, known square size, white margin) held at random 3-D poses in front of the
   furnace through the same lens, with the board's outer corners pushed to the frame borders and corners; and the same
   board held flat on the sheet plane (target_view), the installation's other source of the scale.
@@ -773,11 +774,21 @@ class LineScene:
             xr = rod.x_at(frame)
             near = min(abs(xr - left), abs(xr - right)) < 0.5 * rod.width_mm + 150.0
             tags.append('rod_near_edge' if near else 'rod')
+            hidden = max(self.bars_hiding(rod, frame, left), self.bars_hiding(rod, frame, right))
+            if hidden:
+                tags.append('edge_behind_rod' if hidden == len(self.bars) else 'edge_behind_rod_one_bar')
         if script.weave is not None:
             tags.append('weave')
         if not tags:
             tags.append('drift')
         return tuple(tags)
+
+    def bars_hiding(self, rod: Rod, frame: int, edge_mm: float) -> int:
+        """On how many bars the rod, as drawn (its width plus the reach of its blurred border), lies over an edge at
+        `edge_mm`, at the height where the edge crosses the bar's axis: there no camera sees that edge on that bar."""
+        reach = 0.5 * rod.width_mm + 0.5 * math.hypot(self.camera.mm_per_px, rod.defocus_mm)
+        return sum(abs(edge_mm - rod.x_at(frame) - rod.lean * (float(bar.y_at(edge_mm)) - self.camera.centre_mm[1]))
+                   < reach for bar in self.bars.values())
 
     def _full_cover_frame(self, script: Script) -> int:
         cache = getattr(self, '_full_cache', {})

@@ -11,8 +11,9 @@ about 2 px per frame, drift, weave, the sheet's shadow on the bars and a rod in 
      (reported), what its message advises: the scale from a chessboard held flat on the sheet plane
      (scale_from_target) with the same bar_left_mm; when that raises too, the installation failed (reported) and the
      sequence is not tracked;
-  3. the tracker built from config/edge_eye.yaml + the installation + the calibration, as the node builds it, and
-     every frame of the sequence processed in order (30 fps timestamps).
+  3. the tracker built from config/edge_eye.yaml + the installation + the calibration + the camera's gamma (its
+     setting, 1.8-2.4 here: camera_gamma), as the node builds it, and every frame of the sequence processed in order
+     (30 fps timestamps).
 Figures, over the frames where the sheet covers both bars: mean and p95 |error| of OK / REPAIRED results (both
 edges), share unrecognised (no OK / REPAIRED result, or one more than 20 mm off); over every frame with a sheet in
 view: OK / REPAIRED results more than 10 mm off (with the frame's situation); frames without a sheet reported OK /
@@ -131,7 +132,9 @@ def build(scene: LineScene, base: dict) -> tuple[EdgeEyeTracker | None, dict]:
                          'x_origin_mm': round(found.x_origin_mm, 2),
                          'ends_px': {name: [round(float(e), 2) for e in bar.ends] for name, bar in found.bars.items()},
                          'params': {k: v for k, v in params.items() if not isinstance(v, float) or math.isfinite(v)}}
-    values = {**base, **params, 'camera_matrix': [float(v) for v in calibration.camera_matrix.ravel()],
+    # The camera's gamma is a setting of the camera (GenICam Gamma) that a user reads, not something installed.
+    values = {**base, **params, 'camera_gamma': scene.gamma,
+              'camera_matrix': [float(v) for v in calibration.camera_matrix.ravel()],
               'distortion_coefficients': [float(v) for v in calibration.dist_coeffs],
               'calibration_rms_px': float(calibration.rms_px)}
     model = ROOT / 'src' / 'fracturescope_perception' / values['espcn_model']

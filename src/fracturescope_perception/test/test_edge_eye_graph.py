@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 import subprocess
 import sys
+import time
 
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.image_subscription import READER_RENEWALS
@@ -77,17 +78,26 @@ def test_bad_frames_get_a_clear_status_and_the_node_keeps_running(tmp_path, grap
                               data=b'\x02' * (1920 * 2200 * 3)),
             }
             digests = {hashlib.sha256(bytes(image.data)).hexdigest(): name for name, image in bad.items()}
-            for image in bad.values():                 # stamped now, as a camera does; told apart by their data
-                image.header.stamp = probe.node.get_clock().now().to_msg()
-                publisher.publish(image)
-                probe.spin_until(lambda: False, 0.2)
-            forged = Image(height=1080, width=1920, encoding='rgb8', step=1920 * 3, data=b'\x01' * (1920 * 1080 * 3))
-            forged.header.stamp.sec = 2_147_483_647     # stamped 2038: refused, no measurement from it
-            publisher.publish(forged)
 
             def ours():
                 return {digests[e.image_sha256]: e for e in edges if e.image_sha256 in digests}
-            assert probe.spin_until(lambda: len(ours()) == len(bad), 20.0), ours()
+            # The simulated camera goes on at 30 fps beside them and the tracker keeps the newest frames (sensor
+            # QoS), so a loaded machine may drop one: each is sent again until it has its measurement.
+            deadline = time.monotonic() + 30.0
+            while len(ours()) < len(bad) and time.monotonic() < deadline:
+                for name, image in bad.items():
+                    if name not in ours():   # stamped now, as a camera does; told apart by their data
+                        image.header.stamp = probe.node.get_clock().now().to_msg()
+                        publisher.publish(image)
+                        probe.spin_until(lambda: False, 0.2)
+                probe.spin_until(lambda: len(ours()) == len(bad), 2.0)
+            assert len(ours()) == len(bad), ours()
+            forged = Image(height=1080, width=1920, encoding='rgb8', step=1920 * 3, data=b'\x01' * (1920 * 1080 * 3))
+            forged.header.stamp.sec = 2_147_483_647     # stamped 2038: refused, no measurement from it
+            for _ in range(20):                          # again until counted, as above
+                publisher.publish(forged)
+                if probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, BAD_STAMP, 1), 1.0):
+                    break
             for name in bad:
                 assert ours()[name].status == EdgeMeasurement.STATUS_UNRECOGNISED, name
             assert probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, BAD_IMAGE, 3) and

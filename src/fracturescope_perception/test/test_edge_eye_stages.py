@@ -20,7 +20,12 @@ from fracturescope_perception.edge_eye.entropy import difference_entropy, histog
 from fracturescope_perception.edge_eye.frame_cache import FrameCache
 from fracturescope_perception.edge_eye.mroi import MroiConfig, MroiTracker, edge_roi
 from fracturescope_perception.edge_eye.reference_bar import bar_score, score_bar, select_bar
-from fracturescope_perception.edge_eye.subpixel import parabola_peak, refine_horizontal, refine_vertical
+from fracturescope_perception.edge_eye.subpixel import (
+    linear_light_table,
+    parabola_peak,
+    refine_horizontal,
+    refine_vertical,
+)
 from fracturescope_perception.edge_eye.super_resolution import make_upsampler
 import numpy as np
 import pytest
@@ -309,6 +314,23 @@ def test_horizontal_refinement_finds_where_the_bar_boundary_stops(x_edge):
     assert found == pytest.approx(x_edge, abs=0.15)
 
 
+def test_refinement_in_linear_light_undoes_the_cameras_gamma():
+    """A blurred step from a dark sheet (left) to a bright bar, written by a camera with gamma 2.2: on the grey levels
+    the gradient peak moves towards the dark side; on linear light (the camera's gamma undone) it is where it is."""
+    gamma, x_edge = 2.2, 20.3
+    xs = np.arange(40, dtype=np.float64)
+    coverage = 0.5 * (1.0 + np.vectorize(math.erf)((xs - x_edge) / (1.5 * math.sqrt(2.0))))
+    light = 0.03 + (0.8 - 0.03) * coverage
+    image = np.tile(np.round(255.0 * light ** (1.0 / gamma)).astype(np.uint8), (30, 1))
+    as_grey = refine_vertical(image, round(x_edge), (0, 30), 4)
+    as_light = refine_vertical(linear_light_table(gamma)[image], round(x_edge), (0, 30), 4)
+    assert as_grey < x_edge - 0.3                       # biased towards the dark sheet
+    assert as_light == pytest.approx(x_edge, abs=0.1)
+    assert linear_light_table(1.0) is None
+    with pytest.raises(ValueError, match='positive'):
+        linear_light_table(0.0)
+
+
 def test_weighted_eq_9_puts_the_correction_on_the_edge_that_jumped():
     assert constrained_edges(100.0, 200.0, 110.0, 1.0, 1.0) == (95.0, 205.0)  # equal weights: eq. 9
     left, right = constrained_edges(100.0, 230.0, 100.0, w_l=1.0, w_r=1.0 / (1.0 + 30.0 ** 2))
@@ -441,6 +463,21 @@ def test_an_edge_must_lie_where_the_coverage_changes():
     assert edge_border(contrast, 60.0, 'left', cfg) == pytest.approx(59.5, abs=0.05)
     assert edge_border(contrast, 139.0, 'right', cfg) == pytest.approx(139.5, abs=0.05)
     assert edge_border(contrast, 100.0, 'left', cfg) is None  # inside the sheet: no step
+
+
+def test_the_coverage_border_is_located_in_linear_light_when_given():
+    """A dark sheet over bright bars through a gamma-2.2 camera: the grey contrast's 50 % point lies towards the
+    sheet; the same contrast in linear light puts it where the sheet covers half of each column."""
+    from fracturescope_perception.edge_eye.bar_coverage import CoverageConfig, edge_border
+    gamma, x_edge = 2.2, 40.3
+    xs = np.arange(80, dtype=np.float64)
+    covered = 0.5 * (1.0 + np.vectorize(math.erf)((xs - x_edge) / (1.5 * math.sqrt(2.0))))  # sheet right of x_edge
+    white, black = 0.8 * (1 - covered) + 0.03 * covered, 0.05 * (1 - covered) + 0.03 * covered   # linear light
+    grey = np.stack([np.round(255.0 * v ** (1.0 / gamma)) for v in (white, black)])
+    light = np.interp(grey, np.arange(256), linear_light_table(gamma))
+    cfg = CoverageConfig()
+    assert edge_border(grey[0] - grey[1], 40.0, 'left', cfg) > x_edge + 0.3          # moved towards the sheet
+    assert edge_border(grey[0] - grey[1], 40.0, 'left', cfg, light[0] - light[1]) == pytest.approx(x_edge, abs=0.1)
 
 
 def test_the_bar_side_needs_only_its_columns_next_to_the_edge():

@@ -106,18 +106,24 @@ def is_sheet_edge(covered: np.ndarray, x: float, side: str, config: CoverageConf
                                                       _agrees(near, 0.0, 1.0))
 
 
-def edge_border(contrast: np.ndarray, x: float, side: str, config: CoverageConfig) -> float | None:
+def edge_border(contrast: np.ndarray, x: float, side: str, config: CoverageConfig,
+                light_contrast: np.ndarray | None = None) -> float | None:
     """Where the bar contrast (bar_contrast) crosses half-way between its level on the bar side and on the sheet side
     of an edge near column `x`: the 50 % point of the sheet's coverage of the bars (sub-pixel, linear between column
-    centres), the crossing nearest `x` within gap_px + 2 of it; None without a clear step there."""
+    centres), the crossing nearest `x` within gap_px + 2 of it; None without a clear step there. The step is judged
+    on `contrast` (grey levels); `light_contrast`, the same in linear light (the camera's gamma undone, as the
+    sub-pixel edge is found), is where the 50 % point is located when given."""
     sides = _sides(contrast, x, side, config)
     if sides is None:
         return None
     sheet, _, bar = sides   # the bar side next to the edge only (an occluder may lie further out)
     c, g = int(np.floor(x + 0.5)), config.gap_px
-    level_bar, level_sheet = float(np.median(bar)), float(np.median(sheet))
-    if level_bar - level_sheet < 0.5 * config.min_contrast:
+    if float(np.median(bar)) - float(np.median(sheet)) < 0.5 * config.min_contrast:
         return None
+    if light_contrast is not None:
+        contrast = light_contrast
+        sheet, _, bar = _sides(contrast, x, side, config)
+    level_bar, level_sheet = float(np.median(bar)), float(np.median(sheet))
     half = 0.5 * (level_bar + level_sheet)
     best = None
     for j in range(max(c - g - 2, 0), min(c + g + 2, contrast.size - 1)):

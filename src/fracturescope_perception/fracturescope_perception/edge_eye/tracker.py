@@ -49,7 +49,7 @@ from fracturescope_perception.edge_eye.frame_cache import FrameCache
 from fracturescope_perception.edge_eye.image_input import is_blank
 from fracturescope_perception.edge_eye.mroi import MroiConfig, MroiTracker, Roi
 from fracturescope_perception.edge_eye.reference_bar import select_bar
-from fracturescope_perception.edge_eye.subpixel import refine_horizontal, refine_vertical
+from fracturescope_perception.edge_eye.subpixel import linear_light_table, refine_horizontal, refine_vertical
 from fracturescope_perception.edge_eye.super_resolution import Upsampler
 
 
@@ -62,7 +62,8 @@ class Status(IntEnum):
     NO_MATERIAL = 3
 
 
-BAR_CODES = {'white': 1, 'black': 2}  # EdgeMeasurement BAR_WHITE / BAR_BLACK; 0 = none
+BAR_CODES = {'white': 1, 'black': 2}
+GREY_LEVELS = np.arange(256, dtype=np.float32)  # EdgeMeasurement BAR_WHITE / BAR_BLACK; 0 = none
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class TrackerConfig:
     history_frames: int = 5                    # k
     max_gap_px: int = 4                        # gap bridged along a bar boundary (super-resolved px)
     subpixel: bool = True
+    camera_gamma: float = 1.0                  # grey = 255 light^(1/gamma); the sub-pixel step undoes it (1 = linear)
     single_estimate_gate_px: float = 3.0       # a lone estimate further from the prediction is not believed
     fusion_gate_px: float = 1.5                # vertical and horizontal estimates further apart: drop one
     repair_history: int = 30
@@ -166,6 +168,7 @@ class EdgeEyeTracker:
         self.config = config
         self.correction = correction
         self.upsampler = upsampler
+        self._linear_light = linear_light_table(config.camera_gamma)   # None: a linear camera
         self.availability = AvailabilityDetector(config.availability, empty_frame)
         self.cache = FrameCache(config.cache_pool, config.cache_skip_threshold, config.cache_verify_every)
         self.repair = WidthRepair(config.repair_history, config.repair_iqr_k, config.repair_min_fence_px,
@@ -288,6 +291,13 @@ class EdgeEyeTracker:
             empty[lo - cols[0]:hi - cols[0]] = self._empty_contrast[lo - first:hi - first]
         return empty
 
+    def _in_light(self, levels: np.ndarray) -> np.ndarray | None:
+        """The bar contrast of bar_levels in linear light (None for a linear camera): where edge_border locates."""
+        if self._linear_light is None:
+            return None
+        light = np.interp(levels, GREY_LEVELS, self._linear_light)
+        return light[0] - light[1]
+
     def _tolerance(self, empty: np.ndarray | None, contrast: np.ndarray) -> float:
         """looks_like_sheet's grey-level tolerance: `appearance_share` of the bars' contrast there (the empty one;
         before it is known, that of the visible bars in `contrast`)."""
@@ -321,7 +331,7 @@ class EdgeEyeTracker:
         covered = covered_columns(contrast, empty, cov)
         if not is_sheet_edge(covered, x - lo, side.name, cov):
             return None
-        border = edge_border(contrast, x - lo, side.name, cov)
+        border = edge_border(contrast, x - lo, side.name, cov, self._in_light(levels))
         if border is None or abs(border - (x - lo)) > cov.tolerance_px:
             return None
         inside = levels[:, 2 * reach + 1:] if inward > 0 else levels[:, :depth]
@@ -488,6 +498,11 @@ class EdgeEyeTracker:
         if cfg.subpixel:
             if x_v is not None:
                 x_v = refine_vertical(image, x_v, bar_in_roi, half_window=2 * f)
+                if self._linear_light is not None:
+                    # Found on the grey levels (there a shadow's border stays the weaker step), then placed in
+                    # linear light within one camera pixel (gamma moves the peak by up to half a pixel). The
+                    # horizontal estimate stays on grey levels: in linear light its plateaus followed shadows.
+                    x_v = refine_vertical(self._linear_light[image], x_v, bar_in_roi, half_window=f)
             if x_h is not None:
                 x_h = refine_horizontal(image, x_h, (bar_in_roi[0], bar_in_roi[1] - 1), side.name,
                                         half_window=3 * f, plateau=4 * f)

@@ -58,6 +58,8 @@ PARAMETERS = (
     ParameterSpec('history_frames', _I, 'k frames of the static / moving separation (frames)'),
     ParameterSpec('max_gap_px', _I, 'gap bridged along a bar boundary (super-resolved px)'),
     ParameterSpec('subpixel', _B, 'sub-pixel refinement (flag)'),
+    ParameterSpec('camera_gamma', _D, "the line camera's gamma: grey = 255 light^(1/gamma), 1.0 for a linear output; "
+                  'the sub-pixel step works in linear light (1)'),
     ParameterSpec('fusion_gate_px', _D, 'vertical / horizontal disagreement that drops one estimate (px)'),
     ParameterSpec('single_estimate_gate_px', _D, 'a lone estimate further from the prediction is dropped (px)'),
     ParameterSpec('repair_history', _I, 'samples for the IQR and the regression width (frames)'),

@@ -5,6 +5,7 @@ import math
 import cv2
 from fracturescope_perception.edge_eye.abnormal_repair import WidthRepair, constrained_edges, iqr_fence
 from fracturescope_perception.edge_eye.availability import AvailabilityConfig, AvailabilityDetector, covered_fraction
+from fracturescope_perception.edge_eye.bar_coverage import bar_levels
 from fracturescope_perception.edge_eye.bidirectional_tracking import (
     BarGeometry,
     line_end,
@@ -390,13 +391,13 @@ def bars_image(columns=200, sheet=(60, 140), shadow=None, sheet_grey=128.0, shad
 def test_a_sheet_covers_bar_columns_a_shadow_does_not():
     from fracturescope_perception.edge_eye.bar_coverage import CoverageConfig, bar_contrast, covered_columns
     white, black = bars_image(shadow=(10, 40))
-    empty = bar_contrast(*bars_image(sheet=None))
+    empty = bar_contrast(bar_levels(*bars_image(sheet=None)))
     for empty_contrast in (empty, None):  # against the empty bars, and without an empty frame
-        covered = covered_columns(bar_contrast(white, black), empty_contrast, CoverageConfig())
+        covered = covered_columns(bar_contrast(bar_levels(white, black)), empty_contrast, CoverageConfig())
         assert covered[60:140].all() and not covered[:60].any() and not covered[140:].any()
     beyond = empty.copy()
     beyond[:5] = 0.0  # no bar there in the empty frame: not judged
-    assert np.isnan(covered_columns(bar_contrast(white, black), beyond, CoverageConfig())[:5]).all()
+    assert np.isnan(covered_columns(bar_contrast(bar_levels(white, black)), beyond, CoverageConfig())[:5]).all()
 
 
 def test_only_a_border_of_the_covered_span_is_a_sheet_edge():
@@ -409,7 +410,8 @@ def test_only_a_border_of_the_covered_span_is_a_sheet_edge():
     )
     cfg = CoverageConfig()
     white, black = bars_image(shadow=(10, 40))
-    covered = covered_columns(bar_contrast(white, black), bar_contrast(*bars_image(sheet=None)), cfg)
+    covered = covered_columns(bar_contrast(bar_levels(white, black)),
+                              bar_contrast(bar_levels(*bars_image(sheet=None))), cfg)
     assert is_sheet_edge(covered, 59.5, 'left', cfg) and is_sheet_edge(covered, 139.5, 'right', cfg)
     assert not is_sheet_edge(covered, 39.5, 'left', cfg) and not is_sheet_edge(covered, 9.5, 'right', cfg)  # shadow
     assert not is_sheet_edge(covered, 59.5, 'right', cfg)  # the sheet is on the other side
@@ -417,9 +419,10 @@ def test_only_a_border_of_the_covered_span_is_a_sheet_edge():
     assert not is_sheet_edge(covered, 75.0, 'left', cfg)   # 15 px off the border
     assert sheet_span(covered, 32) == (60, 139)
     assert sheet_span(covered, 100) is None                # narrower than asked
-    edge_on = covered_columns(bar_contrast(*bars_image(sheet=(60, 200))), None, cfg)
+    edge_on = covered_columns(bar_contrast(bar_levels(*bars_image(sheet=(60, 200)))), None, cfg)
     assert sheet_span(edge_on, 32) is None                 # runs off the searched columns: its edge is not there
-    assert sheet_span(covered_columns(bar_contrast(*bars_image(sheet=None, shadow=(10, 40))), None, cfg), 8) is None
+    shadow_only = covered_columns(bar_contrast(bar_levels(*bars_image(sheet=None, shadow=(10, 40)))), None, cfg)
+    assert sheet_span(shadow_only, 8) is None
 
 
 def test_bar_selection_looks_only_where_it_is_told():
@@ -459,7 +462,8 @@ def test_eq_9_leaves_an_edge_that_agrees_with_its_prediction_where_it_is():
 def test_an_edge_must_lie_where_the_coverage_changes():
     from fracturescope_perception.edge_eye.bar_coverage import CoverageConfig, bar_contrast, edge_border
     cfg = CoverageConfig()
-    contrast = bar_contrast(*bars_image(shadow=(10, 40)))  # sheet over columns 60-139: borders at 59.5 and 139.5
+    # sheet over columns 60-139: borders at 59.5 and 139.5
+    contrast = bar_contrast(bar_levels(*bars_image(shadow=(10, 40))))
     assert edge_border(contrast, 60.0, 'left', cfg) == pytest.approx(59.5, abs=0.05)
     assert edge_border(contrast, 139.0, 'right', cfg) == pytest.approx(139.5, abs=0.05)
     assert edge_border(contrast, 100.0, 'left', cfg) is None  # inside the sheet: no step
@@ -489,11 +493,11 @@ def test_the_bar_side_needs_only_its_columns_next_to_the_edge():
         is_sheet_edge,
     )
     cfg = CoverageConfig()
-    empty = bar_contrast(*bars_image(sheet=None))
+    empty = bar_contrast(bar_levels(*bars_image(sheet=None)))
     for rod, expected in (((40, 53), True), ((40, 58), False)):
         white, black = bars_image()
         white[:, rod[0]:rod[1]] = black[:, rod[0]:rod[1]] = 40  # a dark rod in front of the line
-        covered = covered_columns(bar_contrast(white, black), empty, cfg)
+        covered = covered_columns(bar_contrast(bar_levels(white, black)), empty, cfg)
         assert is_sheet_edge(covered, 59.5, 'left', cfg) == expected, rod
 
 

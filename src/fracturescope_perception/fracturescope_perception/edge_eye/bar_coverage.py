@@ -55,9 +55,9 @@ class AppearanceConfig:
     reference_px: int = 96           # columns further inside whose median levels are the sheet's own [px]
 
 
-def bar_contrast(white: np.ndarray, black: np.ndarray) -> np.ndarray:
-    """Per column: mean grey of the white bar minus that of the black bar (float32; same columns)."""
-    return white.mean(axis=0, dtype=np.float32) - black.mean(axis=0, dtype=np.float32)
+def bar_contrast(levels: np.ndarray) -> np.ndarray:
+    """Per column: the white bar's level minus the black bar's, from bar_levels (or the same in linear light)."""
+    return levels[0] - levels[1]
 
 
 def covered_columns(contrast: np.ndarray, empty_contrast: np.ndarray | None, config: CoverageConfig) -> np.ndarray:

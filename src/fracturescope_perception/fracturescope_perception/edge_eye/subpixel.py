@@ -5,10 +5,11 @@ peaks at the sheet edge; a parabola through the peak and its neighbours places i
 Horizontal: along the bar's boundary rows |d/dy| is high where the bar is visible and drops where the sheet
 covers it; the edge is where it crosses half-way between the two levels (the 50 % point of a blurred step).
 
-Both work in linear light. A camera with gamma g writes grey = 255 (light)^(1/g): the encoded step is no longer
-symmetric, and its gradient peak and half-way point move towards the darker side by up to half a pixel (measured on
-independently rendered scenes, g 1.8-2.4: a 1 mm bias, inwards on dark sheets, outwards on bright ones).
-linear_light_table undoes the camera's gamma (camera_gamma) before refining.
+Gamma: a camera with gamma g writes grey = 255 (light)^(1/g), so an encoded step is no longer symmetric and its
+gradient peak moves towards the darker side by up to half a pixel (measured on independently rendered scenes,
+g 1.8-2.4: a 1 mm bias, inwards on dark sheets, outwards on bright ones). linear_light_table undoes the camera's
+gamma (camera_gamma); the tracker places the vertical estimate on linear light (the horizontal one stays on grey
+levels: there its plateaus followed shadows).
 """
 
 import numpy as np

@@ -30,6 +30,7 @@ from fracturescope_perception.edge_eye.availability import AvailabilityConfig, A
 from fracturescope_perception.edge_eye.bar_coverage import (
     AppearanceConfig,
     CoverageConfig,
+    bar_contrast,
     bar_levels,
     covered_columns,
     covered_runs,
@@ -295,8 +296,7 @@ class EdgeEyeTracker:
         """The bar contrast of bar_levels in linear light (None for a linear camera): where edge_border locates."""
         if self._linear_light is None:
             return None
-        light = np.interp(levels, GREY_LEVELS, self._linear_light)
-        return light[0] - light[1]
+        return bar_contrast(np.interp(levels, GREY_LEVELS, self._linear_light))
 
     def _tolerance(self, empty: np.ndarray | None, contrast: np.ndarray) -> float:
         """looks_like_sheet's grey-level tolerance: `appearance_share` of the bars' contrast there (the empty one;
@@ -326,7 +326,7 @@ class EdgeEyeTracker:
             return None
         cols = (lo, hi)
         levels = self._levels(frame, cols)
-        contrast = levels[0] - levels[1]
+        contrast = bar_contrast(levels)
         empty = self._empty_over(cols)
         covered = covered_columns(contrast, empty, cov)
         if not is_sheet_edge(covered, x - lo, side.name, cov):
@@ -364,7 +364,7 @@ class EdgeEyeTracker:
         """The empty bars' contrast per column (the bars' known empty appearance for bar_coverage)."""
         c0, c1 = self.config.bar_columns
         levels = self._levels(frame, (c0, c1))
-        self._empty_contrast = levels[0] - levels[1]
+        self._empty_contrast = bar_contrast(levels)
 
     def _initialise(self, frame: np.ndarray) -> bool:
         cfg = self.config
@@ -400,7 +400,7 @@ class EdgeEyeTracker:
         like the sheet), the next run border inwards that passes them (within coverage_bridge_px of twice); None."""
         cfg = self.config
         levels = self._levels(frame, cols)
-        contrast = levels[0] - levels[1]
+        contrast = bar_contrast(levels)
         empty = self._empty_over(cols)
         covered = covered_columns(contrast, empty, self.coverage)
         span = sheet_span(covered, 2 * cfg.bar_window_px, cfg.coverage_bridge_px)
@@ -502,7 +502,8 @@ class EdgeEyeTracker:
                     # Found on the grey levels (there a shadow's border stays the weaker step), then placed in
                     # linear light within one camera pixel (gamma moves the peak by up to half a pixel). The
                     # horizontal estimate stays on grey levels: in linear light its plateaus followed shadows.
-                    x_v = refine_vertical(self._linear_light[image], x_v, bar_in_roi, half_window=f)
+                    band = self._linear_light[image[bar_in_roi[0]:bar_in_roi[1]]]   # the rows it averages
+                    x_v = refine_vertical(band, x_v, (0, band.shape[0]), half_window=f)
             if x_h is not None:
                 x_h = refine_horizontal(image, x_h, (bar_in_roi[0], bar_in_roi[1] - 1), side.name,
                                         half_window=3 * f, plateau=4 * f)

@@ -5,6 +5,8 @@ witness file included, so that the robot's own ledger signs over the forged hist
 robot's next checkpoint."""
 
 from pathlib import Path
+import re
+import shutil
 import time
 
 from fracturescope_common.keys import load_public_key
@@ -28,11 +30,24 @@ ROBOT = 'robot-w'
 pytestmark = pytest.mark.integration
 
 
+def patient_config(tmp_path: Path) -> Path:
+    """The robot's parameter files, the uplink's ledger wait raised from 2 to 20 s: on a loaded 2-core test machine the
+    ledger's first blocks have come later than 2 s, and the alert then (rightly) went without its index."""
+    config = tmp_path / 'config'
+    shutil.copytree(REPO_ROOT / 'config', config, dirs_exist_ok=True)
+    uplink = config / 'uplink.yaml'
+    text, replaced = re.subn(r'(\n\s*ledger_wait_s:\s*)[0-9.]+', r'\g<1>20.0', uplink.read_text())
+    assert replaced == 1
+    uplink.write_text(text)
+    return config
+
+
 def robot_launch_file(tmp_path: Path, broker_port: int) -> Path:
-    launch_dir, state = REPO_ROOT / 'launch', tmp_path / 'robot'
+    launch_dir, state, config = REPO_ROOT / 'launch', tmp_path / 'robot', patient_config(tmp_path)
     return including(tmp_path / 'robot.launch.xml', [
-        (launch_dir / 'ledger.launch.xml', {'ledger_dir': state}),
-        (launch_dir / 'uplink.launch.xml', {'robot_id': ROBOT, 'broker_port': broker_port, 'broker_username': 'robot',
+        (launch_dir / 'ledger.launch.xml', {'ledger_dir': state, 'config_dir': config}),
+        (launch_dir / 'uplink.launch.xml', {'config_dir': config, 'robot_id': ROBOT, 'broker_port': broker_port,
+                                            'broker_username': 'robot',
                                             'broker_password': 'robot-pw', 'state_dir': state,
                                             'operator_public_key': state / 'operator_key.pub',
                                             'checkpoint_period_s': 1.0})])

@@ -44,6 +44,7 @@ MODEL_CARD = REPO_ROOT / 'src' / 'fracturescope_perception' / 'models' / 'fusion
 pytestmark = pytest.mark.integration
 PAIRS = 40
 MAX_DROPPED = 2         # camera frames the detector may not receive (best effort) before it is a failure
+CAMERA_RATE_HZ = '2.0'   # not the simulator's 5 Hz: on a slow 2-core machine the whole graph once gave 38 of 40 in time
 MIN_FRAME_RECALL = 0.5   # held-out family, 40 frames: far below the benchmark's figure, yet not chance
 
 
@@ -65,7 +66,8 @@ def node_detector() -> FusionClassifier:
 
 def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, graph_env):
     with launched(REPO_ROOT / 'launch' / 'sim.launch.xml',
-                  {'ledger_dir': str(tmp_path / 'ledger'), 'edge_eye': 'false', 'camera_frames': str(PAIRS)},
+                  {'ledger_dir': str(tmp_path / 'ledger'), 'edge_eye': 'false', 'camera_frames': str(PAIRS),
+                   'camera_rate_hz': CAMERA_RATE_HZ},
                   env=graph_env, log_dir=tmp_path / 'logs') as graph:
         probe = GraphProbe(graph_env, 'perception_probe')
         try:
@@ -75,6 +77,8 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
             blocks = probe.collect(LedgerBlock, 'ledger/blocks', RELIABLE_EVENTS)
             observed = watch_graph(probe)
 
+            last = {}
+
             def settled():
                 if not (observed.reported(SURFACE_CAMERA) and observed.reported(DEFECT_DETECTOR)):
                     return False
@@ -83,11 +87,12 @@ def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, g
                 # most MAX_DROPPED; each costs at most one pair)
                 detector = observed.read(DEFECT_DETECTOR)
                 dropped = 2 * PAIRS - detector[RGB_RECEIVED] - detector[THERMAL_RECEIVED]
+                last.update(faults=faults, dropped=dropped)
                 return len(truth) == PAIRS and dropped <= MAX_DROPPED and \
                     PAIRS - faults - dropped <= len(detections) <= PAIRS - faults and \
                     sum(b.record_type == 'defect' for b in blocks) == len(detections)
             assert probe.spin_until(settled, 90.0), \
-                f'{len(truth)} truths, {len(detections)} detections, {len(blocks)} blocks'
+                f'{len(truth)} truths, {len(detections)} detections, {len(blocks)} blocks, {last}'
             by_stamp = {to_ns(t.header.stamp): t for t in truth}
             pairs = [(d, by_stamp[to_ns(d.header.stamp)]) for d in detections]
             for d, t in pairs:

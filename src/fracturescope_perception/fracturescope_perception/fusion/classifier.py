@@ -39,11 +39,14 @@ class Detection:
     inference_ms: float         # preprocessing + inference
 
 
-def onnx_session(path: Path, threads: int) -> ort.InferenceSession:
+def onnx_session(path: Path, threads: int, fused: bool = True) -> ort.InferenceSession:
+    """A CPU session; `fused=False` runs the graph as written (a QDQ model's convolutions in float on the dequantized
+    values): the reference that the integer kernels onnxruntime picks for this CPU must reproduce."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if fused
+                                        else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
     return ort.InferenceSession(str(path), options, providers=['CPUExecutionProvider'])
 
 

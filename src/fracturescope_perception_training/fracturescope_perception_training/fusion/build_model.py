@@ -234,7 +234,8 @@ def build(work: Path, models: Path, config: BuildConfig, data: TrainingData | No
                      'tile_set': asdict(tiles), 'build': asdict(config),
                      'optimiser': 'Adam', 'lr': train_config.lr, 'batch_size': train_config.batch_size,
                      'structured_keep_ratio': config.keep_ratio, 'pruned_inner_widths': pruned.model.inner_widths,
-                     'int8': 'static QDQ, per-channel int8 weights, uint8 activations, min-max calibration on '
+                     'int8': 'static QDQ, per-channel 7-bit signed weights (the same integers on every CPU), uint8 '
+                             'activations, min-max calibration on '
                              f'{min(config.calibration_tiles, len(val.kinds))} validation tiles; distance head in '
                              'float'},
         'torch_fp32_test': torch_figures,

@@ -47,7 +47,7 @@ def steering_bound(p: SimpleNamespace) -> SteeringBoundConfig:
         alpha=p.alpha, beta=p.beta, gamma_hz_per_mm=p.line_gamma_min_hz_per_mm,
         unconfirmed_mm=p.unconfirmed_steering_mm, max_steering_mm=p.max_steering_mm,
         confirm_band_mm=p.confirm_band_mm, response_s=p.line_response_s,
-        trust_after_s=p.edge_source_trust_after_s)
+        trust_after_s=p.edge_source_trust_after_s, follow_fraction=p.confirm_follow_fraction)
 
 
 def make_loop(p: SimpleNamespace) -> ControlLoop:

@@ -10,6 +10,11 @@ a deviation would steer the rolls to their limits (50 / 0 Hz moved the simulated
   trusted once it has shown the sheet within that band for `trust_after_s`; a new source (the tracker respawned, or
   anything else that took over the topic) starts untrusted, from the output running when it took over. A spoofer
   that reports the sheet far off is never trusted: the sheet moves at most `unconfirmed_mm`, and is held there.
+  A sheet far from the standard confirms an output too when it has followed it: the differential commanded
+  `response_s` ago differs from that of the last confirmed sighting by a change that eq. 10 says moves the sheet
+  at least `confirm_band_mm`, and the measured deviation moved in that direction by at least `follow_fraction` of
+  it. A real camera that starts measuring after the sheet drifted far (a start-up outage) thus walks the bound to
+  the standard; a spoofer whose reports do not follow the rolls does not.
 - authority, always: |u - u_start| <= max_steering_mm * gamma, the largest correction the line ever needs from its
   start output. This bounds a patient spoofer that first imitates a sheet at the standard, which no check on the
   measurements alone can tell from a real one (SROS2 can: it authenticates the publisher).
@@ -35,6 +40,7 @@ class SteeringBoundConfig:
     confirm_band_mm: float       # a sheet this close to the standard confirms the output that put it there (mm)
     response_s: float            # a roll change shows at the camera after this long, settled (s)
     trust_after_s: float         # a source showing the sheet near the standard this long is trusted (s)
+    follow_fraction: float       # a sheet that moved this share of eq. 10's move for an output change confirms it (1)
 
     def __post_init__(self) -> None:
         values = (self.alpha, self.beta, self.gamma_hz_per_mm, self.unconfirmed_mm, self.max_steering_mm,
@@ -42,6 +48,8 @@ class SteeringBoundConfig:
         if not all(math.isfinite(v) and v > 0 for v in values) or not (self.response_s >= 0 and
                                                                        self.trust_after_s >= 0):
             raise ValueError('steering bound: factors, gamma and distances must be positive, times >= 0')
+        if not 0 < self.follow_fraction <= 1:
+            raise ValueError('steering bound: follow_fraction must lie in (0, 1]')
 
 
 class SteeringBound:
@@ -51,6 +59,7 @@ class SteeringBound:
         self.trusted = False
         self._near_since: float | None = None   # since when the source has shown the sheet near the standard
         self._commanded: deque[tuple[float, float]] = deque([(-math.inf, self.start)])  # (time s, differential Hz)
+        self._sighting: tuple[float, float] | None = None  # (differential the sheet showed, its deviation mm)
 
     def differential(self, output_hz: tuple[float, float]) -> float:
         return self.config.alpha * output_hz[0] - self.config.beta * output_hz[1]
@@ -62,20 +71,36 @@ class SteeringBound:
 
     def new_source(self) -> None:
         """The measurements come from another publisher: untrusted, bounded around the output running now."""
-        self.trusted, self._near_since = False, None
+        self.trusted, self._near_since, self._sighting = False, None, None
         self.confirmed = self._commanded[-1][1]
 
     def observed(self, now_s: float, deviation_mm: float) -> None:
         """A measurement admitted at `now_s`: the sheet centre's deviation from the standard centre (mm)."""
         seen_at = now_s - self.config.response_s
         self._forget_before(seen_at)
+        shown = self._commanded[0][1] if self._commanded[0][0] <= seen_at else None
         if abs(deviation_mm) > self.config.confirm_band_mm:
             self._near_since = None
+            if shown is not None and self._followed(shown, deviation_mm):
+                self.confirmed = shown
             return
-        if self._commanded[0][0] <= seen_at:
-            self.confirmed = self._commanded[0][1]
+        if shown is not None:
+            self.confirmed, self._sighting = shown, (shown, deviation_mm)
         self._near_since = now_s if self._near_since is None else self._near_since
         self.trusted = self.trusted or now_s - self._near_since >= self.config.trust_after_s
+
+    def _followed(self, shown: float, deviation_mm: float) -> bool:
+        """Whether the sheet moved with the output change since the last sighting (then this is the new one)."""
+        if self._sighting is None:
+            self._sighting = (shown, deviation_mm)
+            return False
+        expected_mm = (shown - self._sighting[0]) / self.config.gamma_hz_per_mm   # eq. 10, the largest move
+        moved_mm = deviation_mm - self._sighting[1]
+        if (abs(expected_mm) < self.config.confirm_band_mm
+                or moved_mm * math.copysign(1.0, expected_mm) < self.config.follow_fraction * abs(expected_mm)):
+            return False
+        self._sighting = (shown, deviation_mm)
+        return True
 
     def _forget_before(self, t_s: float) -> None:
         """Keep the last output commanded at or before `t_s` and all later ones."""

@@ -143,7 +143,7 @@ def guarded_loop():
     from fracturescope_control.measurement_guard import PlausibilityLimits
     from fracturescope_control.steering_bound import SteeringBoundConfig
     config = replace(CONFIG, plausibility=PlausibilityLimits(0.5, 0.2, 250.0, 35.0, (1000.0, 2000.0), 1.0),
-                     steering=SteeringBoundConfig(1.0, 1.0, 0.05, 50.0, 200.0, 10.0, 0.6, 3.0))
+                     steering=SteeringBoundConfig(1.0, 1.0, 0.05, 50.0, 200.0, 10.0, 0.6, 3.0, 0.5))
     return ControlLoop(MsnfController(MSNF), config)
 
 

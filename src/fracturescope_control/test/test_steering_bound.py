@@ -6,7 +6,8 @@ from fracturescope_control.steering_bound import SteeringBound, SteeringBoundCon
 import pytest
 
 CONFIG = SteeringBoundConfig(alpha=1.0, beta=1.0, gamma_hz_per_mm=0.05, unconfirmed_mm=50.0, max_steering_mm=200.0,
-                             confirm_band_mm=10.0, response_s=0.6, trust_after_s=3.0)
+                             confirm_band_mm=10.0, response_s=0.6, trust_after_s=3.0,
+                             follow_fraction=0.5)
 
 
 def test_unconfirmed_steering_is_bounded_and_the_change_split_between_the_rolls():
@@ -23,7 +24,7 @@ def test_an_output_is_confirmed_by_a_sheet_near_standard_after_the_line_response
     bound.observed(0.4, 3.0)              # too early: the sheet cannot show this output yet
     assert bound.confirmed == 0.0
     bound.commanded(0.4, (32.0, 28.0))
-    bound.observed(0.7, 25.0)             # far from the standard: confirms nothing
+    bound.observed(0.7, -25.0)            # far from the standard, and not where the output moved it: confirms nothing
     assert bound.confirmed == 0.0
     bound.observed(0.8, -4.0)             # near standard 0.8 s after the 2 Hz output
     assert bound.confirmed == 2.0
@@ -51,7 +52,49 @@ def test_the_authority_bounds_a_slowly_confirmed_drift():
 
 def test_config_is_checked():
     with pytest.raises(ValueError):
-        SteeringBoundConfig(1.0, 1.0, 0.0, 50.0, 200.0, 10.0, 0.6, 3.0)
+        SteeringBoundConfig(1.0, 1.0, 0.0, 50.0, 200.0, 10.0, 0.6, 3.0, 0.5)
+    with pytest.raises(ValueError):
+        SteeringBoundConfig(1.0, 1.0, 0.05, 50.0, 200.0, 10.0, 0.6, 3.0, 0.0)
+
+
+def _close_the_loop(bound: SteeringBound, report, start_mm: float, seconds: float, gamma: float = 0.06) -> list[float]:
+    """A proportional controller steering the eq. 10 line (0.15 s dead time, 0.15 s lag, 5 Hz) through the bound;
+    `report(true_mm, differential_hz)` is what the measurement says. The true deviations, per period."""
+    period, delay, lag = 0.2, 0.15, 0.15
+    sheet, output, history, trace = start_mm, (30.0, 30.0), [], []
+    for i in range(int(seconds / period)):
+        now = i * period
+        for k in range(20):                                   # the line between two control periods
+            t = now - period + (k + 1) * period / 20
+            felt = next((u for ts, u in reversed(history) if ts <= t - delay), 0.0)
+            sheet += (start_mm + felt / gamma - sheet) * min(period / 20 / lag, 1.0)
+        trace.append(sheet)
+        deviation = report(sheet, bound.differential(output))
+        bound.observed(now, deviation)
+        wanted_change = -0.3 * deviation * 0.05               # Hz: a fraction of what eq. 10 needs
+        output, _ = bound.limit((output[0] + wanted_change / 2, output[1] - wanted_change / 2))
+        bound.commanded(now, output)
+        history.append((now, bound.differential(output)))
+    return trace
+
+
+def test_a_real_camera_that_starts_late_walks_the_bound_back_to_the_standard():
+    # The sheet drifted 82 mm while no edge was measured (a start-up outage): 50 mm of unconfirmed steering alone
+    # would hold it 32 mm off. The measurements follow each output change, so each is confirmed in turn.
+    bound = SteeringBound(CONFIG, (30.0, 30.0))
+    trace = _close_the_loop(bound, lambda true_mm, _: true_mm, start_mm=82.0, seconds=30.0)
+    assert abs(trace[-1]) < 2.0 and bound.trusted
+    assert min(trace) > -10.0                                  # no overshoot came with it
+
+
+def test_a_spoofer_whose_reports_do_not_follow_the_rolls_is_held_within_the_unconfirmed_steering():
+    for report in (lambda true_mm, _: 82.0,                    # a constant far deviation
+                   lambda true_mm, u: 82.0 - 40.0 * u,         # one moving against the rolls
+                   lambda true_mm, u: 82.0 + 0.2 * true_mm):    # one following the sheet a fifth of the way
+        bound = SteeringBound(CONFIG, (30.0, 30.0))
+        trace = _close_the_loop(bound, report, start_mm=0.0, seconds=30.0)
+        assert max(abs(x) for x in trace) <= 50.0 * 0.05 / 0.06 + 0.1   # 50 mm at the smallest gamma
+        assert not bound.trusted
 
 
 def test_a_trusted_source_may_follow_a_disturbance_and_a_new_source_starts_untrusted():

@@ -47,6 +47,7 @@ PARAMETERS = (
     P('max_steering_mm', D, 'steering allowed from the start output, ever (mm)'),
     P('confirm_band_mm', D, 'a sheet this close to the standard confirms the output (mm)'),
     P('line_response_s', D, 'a roll change is settled at the camera after this long (s)'),
+    P('confirm_follow_fraction', D, 'share of the eq. 10 move a sheet must follow to confirm an output (1)'),
     P('plc_host', S, 'PLC address (host)'), P('plc_port', INT, 'PLC Modbus TCP port (port)'),
     P('register_map_path', S, 'register map of the PLC, config/plc_registers.yaml (path)'),
     P('plc_timeout_s', D, 'Modbus connect / request timeout (s)'),

@@ -6,6 +6,8 @@ import json
 import math
 import os
 from pathlib import Path
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -144,6 +146,32 @@ def test_spoofed_edges_from_a_second_publisher_do_not_move_the_sheet(tmp_path, g
             assert probe.commands[-1].mode == RollCommand.MODE_AUTO   # still following the real measurements
             status = probe.observed.statuses['/control']
             assert status.level == DiagnosticStatus.ERROR and 'foreign_source' in status.message
+        finally:
+            probe.close()
+
+
+def test_a_camera_that_starts_late_after_the_sheet_drifted_far_still_brings_it_back(tmp_path, graph_env):
+    """A start-up outage: no edge for 6 s while the sheet rests 90 mm off the standard, then measurements from a new
+    (untrusted) source. 50 mm of unconfirmed steering alone would hold the sheet about 40 mm off (hold_unconfirmed,
+    once seen in the main job); the sheet follows each output, which confirms it, and the loop reaches the standard."""
+    config = tmp_path / 'config'
+    shutil.copytree(REPO_ROOT / 'config', config)
+    plc = config / 'plc_sim.yaml'
+    text, replaced = re.subn(r'(\n\s*line_(?:start|rest)_centre_mm:\s*)[0-9.]+', r'\g<1>1890.0', plc.read_text())
+    assert replaced == 2
+    plc.write_text(text)
+    args = {'plc_port': str(free_port()), 'edges_topic': 'late_edges', 'line_disturbance': 'none',
+            'config_dir': str(config), 'operator_public_key': str(tmp_path / 'none.pub')}
+    with launched(LAUNCH, args, env=graph_env, log_dir=tmp_path / 'logs'):
+        probe = ControlProbe(graph_env)
+        try:
+            assert probe.spin_until(lambda: len(probe.commands) > 30, 30.0), 'no roll commands'   # 6 s at 5 Hz
+            assert probe.commands[-1].mode == RollCommand.MODE_HOLD and probe.centre_error() > 80.0
+            relay = probe.node.create_publisher(EdgeMeasurement, 'late_edges', RELIABLE_EVENTS)
+            probe.node.create_subscription(EdgeMeasurement, SIM_EDGES, relay.publish, RELIABLE_EVENTS)
+            assert probe.spin_until(lambda: probe.settled(within_mm=3.0, samples=50), 40.0), \
+                f'the sheet was left {probe.centre_error():.1f} mm off the standard'
+            assert probe.commands[-1].mode == RollCommand.MODE_AUTO
         finally:
             probe.close()
 

@@ -112,7 +112,7 @@ class ControlLoop:
         self._measurement, self._refused_since_admitted = measurement, False
         if self.steering is not None and drives:
             centre = (measurement.left_mm + measurement.right_mm) / 2
-            self.steering.observed(measurement.received_s, centre - sum(self.standard) / 2)
+            self.steering.observed(measurement.seen_s, centre - sum(self.standard) / 2)
         return None
 
     def tick(self, now_s: float) -> Output:

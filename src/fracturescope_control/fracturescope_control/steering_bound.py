@@ -29,6 +29,8 @@ from collections import deque
 from dataclasses import dataclass
 import math
 
+OUTPUT_HISTORY_S = 10.0   # outputs kept for measurements the camera saw this long ago (stale ones are refused sooner)
+
 
 @dataclass(frozen=True)
 class SteeringBoundConfig:
@@ -67,16 +69,17 @@ class SteeringBound:
     def commanded(self, now_s: float, output_hz: tuple[float, float]) -> None:
         """The output written at `now_s`, whatever the mode (manual and hold outputs are confirmed too)."""
         self._commanded.append((now_s, self.differential(output_hz)))
-        self._forget_before(now_s - self.config.response_s)
+        self._forget_before(now_s - self.config.response_s - OUTPUT_HISTORY_S)
 
     def new_source(self) -> None:
         """The measurements come from another publisher: untrusted, bounded around the output running now."""
         self.trusted, self._near_since, self._sighting = False, None, None
         self.confirmed = self._commanded[-1][1]
 
-    def observed(self, now_s: float, deviation_mm: float) -> None:
-        """A measurement admitted at `now_s`: the sheet centre's deviation from the standard centre (mm)."""
-        seen_at = now_s - self.config.response_s
+    def observed(self, seen_s: float, deviation_mm: float) -> None:
+        """An admitted measurement the camera saw at `seen_s` (its stamp, on the clock `commanded` uses; later for
+        each call): the sheet centre's deviation from the standard centre (mm)."""
+        seen_at = seen_s - self.config.response_s
         self._forget_before(seen_at)
         shown = self._commanded[0][1] if self._commanded[0][0] <= seen_at else None
         if abs(deviation_mm) > self.config.confirm_band_mm:
@@ -86,8 +89,8 @@ class SteeringBound:
             return
         if shown is not None:
             self.confirmed, self._sighting = shown, (shown, deviation_mm)
-        self._near_since = now_s if self._near_since is None else self._near_since
-        self.trusted = self.trusted or now_s - self._near_since >= self.config.trust_after_s
+        self._near_since = seen_s if self._near_since is None else self._near_since
+        self.trusted = self.trusted or seen_s - self._near_since >= self.config.trust_after_s
 
     def _followed(self, shown: float, deviation_mm: float) -> bool:
         """Whether the sheet moved with the output change since the last sighting (then this is the new one)."""

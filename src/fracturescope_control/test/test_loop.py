@@ -173,3 +173,12 @@ def test_staleness_is_counted_from_the_stamp_not_from_arrival():
     assert loop.tick(10.4 + 0.1).mode == Mode.AUTO
     out = loop.tick(10.9)                                                  # 0.9 s after the camera, 0.45 after arrival
     assert (out.mode, out.hold_reason) == (Mode.HOLD, 'stale')
+
+
+def test_the_steering_bound_confirms_the_output_running_a_line_response_before_the_camera_saw_the_sheet():
+    loop = guarded_loop()
+    for i, output in enumerate(((31.0, 29.0), (32.0, 28.0), (33.0, 27.0))):   # differential 2, 4, 6 Hz
+        loop.steering.commanded(i * 0.4, output)
+    # Seen at 0.7 s (the output of 0 s had settled), arrived 0.5 s later (when the output of 0.4 s had): the first.
+    assert loop.measure(Measurement(246.0, 1746.0, True, 1.2, stamp_s=0.7, source='tracker')) is None
+    assert loop.steering.confirmed == 2.0

@@ -57,11 +57,13 @@ def test_config_is_checked():
         SteeringBoundConfig(1.0, 1.0, 0.05, 50.0, 200.0, 10.0, 0.6, 3.0, 0.0)
 
 
-def _close_the_loop(bound: SteeringBound, report, start_mm: float, seconds: float, gamma: float = 0.06) -> list[float]:
+def _close_the_loop(bound: SteeringBound, report, start_mm: float, seconds: float, gamma: float = 0.06,
+                    latency_periods: int = 0, stamped: bool = True) -> list[float]:
     """A proportional controller steering the eq. 10 line (0.15 s dead time, 0.15 s lag, 5 Hz) through the bound;
-    `report(true_mm, differential_hz)` is what the measurement says. The true deviations, per period."""
+    `report(true_mm, differential_hz)` is what the measurement says, `latency_periods` control periods after the
+    camera saw it (`stamped`: observed at that time, else at arrival). The true deviations, per period."""
     period, delay, lag = 0.2, 0.15, 0.15
-    sheet, output, history, trace = start_mm, (30.0, 30.0), [], []
+    sheet, output, history, trace, seen = start_mm, (30.0, 30.0), [], [], []
     for i in range(int(seconds / period)):
         now = i * period
         for k in range(20):                                   # the line between two control periods
@@ -69,8 +71,12 @@ def _close_the_loop(bound: SteeringBound, report, start_mm: float, seconds: floa
             felt = next((u for ts, u in reversed(history) if ts <= t - delay), 0.0)
             sheet += (start_mm + felt / gamma - sheet) * min(period / 20 / lag, 1.0)
         trace.append(sheet)
-        deviation = report(sheet, bound.differential(output))
-        bound.observed(now, deviation)
+        seen.append((now, report(sheet, bound.differential(output))))
+        if len(seen) > latency_periods:
+            seen_s, deviation = seen[-1 - latency_periods]
+            bound.observed(seen_s if stamped else now, deviation)
+        else:
+            deviation = 0.0
         wanted_change = -0.3 * deviation * 0.05               # Hz: a fraction of what eq. 10 needs
         output, _ = bound.limit((output[0] + wanted_change / 2, output[1] - wanted_change / 2))
         bound.commanded(now, output)
@@ -85,6 +91,13 @@ def test_a_real_camera_that_starts_late_walks_the_bound_back_to_the_standard():
     trace = _close_the_loop(bound, lambda true_mm, _: true_mm, start_mm=82.0, seconds=30.0)
     assert abs(trace[-1]) < 2.0 and bound.trusted
     assert min(trace) > -10.0                                  # no overshoot came with it
+
+
+def test_a_camera_0_4_s_late_still_walks_the_bound_back_to_the_standard():
+    # 0.4 s from the camera to the loop (a loaded machine), each measurement observed at its stamp.
+    bound = SteeringBound(CONFIG, (30.0, 30.0))
+    trace = _close_the_loop(bound, lambda true_mm, _: true_mm, start_mm=82.0, seconds=40.0, latency_periods=2)
+    assert abs(trace[-1]) < 2.0 and bound.trusted
 
 
 def test_a_spoofer_whose_reports_do_not_follow_the_rolls_is_held_within_the_unconfirmed_steering():

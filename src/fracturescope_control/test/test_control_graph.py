@@ -90,8 +90,10 @@ def test_loop_holds_the_edge_across_a_plc_restart_and_the_plc_holds_without_hear
     with launched(LAUNCH, args, env=graph_env, log_dir=tmp_path / 'logs') as graph:
         probe = ControlProbe(graph_env)
         try:
-            # At nominal roll speeds the sheet rests 30 mm off the standard: MSNF brings the edge in and holds it.
-            assert probe.spin_until(lambda: len(probe.truth) > 5 and probe.centre_error() < 2.0, 30.0), \
+            # At nominal roll speeds the sheet rests 30 mm off the standard: MSNF brings the edge in and holds it
+            # (settled: on a loaded machine the loop may still be at the steering bound while the sheet first
+            # swings through the standard).
+            assert probe.spin_until(lambda: probe.settled(within_mm=2.0, samples=50), 30.0), \
                 f'edge not brought to the standard: {probe.centre_error():.1f} mm off'
             assert probe.commands[-1].mode == RollCommand.MODE_AUTO and probe.commands[-1].written_to_plc
 

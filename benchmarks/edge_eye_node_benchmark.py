@@ -1,11 +1,11 @@
-"""Edge-Eye over DDS: the simulated line camera (1080p rgb8, 30 fps) and the tracker node as separate processes.
+"""Edge-Eye over DDS: the simulated line camera (1080p, 30 fps) and the tracker node as separate processes.
 
 Both start from launch/edge_eye.launch.xml; this process receives the ground truth and the measurements and
 matches them by the frame's stamp. Figures: measurements per second, frames the tracker never measured (the image
 topic keeps only the newest 2 frames, so a tracker that falls behind skips frames instead of lagging), latency from
 the frame's stamp to the measurement's publication (the node's own latency_ms: DDS transfer of 6 MB included) and
 to its arrival here, and the edge error. Run from the repository root with the workspace sourced:
-    python benchmarks/edge_eye_node_benchmark.py [--seconds 20] [--colour grey]
+    python benchmarks/edge_eye_node_benchmark.py [--seconds 20] [--colour grey] [--encoding mono8|rgb8]
 Writes benchmarks/results/edge_eye_node.json.
 """
 
@@ -34,11 +34,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--seconds', type=float, default=20.0, help='measured time after start-up (s)')
     parser.add_argument('--colour', default='grey', help='sheet colour')
+    parser.add_argument('--encoding', default='mono8', choices=('mono8', 'rgb8'),
+                        help="the camera's encoding (rgb8: three times the bytes of mono8)")
     args = parser.parse_args()
     env = isolated_ros_env()
     edges: list[tuple[EdgeMeasurement, int]] = []
     with tempfile.TemporaryDirectory(prefix='edge-eye-node-bench-') as tmp, \
-            launched(REPO_ROOT / 'launch' / 'edge_eye.launch.xml', {'line_camera_colour': args.colour}, env=env,
+            launched(REPO_ROOT / 'launch' / 'edge_eye.launch.xml',
+                     {'line_camera_colour': args.colour, 'line_camera_encoding': args.encoding}, env=env,
                      log_dir=Path(tmp) / 'log') as graph, GraphProbe(env, 'edge_bench') as probe:
         truth = probe.collect(EdgeMeasurement, 'line_camera/ground_truth', RELIABLE_EVENTS)
         probe.node.create_subscription(EdgeMeasurement, 'edges', lambda m: edges.append((m, time.time_ns())),
@@ -88,6 +91,7 @@ def main() -> None:
     print_figure('frame stamp -> measurement received here p50 (ms)', figures['stamp_to_arrival_ms_p50'],
                  '(reported)', None)
     save_results('edge_eye_node', figures, GOALS, seconds=args.seconds, colour=args.colour,
+                 encoding=args.encoding,
                  note='Shared 2-core build machine: camera, tracker and this process compete for the cores.')
 
 

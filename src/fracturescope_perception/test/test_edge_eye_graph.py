@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from fracturescope_common.image_stream import IMAGE_PUBLICATION
+from fracturescope_common.image_stream import IMAGE_PUBLICATION, IMAGE_SUBSCRIPTION
 from fracturescope_common.image_subscription import READER_RENEWALS
 from fracturescope_common.qos import RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
@@ -25,12 +25,15 @@ LAUNCH = REPO_ROOT / 'launch' / 'edge_eye.launch.xml'
 pytestmark = pytest.mark.integration
 
 
-def test_measurements_follow_the_ground_truth(tmp_path, graph_env):
-    with launched(LAUNCH, {'line_camera_colour': 'red'}, env=graph_env, log_dir=tmp_path / 'logs') as graph:
+@pytest.mark.parametrize('encoding', ['rgb8', 'mono8'])
+def test_measurements_follow_the_ground_truth(tmp_path, graph_env, encoding):
+    args = {'line_camera_colour': 'red', 'line_camera_encoding': encoding}
+    with launched(LAUNCH, args, env=graph_env, log_dir=tmp_path / 'logs') as graph:
         probe = GraphProbe(graph_env, 'edge_probe')
         try:
             edges = probe.collect(EdgeMeasurement, 'edges', RELIABLE_EVENTS)
             truth = probe.collect(EdgeMeasurement, 'line_camera/ground_truth', RELIABLE_EVENTS)
+            frames = probe.collect(Image, 'line_camera/image_raw', IMAGE_SUBSCRIPTION)   # best effort: never slows it
             observed = watch_graph(probe)
 
             def measured():
@@ -54,6 +57,8 @@ def test_measurements_follow_the_ground_truth(tmp_path, graph_env):
             assert all(e.width_mm == pytest.approx(e.right_mm - e.left_mm) for e in ok)
             assert probe.spin_until(lambda: observed.at_least(EDGE_TRACKER, STATUS['ok'], 1), 5.0)
             assert observed.read(EDGE_TRACKER)[BAR] == 'white'
+            channels = {'rgb8': 3, 'mono8': 1}[encoding]
+            assert frames and all(f.encoding == encoding and f.step == channels * f.width for f in frames)
             assert all(graph.alive().values())
         finally:
             probe.close()

@@ -1,4 +1,5 @@
-"""Simulated line camera: 1080p rgb8 frames of the furnace view, and the ground truth of each frame.
+"""Simulated line camera: 1080p frames of the furnace view (rgb8, or mono8 as a monochrome camera sends: the
+tracker works on grey levels, eq. 3, and a third of the bytes cross DDS), and the ground truth of each frame.
 
 The sheet comes from its own trajectory (sheet_source: trajectory, Edge-Eye alone) or from the line model of the PLC
 simulator (sheet_source: line): then the camera sees the sheet the spreader rolls move, and the loop is closed."""
@@ -7,6 +8,7 @@ import hashlib
 import math
 import time
 
+import cv2
 from fracturescope_common.camera_info import pinhole_camera_info
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
@@ -27,9 +29,11 @@ from fracturescope_sim.lens_distortion import LensModel
 from fracturescope_sim.line_camera import LineCamera, LineCameraConfig, LineCameraFrame, with_conditions
 from fracturescope_sim.line_truth_history import LineTruthHistory
 
+ENCODINGS = {'rgb8': 3, 'mono8': 1}   # bytes per pixel
 D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
 PARAMETERS = (
     ParameterSpec('fps', D, 'frames published per second (Hz)'),
+    ParameterSpec('encoding', S, 'rgb8, or mono8 (the grey levels of eq. 3, as a monochrome camera) (name)'),
     ParameterSpec('colour', S, 'sheet colour, one of the 11 of fracturescope_sim.furnace_scene (name)'),
     ParameterSpec('condition', S, 'nominal, reflection, weak_light, dirt or startup (name)'),
     ParameterSpec('sheet_source', S, 'trajectory (the edge drift below) or line (line/ground_truth of the PLC '
@@ -62,6 +66,8 @@ class LineCameraNode(Node):
         trajectory = with_empty(named(p.trajectory, p.left_mm, p.right_mm, p.drift_mm, p.seed),
                                 [(-math.inf, p.empty_at_start_s)])
         self._camera = LineCamera(config, trajectory)
+        if p.encoding not in ENCODINGS:
+            raise ValueError(f'encoding {p.encoding!r}: {" or ".join(ENCODINGS)}')
         if p.sheet_source not in ('trajectory', 'line'):
             raise ValueError(f'sheet_source {p.sheet_source!r}: trajectory or line')
         self._line = LineTruthHistory(max_extrapolation_s=p.line_extrapolation_s)
@@ -95,8 +101,9 @@ class LineCameraNode(Node):
         frame = self._capture(captured)
         self._render_ms = (time.perf_counter() - started) * 1e3
         stamp = captured.to_msg()
-        image = Image(height=frame.image.shape[0], width=frame.image.shape[1], encoding='rgb8', is_bigendian=0,
-                      step=frame.image.shape[1] * 3, data=frame.image.tobytes())
+        pixels = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY) if self._params.encoding == 'mono8' else frame.image
+        image = Image(height=pixels.shape[0], width=pixels.shape[1], encoding=self._params.encoding, is_bigendian=0,
+                      step=pixels.shape[1] * ENCODINGS[self._params.encoding], data=pixels.tobytes())
         image.header.stamp = stamp
         image.header.frame_id = self._params.frame_id
         self._images.publish(image)

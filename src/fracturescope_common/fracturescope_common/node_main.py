@@ -4,6 +4,7 @@ from collections.abc import Callable
 import faulthandler
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -68,12 +69,14 @@ def run_node(make_node: Callable[[], Node], name: str, args: list[str] | None = 
 
 
 def _tear_down(node: Node, name: str) -> None:
-    """destroy_node, then shut rclpy down. The middleware's part of it can hang (seen once in about twenty graph
-    stops on a loaded 2-core machine: rcl's node teardown under destroy_node, deaf to SIGINT and SIGTERM until the
-    launcher's SIGKILL). The node has stopped as asked and closed its own resources by then, so after
+    """destroy_node, then shut rclpy down. The middleware's part of it can hang (seen in line_markers and the uplink
+    on a loaded 2-core machine: rcl's node teardown, or a publisher's, under destroy_node, deaf to SIGINT and SIGTERM
+    until the launcher's SIGKILL). The node has stopped as asked and closed its own resources by then, so after
     TEARDOWN_LIMIT_S it exits without the rest and says so (as after the launcher's SIGKILL, Fast DDS's shared-memory
-    files in /dev/shm stay behind); if the hang holds the GIL,
-    faulthandler's own thread prints where and exits with status 1."""
+    files in /dev/shm stay behind). A hang that releases the GIL ends with status 0 from a Python timer; one that
+    holds it (no Python thread runs then) gets its stack printed by faulthandler, then the SIGINT it was asked to stop
+    with from a small guard process, which the default disposition set here obeys without Python: a stop by SIGINT,
+    as a launcher expects."""
     def give_up() -> None:
         sys.stderr.write(f'[{name}] middleware teardown still running after {TEARDOWN_LIMIT_S:g} s: '
                          'exiting without it\n')
@@ -83,13 +86,28 @@ def _tear_down(node: Node, name: str) -> None:
     watchdog = threading.Timer(TEARDOWN_LIMIT_S, give_up)
     watchdog.daemon = True
     watchdog.start()
-    faulthandler.dump_traceback_later(TEARDOWN_LIMIT_S + 0.5, exit=True)
+    faulthandler.dump_traceback_later(TEARDOWN_LIMIT_S + 0.2)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)   # from here a SIGINT ends the process at once, GIL or not
+    guard = _teardown_guard(name, TEARDOWN_LIMIT_S + 0.5)
     try:
         node.destroy_node()
         rclpy.try_shutdown()
     finally:
         watchdog.cancel()
         faulthandler.cancel_dump_traceback_later()
+        if guard is not None:
+            os.killpg(guard.pid, signal.SIGKILL)
+            guard.wait()
+
+
+def _teardown_guard(name: str, after_s: float) -> subprocess.Popen | None:
+    """A process that says so and sends this one SIGINT after `after_s` (None if none can be started)."""
+    said = f'[{name}] middleware teardown still running after {after_s:g} s, holding the GIL: ending it with SIGINT'
+    try:
+        return subprocess.Popen(['sh', '-c', f'sleep {after_s:g}; echo "{said}" >&2; kill -INT {os.getpid()}'],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        return None
 
 
 def _sleep_unless_shut_down(seconds: float) -> None:

@@ -1,6 +1,7 @@
 """The body of every node's `main`: start, spin until Ctrl-C / SIGTERM, stop cleanly."""
 
 from collections.abc import Callable
+import contextlib
 import faulthandler
 import os
 import signal
@@ -77,10 +78,19 @@ def _tear_down(node: Node, name: str) -> None:
     holds it (no Python thread runs then) gets its stack printed by faulthandler, then the SIGINT it was asked to stop
     with from a small guard process, which the default disposition set here obeys without Python: a stop by SIGINT,
     as a launcher expects."""
+    guard = _teardown_guard(name, TEARDOWN_LIMIT_S + 0.5)
+
+    def stop_guard() -> None:
+        if guard is not None:
+            with contextlib.suppress(ProcessLookupError):   # the timer and the teardown may both get here
+                os.killpg(guard.pid, signal.SIGKILL)
+            guard.wait()
+
     def give_up() -> None:
         sys.stderr.write(f'[{name}] middleware teardown still running after {TEARDOWN_LIMIT_S:g} s: '
                          'exiting without it\n')
         sys.stderr.flush()
+        stop_guard()   # its SIGINT must not reach whatever process gets this pid next
         os._exit(0)
 
     watchdog = threading.Timer(TEARDOWN_LIMIT_S, give_up)
@@ -88,16 +98,13 @@ def _tear_down(node: Node, name: str) -> None:
     watchdog.start()
     faulthandler.dump_traceback_later(TEARDOWN_LIMIT_S + 0.2)
     signal.signal(signal.SIGINT, signal.SIG_DFL)   # from here a SIGINT ends the process at once, GIL or not
-    guard = _teardown_guard(name, TEARDOWN_LIMIT_S + 0.5)
     try:
         node.destroy_node()
         rclpy.try_shutdown()
     finally:
         watchdog.cancel()
         faulthandler.cancel_dump_traceback_later()
-        if guard is not None:
-            os.killpg(guard.pid, signal.SIGKILL)
-            guard.wait()
+        stop_guard()
 
 
 def _teardown_guard(name: str, after_s: float) -> subprocess.Popen | None:

@@ -84,8 +84,10 @@ class SteeringBound:
         shown = self._commanded[0][1] if self._commanded[0][0] <= seen_at else None
         if abs(deviation_mm) > self.config.confirm_band_mm:
             self._near_since = None
-            if shown is not None and self._followed(shown, deviation_mm):
-                self.confirmed = shown
+            if shown is not None and self._sighting is None:
+                self._sighting = (shown, deviation_mm)
+            elif shown is not None and self._followed(shown, deviation_mm):
+                self.confirmed, self._sighting = shown, (shown, deviation_mm)
             return
         if shown is not None:
             self.confirmed, self._sighting = shown, (shown, deviation_mm)
@@ -93,17 +95,12 @@ class SteeringBound:
         self.trusted = self.trusted or seen_s - self._near_since >= self.config.trust_after_s
 
     def _followed(self, shown: float, deviation_mm: float) -> bool:
-        """Whether the sheet moved with the output change since the last sighting (then this is the new one)."""
-        if self._sighting is None:
-            self._sighting = (shown, deviation_mm)
-            return False
-        expected_mm = (shown - self._sighting[0]) / self.config.gamma_hz_per_mm   # eq. 10, the largest move
+        """Whether the sheet moved with the output change since the last sighting (eq. 10 at the smallest gamma:
+        the largest move the change can cause)."""
+        expected_mm = (shown - self._sighting[0]) / self.config.gamma_hz_per_mm
         moved_mm = deviation_mm - self._sighting[1]
-        if (abs(expected_mm) < self.config.confirm_band_mm
-                or moved_mm * math.copysign(1.0, expected_mm) < self.config.follow_fraction * abs(expected_mm)):
-            return False
-        self._sighting = (shown, deviation_mm)
-        return True
+        return (abs(expected_mm) >= self.config.confirm_band_mm
+                and moved_mm * math.copysign(1.0, expected_mm) >= self.config.follow_fraction * abs(expected_mm))
 
     def _forget_before(self, t_s: float) -> None:
         """Keep the last output commanded at or before `t_s` and all later ones."""

@@ -12,6 +12,7 @@ import cv2
 from fracturescope_common.camera_info import pinhole_camera_info
 from fracturescope_common.diagnostics import DiagnosticsReporter
 from fracturescope_common.health import Health
+from fracturescope_common.image_conversion import numpy_to_image
 from fracturescope_common.image_stream import IMAGE_PUBLICATION
 from fracturescope_common.node_main import run_node
 from fracturescope_common.params import ParameterSpec, declare_parameters
@@ -21,6 +22,7 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
 
 from fracturescope_msgs.msg import EdgeMeasurement
 from fracturescope_sim.diagnostics_contract import LINE_CAMERA, LINE_LATE, PUBLISHED, RENDER_MS
@@ -29,7 +31,7 @@ from fracturescope_sim.lens_distortion import LensModel
 from fracturescope_sim.line_camera import LineCamera, LineCameraConfig, LineCameraFrame, with_conditions
 from fracturescope_sim.line_truth_history import LineTruthHistory
 
-ENCODINGS = {'rgb8': 3, 'mono8': 1}   # bytes per pixel
+ENCODINGS = ('rgb8', 'mono8')
 D, INT, S, B = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING, Parameter.Type.BOOL
 PARAMETERS = (
     ParameterSpec('fps', D, 'frames published per second (Hz)'),
@@ -102,10 +104,7 @@ class LineCameraNode(Node):
         self._render_ms = (time.perf_counter() - started) * 1e3
         stamp = captured.to_msg()
         pixels = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY) if self._params.encoding == 'mono8' else frame.image
-        image = Image(height=pixels.shape[0], width=pixels.shape[1], encoding=self._params.encoding, is_bigendian=0,
-                      step=pixels.shape[1] * ENCODINGS[self._params.encoding], data=pixels.tobytes())
-        image.header.stamp = stamp
-        image.header.frame_id = self._params.frame_id
+        image = numpy_to_image(pixels, self._params.encoding, Header(stamp=stamp, frame_id=self._params.frame_id))
         self._images.publish(image)
         focal, cx, cy, *distortion = self._params.lens   # the true lens: what a calibration would find
         self._info.publish(pinhole_camera_info(image.header, image.width, image.height, focal, cx, cy, distortion))

@@ -26,7 +26,12 @@ Three refinements, measured on independently rendered scenes (benchmarks/edge_ey
 - an occluder on the bar side a few px from the edge leaves the edge visible: the bar side passes when its
   `bar_side_px` columns next to the edge show the bars, even if further ones are covered. Likewise a leaning rod in
   front of the sheet can show the white bar on one bar's rows and the sheet on the other's (contrast, so "visible");
-  sheet_span bridges such short gaps.
+  sheet_span bridges such short gaps;
+- a leaning rod can hide an edge on one bar's rows only; on the other bar the edge is still plain when the sheet
+  contrasts with that bar (one_bar_edge: the bar side at that bar's level and the sheet side at the sheet's, as
+  both were beside this edge over the recent frames, the step between them at least `min_contrast`). The tracker
+  uses it only while the other edge passes the two-bar checks in the same frame, so a sheet covering one bar
+  (entering) is still not measured.
 """
 
 from dataclasses import dataclass
@@ -124,15 +129,31 @@ def edge_border(contrast: np.ndarray, x: float, side: str, config: CoverageConfi
         contrast = light_contrast
         sheet, _, bar = _sides(contrast, x, side, config)
     level_bar, level_sheet = float(np.median(bar)), float(np.median(sheet))
-    half = 0.5 * (level_bar + level_sheet)
-    best = None
-    for j in range(max(c - g - 2, 0), min(c + g + 2, contrast.size - 1)):
-        a, b = float(contrast[j]), float(contrast[j + 1])
-        if (a - half) * (b - half) <= 0.0 and a != b:
-            position = j + (a - half) / (a - b)
-            if best is None or abs(position - x) < abs(best - x):
-                best = position
-    return best
+    lo, hi = max(c - g - 2, 0), min(c + g + 2, contrast.size - 1)
+    found = lo + crossings(contrast[lo:hi + 1], 0.5 * (level_bar + level_sheet))
+    return float(found[np.argmin(np.abs(found - x))]) if found.size else None
+
+
+def one_bar_edge(level: np.ndarray, x: float, side: str, bar_level: float, sheet_level: float,
+                 config: CoverageConfig) -> bool:
+    """Whether an edge at column `x` shows on one bar alone (`level`: bar_levels' row of that bar): the bar side's
+    bar_side_px columns next to the gap all within `share` of the step of `bar_level`, at least `agreement` of the
+    sheet side's window within it of `sheet_level`, and a step of at least `min_contrast` between the two."""
+    got = _sides(level, x, side, config)
+    step = sheet_level - bar_level
+    if got is None or abs(step) < config.min_contrast:
+        return False
+    sheet, _, near = got
+    tolerance = config.share * abs(step)
+    return bool(np.all(np.abs(near - bar_level) <= tolerance)) and \
+        float(np.mean(np.abs(sheet - sheet_level) <= tolerance)) >= config.agreement
+
+
+def crossings(profile: np.ndarray, level: float) -> np.ndarray:
+    """Sub-pixel columns where `profile` crosses `level` (linear between column centres)."""
+    d = profile.astype(np.float64) - level
+    j = np.nonzero((d[:-1] * d[1:] <= 0.0) & (d[:-1] != d[1:]))[0]
+    return j + d[j] / (d[j] - d[j + 1])
 
 
 def looks_like_sheet(levels: np.ndarray, x: float, side: str, reference: np.ndarray, tolerance: float,

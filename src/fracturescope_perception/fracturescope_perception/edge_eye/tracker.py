@@ -14,9 +14,13 @@ agrees with its own motion prediction (abnormal_repair). An edge must also lie w
 (bar_coverage.edge_border), and what covers the bars beside it must look like the sheet further inside
 (bar_coverage.looks_like_sheet: a rod in front of the line covers the bars too). Where eq. 9's repaired edge and the
 measured one differ, the one that passes these checks nearer the coverage border is reported: a real step of one
-edge (a width change eq. 9 takes for abnormal) keeps its measured position.
+edge (a width change eq. 9 takes for abnormal) keeps its measured position. An edge that a rod hides on one bar's
+rows only is measured on the other bar (bar_coverage.one_bar_edge, where the bar's level crosses half-way to the
+sheet's near the edge's prediction) while the other edge passes the two-bar checks in the same frame; the result
+names the bar of each edge.
 """
 
+from collections.abc import Callable
 import dataclasses
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -34,9 +38,11 @@ from fracturescope_perception.edge_eye.bar_coverage import (
     bar_levels,
     covered_columns,
     covered_runs,
+    crossings,
     edge_border,
     is_sheet_edge,
     looks_like_sheet,
+    one_bar_edge,
     sheet_span,
 )
 from fracturescope_perception.edge_eye.bidirectional_tracking import BarGeometry, track
@@ -64,6 +70,7 @@ class Status(IntEnum):
 
 
 BAR_CODES = {'white': 1, 'black': 2}
+BARS = ('white', 'black')                    # the rows of bar_levels
 GREY_LEVELS = np.arange(256, dtype=np.float32)  # EdgeMeasurement BAR_WHITE / BAR_BLACK; 0 = none
 
 
@@ -135,6 +142,7 @@ class EdgeResult:
     stage_ms: dict[str, float] = field(default_factory=dict)
     rois: tuple[Roi | None, Roi | None] = (None, None)
     problem: str | None = None                 # why a frame could not be measured (blank frame, ...)
+    edge_bars: tuple[str | None, str | None] = (None, None)  # the bar each edge was measured on
 
     @property
     def width_mm(self) -> float:
@@ -150,6 +158,25 @@ class _Side:
     x_before: float = math.nan                 # the one before (for the motion prediction)
     thresholds: CannyThresholds | None = None
     sheet_levels: np.ndarray | None = None     # the bars' levels beside this edge on the sheet side, recent OK frames
+    bar_levels: np.ndarray | None = None       # ... and on the bar side
+
+
+@dataclass(frozen=True)
+class _Window:
+    lo: int                                    # first ideal column of `levels`
+    x: float                                   # the edge, in columns of `levels`
+    levels: np.ndarray                         # bar_levels (2, columns)
+    inside: np.ndarray                         # (2,) median levels further inside the sheet
+    near: np.ndarray                           # (2,) median levels on the sheet side next to the gap
+    beside: np.ndarray                         # (2,) median levels of the bar_side_px columns on the bar side
+
+
+@dataclass(frozen=True)
+class _Checked:
+    positions: tuple[float, float]             # ideal px
+    levels: tuple[tuple[np.ndarray, np.ndarray], ...]  # per edge: the bars' levels beside it, sheet and bar side
+    bars: tuple[str | None, str | None]        # the bar each edge was measured on
+    on_both_bars: bool                         # both edges passed the two-bar checks
 
 
 class _Timer:
@@ -178,6 +205,7 @@ class EdgeEyeTracker:
                       for s in ('left', 'right')]
         self.bar: str | None = None
         self._failures = 0
+        self._two_bar_width = math.nan               # ideal px, the last frame whose edges passed on both bars
         self.coverage = CoverageConfig(config.coverage_share, config.availability.bar_min_contrast,
                                        config.coverage_gap_px, config.coverage_window_px,
                                        bar_side_px=config.coverage_bar_side_px,
@@ -211,26 +239,38 @@ class EdgeEyeTracker:
             return self._result(Status.UNRECOGNISED, start, available.entropy, timer, False)
         timer.lap('bar_selection')
         positions, hits = self._track_sides(frame, timer)
-        if all(p is not None for p in positions):
+        both = all(p is not None for p in positions)
+        if both:
             predictions = tuple(predicted(side.x, side.x_before) for side in self.sides) \
                 if cfg.weighted_repair else None
-            repaired = self.repair.check(positions[0], positions[1], t, predictions, cfg.repair_agree_px)
+            repair = self.repair.check(positions[0], positions[1], t, predictions, cfg.repair_agree_px)
+            repaired: tuple[float | None, float | None] = (repair.left, repair.right)
             timer.lap('repair')
-            checked = self._checked(frame, (positions[0], positions[1]), (repaired.left, repaired.right))
-            timer.lap('coverage')
-            if checked is not None:
-                final, near = checked
-                self._failures = 0
-                rate = cfg.appearance_learn_rate
-                for side, x, levels in zip(self.sides, final, near, strict=True):
-                    side.x_before, side.x = side.x, x
-                    side.sheet_levels = levels if side.sheet_levels is None else \
-                        (1.0 - rate) * side.sheet_levels + rate * levels
-                moved = any(abs(x - p) > 1e-6 for x, p in zip(final, positions, strict=True))
-                if (final[1] - final[0]) != (repaired.right - repaired.left):
-                    self.repair.replace_last(final[1] - final[0])  # the width the sheet had
-                status = Status.REPAIRED if moved else Status.OK
-                return self._result(status, start, available.entropy, timer, all(hits))
+        else:
+            repaired = (positions[0], positions[1])  # one side lost on the selected bar: no width to repair
+        checked = self._checked(frame, (positions[0], positions[1]), repaired) \
+            if any(p is not None for p in positions) else None
+        timer.lap('coverage')
+        if checked is not None:
+            final, near, bars = checked.positions, checked.levels, checked.bars
+            if checked.on_both_bars:
+                self._two_bar_width = final[1] - final[0]
+            self._failures = 0
+            rate = cfg.appearance_learn_rate
+            for side, x, (sheet, bar) in zip(self.sides, final, near, strict=True):
+                side.x_before, side.x = side.x, x
+                side.sheet_levels = sheet if side.sheet_levels is None else \
+                    (1.0 - rate) * side.sheet_levels + rate * sheet
+                side.bar_levels = bar if side.bar_levels is None else (1.0 - rate) * side.bar_levels + rate * bar
+            # REPAIRED: an edge reported where eq. 9 put it, away from where it was measured
+            moved = any(m is not None and x == r and abs(x - m) > 1e-6
+                        for x, r, m in zip(final, repaired, positions, strict=True))
+            if both and (final[1] - final[0]) != (repaired[1] - repaired[0]):
+                self.repair.replace_last(final[1] - final[0])  # the width the sheet had
+            status = Status.REPAIRED if moved else Status.OK
+            return dataclasses.replace(self._result(status, start, available.entropy, timer, all(hits)),
+                                       edge_bars=bars)
+        if both:
             self.repair.forget_last()  # not a width the sheet had
             self.cache.clear()         # a cached result may be what failed the check
         # Lost: report it, keep x(t-1) for the mROI a few frames, then select the bar and the edges again.
@@ -252,12 +292,13 @@ class EdgeEyeTracker:
     def _lose_track(self) -> None:
         self.bar = None
         self._failures = 0
+        self._two_bar_width = math.nan
         self.repair.reset()
         for side in self.sides:
             side.mroi.reset()
             side.history.reset()
             side.thresholds = None
-            side.sheet_levels = None
+            side.sheet_levels = side.bar_levels = None
             side.x = side.x_before = math.nan
 
     # --- preprocessing: reference-bar selection (eq. 3-5) -----------------------------------------------------
@@ -308,14 +349,9 @@ class EdgeEyeTracker:
             scale = float(np.median(visible)) if visible.size else self.coverage.min_contrast
         return self.appearance.share * max(scale, self.coverage.min_contrast)
 
-    def _edge_distance(self, frame: np.ndarray, x: float, side: _Side,
-                       other: float) -> tuple[float, np.ndarray] | None:
-        """How far (px) an edge at ideal column `x` is from the coverage border when it passes the checks (sheet
-        side covered and looking like the sheet, bars visible on the other, the coverage changing within
-        coverage.tolerance_px), with the bars' median levels beside it on the sheet side; None when it fails.
-        Looking like the sheet: like its levels further inside, or like those learnt beside this edge over the recent
-        OK frames (a glare spot over the edge brightens it there, slowly; a rod arrives at once). `other`: the other
-        edge (bounds the reference columns)."""
+    def _window(self, frame: np.ndarray, x: float, side: _Side, other: float) -> _Window | None:
+        """The bars' levels around an edge at ideal column `x`, reaching `appearance.reference_px` inwards (at most
+        half-way to the `other` edge); None where that leaves the image or is too narrow."""
         cov = self.coverage
         reach = cov.gap_px + cov.window_px + 2
         inward = 1 if side.name == 'left' else -1
@@ -324,41 +360,130 @@ class EdgeEyeTracker:
         lo, hi = (base - reach, base + reach + 1 + depth) if inward > 0 else (base - reach - depth, base + reach + 1)
         if lo < 0 or hi > self.config.width or depth < cov.window_px:
             return None
-        cols = (lo, hi)
-        levels = self._levels(frame, cols)
-        contrast = bar_contrast(levels)
-        empty = self._empty_over(cols)
-        covered = covered_columns(contrast, empty, cov)
-        if not is_sheet_edge(covered, x - lo, side.name, cov):
-            return None
-        border = edge_border(contrast, x - lo, side.name, cov, self._in_light(levels))
-        if border is None or abs(border - (x - lo)) > cov.tolerance_px:
-            return None
+        levels = self._levels(frame, (lo, hi))
         inside = levels[:, 2 * reach + 1:] if inward > 0 else levels[:, :depth]
-        tolerance = self._tolerance(empty, contrast)
-        if not any(looks_like_sheet(levels, x - lo, side.name, reference, tolerance, cov, self.appearance)
-                   for reference in (np.median(inside, axis=1), side.sheet_levels) if reference is not None):
-            return None
         c = int(math.floor(x - lo + 0.5))
         g, n = cov.gap_px, self.appearance.window_px
         near = levels[:, c + g + 1:c + g + 1 + n] if inward > 0 else levels[:, c - g - n:c - g]
-        return abs(border - (x - lo)), np.median(near, axis=1)
+        k = cov.bar_side_px
+        beside = levels[:, c - g - k:c - g] if inward > 0 else levels[:, c + g + 1:c + g + 1 + k]
+        return _Window(lo, x - lo, levels, np.median(inside, axis=1), np.median(near, axis=1),
+                       np.median(beside, axis=1))
 
-    def _checked(self, frame: np.ndarray, measured: tuple[float, float], repaired: tuple[float, float]
-                 ) -> tuple[tuple[float, float], tuple[np.ndarray, np.ndarray]] | None:
-        """Per edge, of its repaired (eq. 9) and measured positions, the one that passes the coverage checks nearer
-        the coverage border, and the levels beside it (_edge_distance); None when an edge has neither."""
+    def _edge_distance(self, frame: np.ndarray, x: float, side: _Side,
+                       other: float) -> tuple[float, tuple[np.ndarray, np.ndarray], str | None] | None:
+        """How far (px) an edge at ideal column `x` is from the coverage border when it passes the checks (sheet
+        side covered and looking like the sheet, bars visible on the other, the coverage changing within
+        coverage.tolerance_px), with the bars' median levels beside it (sheet side, bar side) and the selected bar;
+        None when it fails. Looking like the sheet: like its levels further inside, or like those learnt beside this
+        edge over the recent OK frames (a glare spot over the edge brightens it there, slowly; a rod arrives at
+        once). `other`: the other edge (bounds the reference columns)."""
+        cov = self.coverage
+        w = self._window(frame, x, side, other)
+        if w is None:
+            return None
+        contrast = bar_contrast(w.levels)
+        empty = self._empty_over((w.lo, w.lo + w.levels.shape[1]))
+        covered = covered_columns(contrast, empty, cov)
+        if not is_sheet_edge(covered, w.x, side.name, cov):
+            return None
+        border = edge_border(contrast, w.x, side.name, cov, self._in_light(w.levels))
+        if border is None or abs(border - w.x) > cov.tolerance_px:
+            return None
+        tolerance = self._tolerance(empty, contrast)
+        if not any(looks_like_sheet(w.levels, w.x, side.name, reference, tolerance, cov, self.appearance)
+                   for reference in (w.inside, side.sheet_levels) if reference is not None):
+            return None
+        return abs(border - w.x), (w.near, w.beside), self.bar
+
+    def _one_bar_distance(self, frame: np.ndarray, x: float, side: _Side,
+                          other: float) -> tuple[float, tuple[np.ndarray, np.ndarray], str] | None:
+        """Like _edge_distance for an edge hidden on one bar's rows (a rod): on a bar where bar_coverage.one_bar_edge
+        holds against the levels learnt beside this edge (the selected bar first), how far `x` is from where that
+        bar's level crosses half-way to the sheet's, the levels beside it (the hidden bar's as learnt) and that bar;
+        None when neither bar shows it."""
+        cov = self.coverage
+        w = None if side.sheet_levels is None or side.bar_levels is None else self._window(frame, x, side, other)
+        if w is None:
+            return None
+        light = None if self._linear_light is None else np.interp(w.levels, GREY_LEVELS, self._linear_light)
+        for k in sorted(range(len(BARS)), key=lambda k: BARS[k] != self.bar):
+            bar_level = float(side.bar_levels[k])
+            for sheet_level in (float(w.inside[k]), float(side.sheet_levels[k])):
+                if not one_bar_edge(w.levels[k], w.x, side.name, bar_level, sheet_level, cov):
+                    continue
+                sign = 1.0 if bar_level > sheet_level else -1.0  # edge_border: the bar side higher
+                in_light = None if light is None else sign * light[k]
+                border = edge_border(sign * w.levels[k], w.x, side.name, cov, in_light)
+                if border is not None and abs(border - w.x) <= cov.tolerance_px:
+                    near, beside = side.sheet_levels.copy(), side.bar_levels.copy()
+                    near[k], beside[k] = w.near[k], w.beside[k]
+                    return abs(border - w.x), (near, beside), BARS[k]
+        return None
+
+    def _one_bar_candidates(self, frame: np.ndarray, side: _Side) -> list[float]:
+        """Per bar, where its level crosses half-way between the bar's and the sheet's levels learnt beside this
+        edge, nearest the edge's prediction: where a one-bar edge may be."""
+        if side.sheet_levels is None or side.bar_levels is None or not math.isfinite(side.x):
+            return []
+        p = predicted(side.x, side.x_before)
+        gate = int(math.ceil(self.config.single_estimate_gate_px)) + 2
+        lo, hi = max(int(p) - gate, 0), min(int(p) + gate + 2, self.config.width)
+        if hi - lo < 2:
+            return []
+        levels = self._levels(frame, (lo, hi))
         out = []
+        for k in range(len(BARS)):
+            found = lo + crossings(levels[k], 0.5 * float(side.bar_levels[k] + side.sheet_levels[k]))
+            if found.size:
+                out.append(float(found[np.argmin(np.abs(found - p))]))
+        return out
+
+    @staticmethod
+    def _nearest_border(candidates: tuple[float | None, ...], judge: Callable[[float], tuple | None]
+                        ) -> tuple[float, float, np.ndarray, str | None] | None:
+        """Of the candidate positions (each once, in order), the one `judge` finds nearer its coverage border (by
+        more than a quarter pixel than an earlier one): (distance, position, levels beside it, bar)."""
+        best = None
+        for x in dict.fromkeys(c for c in candidates if c is not None):
+            judged = judge(x)
+            if judged is not None and (best is None or judged[0] < best[0] - 0.25):
+                best = (judged[0], x, judged[1], judged[2])
+        return best
+
+    def _checked(self, frame: np.ndarray, measured: tuple[float | None, float | None],
+                 repaired: tuple[float | None, float | None]
+                 ) -> _Checked | None:
+        """Per edge, of its repaired (eq. 9) and measured positions, the one that passes the two-bar coverage checks
+        nearer the coverage border (_edge_distance). An edge with neither, while the other edge has one, may show on
+        one bar alone (_one_bar_distance, also at _one_bar_candidates): a dark rod over the other bar and beside the
+        edge looks like that bar's own border, so such an edge is believed only within single_estimate_gate_px of
+        its prediction and of the width last measured on both bars. The positions, the levels beside them and the
+        bar of each, and whether both passed on both bars; None when an edge has none."""
+        found = []
         for i, side in enumerate(self.sides):
-            best: tuple[float, float, np.ndarray] | None = None
-            for x in dict.fromkeys((repaired[i], measured[i])):  # repaired first, each once
-                judged = self._edge_distance(frame, x, side, repaired[1 - i])
-                if judged is not None and (best is None or judged[0] < best[0] - 0.25):
-                    best = (judged[0], x, judged[1])
-            if best is None:
-                return None
-            out.append(best)
-        return (out[0][1], out[1][1]), (out[0][2], out[1][2])
+            other = repaired[1 - i] if repaired[1 - i] is not None else self.sides[1 - i].x
+            found.append(self._nearest_border((repaired[i], measured[i]),
+                                              lambda x, side=side, other=other: self._edge_distance(frame, x, side,
+                                                                                                    other)))
+        if all(f is None for f in found):
+            return None
+        on_both = all(f is not None for f in found)
+        gate = self.config.single_estimate_gate_px
+        for i, side in enumerate(self.sides):
+            if found[i] is None:
+                other = found[1 - i][1]
+                sign = 1.0 if i == 0 else -1.0   # width = right - left
+                near = predicted(side.x, side.x_before)
+                candidates = [x for x in (repaired[i], measured[i], *self._one_bar_candidates(frame, side))
+                              if x is not None and abs(x - near) <= gate
+                              and abs(sign * (other - x) - self._two_bar_width) <= gate]
+                found[i] = self._nearest_border(tuple(candidates), lambda x, side=side, other=other:
+                                                self._one_bar_distance(frame, x, side, other))
+                if found[i] is None:
+                    return None
+        return _Checked((found[0][1], found[1][1]), (found[0][2], found[1][2]), (found[0][3], found[1][3]),
+                        on_both)
 
     def _learn_empty_bars(self, frame: np.ndarray) -> None:
         """The empty bars' contrast per column (the bars' known empty appearance for bar_coverage)."""

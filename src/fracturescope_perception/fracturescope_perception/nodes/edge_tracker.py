@@ -108,7 +108,8 @@ class EdgeTrackerNode(Node):
         out.left_mm, out.right_mm = published_positions(status, result)
         out.width_mm = out.right_mm - out.left_mm
         if result is not None:
-            out.left_bar = out.right_bar = BAR_CODES.get(result.bar, EdgeMeasurement.BAR_NONE)
+            out.left_bar, out.right_bar = (BAR_CODES.get(bar or result.bar, EdgeMeasurement.BAR_NONE)
+                                           for bar in result.edge_bars)
             out.cache_hit = result.cache_hit
             out.processing_ms = float(result.processing_ms)
         now = self.get_clock().now().nanoseconds

@@ -24,6 +24,7 @@ from fracturescope_perception.diagnostics_contract import (
 from fracturescope_perception.fusion.classifier import FusionClassifier
 from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
+from fracturescope_perception.fusion.site_calibration import SiteThresholds
 from fracturescope_sim.diagnostics_contract import FAULT, SURFACE_CAMERA
 from fracturescope_sim.surface_camera import SurfaceCamera, SurfaceCameraConfig
 from fracturescope_sim.surfaces.frame import CLASSES
@@ -38,6 +39,7 @@ from std_msgs.msg import Header
 import yaml
 
 from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel, LedgerBlock
+from fracturescope_msgs.srv import CalibrateSite
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_CARD = REPO_ROOT / 'src' / 'fracturescope_perception' / 'models' / 'fusion' / 'fusion.card.json'
@@ -258,6 +260,46 @@ def test_cameras_of_other_resolution_and_view_are_registered_and_tiled(tmp_path,
             for region in d.regions:
                 assert seen.x_offset - 1 <= region.roi.x_offset and \
                     region.roi.x_offset + region.roi.width <= seen.x_offset + seen.width + 1
+            assert all(graph.alive().values())
+        finally:
+            probe.close()
+
+
+def test_a_site_calibration_asked_of_the_running_node_writes_the_site_file(tmp_path, graph_env):
+    """The node's ~/calibrate_site service, as an operator would call it on the robot: it refuses too few frames at
+    once, then takes the next clean pairs from the cameras and writes the site file with its configured anomaly
+    share of the false-alarm budget, for the model it runs."""
+    site_file = tmp_path / 'site.yaml'
+    share = read_node_parameters(REPO_ROOT / 'config' / 'perception.yaml', 'defect_detector')['site_anomaly_share']
+    with launched(REPO_ROOT / 'launch' / 'perception.launch.xml', {'simulate_cameras': 'false'},
+                  env=graph_env, log_dir=tmp_path / 'logs') as graph:
+        probe = GraphProbe(graph_env, 'site_probe')
+        try:
+            detections = probe.collect(DefectDetection, 'defects', RELIABLE_EVENTS)
+            too_few = probe.call(CalibrateSite, 'defect_detector/calibrate_site',
+                                 CalibrateSite.Request(frames=5, false_alarm_rate=0.1, save_path=str(site_file)), 60.0)
+            assert too_few is not None and not too_few.accepted and 'at least 20' in too_few.message
+            answer = probe.call(CalibrateSite, 'defect_detector/calibrate_site',
+                                CalibrateSite.Request(frames=20, false_alarm_rate=0.1, save_path=str(site_file)))
+            assert answer is not None and answer.accepted, answer
+            rgb_out = probe.node.create_publisher(Image, 'camera/rgb/image_raw', qos_profile_sensor_data)
+            thermal_out = probe.node.create_publisher(Image, 'camera/thermal/image_raw', qos_profile_sensor_data)
+            rng = np.random.default_rng(11)
+            for _ in range(200):
+                if site_file.exists():
+                    break
+                header = Header(frame_id='camera')
+                header.stamp = probe.node.get_clock().now().to_msg()
+                rgb = np.clip(160 + rng.normal(0, 12, (180, 320, 3)), 0, 255).astype(np.uint8)
+                thermal = (24.0 + rng.normal(0, 0.1, (180, 320))).astype(np.float32)
+                rgb_out.publish(numpy_to_image(rgb, 'rgb8', header))
+                thermal_out.publish(numpy_to_image(thermal, '32FC1', header))
+                probe.spin_until(site_file.exists, 0.4)
+            assert site_file.exists(), f'no site file after {len(detections)} detections'
+            thresholds = SiteThresholds.load(site_file)
+            assert thresholds.frames == 20 and thresholds.anomaly_share == share
+            assert thresholds.model_id == node_detector().model_id
+            assert thresholds.measured_after <= 0.1
             assert all(graph.alive().values())
         finally:
             probe.close()

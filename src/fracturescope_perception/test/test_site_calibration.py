@@ -40,6 +40,24 @@ def test_thresholds_hold_the_false_alarm_rate_and_only_get_stricter():
     assert np.mean(reported) == pytest.approx(thresholds.measured_after)
 
 
+@pytest.mark.parametrize('share', [0.0, 0.25, 1.0])
+def test_the_anomaly_threshold_keeps_within_its_share_of_the_budget(share):
+    """The anomaly channel alone reports at most `share` of the false-alarm budget of clean frames; the defect
+    threshold, set after it, takes what is left, and together they hold the budget."""
+    classifier = FusionClassifier(CARD, tiling=Tiling(tile_px=90))
+    calibrator = SiteCalibrator(classifier)
+    for seed in range(40):
+        calibrator.add(*clean_frame(seed))
+    thresholds = calibrator.thresholds(0.1, anomaly_share=share)
+    assert thresholds.anomaly_share == share and thresholds.measured_after <= 0.1
+    assert calibrator._reported(thresholds.anomaly_threshold, 1.0) <= share * 0.1
+    # the least strict anomaly threshold within the share: a little lower and it would report more
+    if share > 0.0 and thresholds.anomaly_threshold > classifier.anomaly_threshold:
+        assert calibrator._reported(thresholds.anomaly_threshold - 0.01, 1.0) > share * 0.1
+    with pytest.raises(ValueError, match='anomaly_share'):
+        calibrator.thresholds(0.1, anomaly_share=1.5)
+
+
 def test_calibration_needs_enough_frames_and_the_same_model(tmp_path):
     classifier = FusionClassifier(CARD, tiling=Tiling(tile_px=90))
     calibrator = SiteCalibrator(classifier)

@@ -1,7 +1,8 @@
 """Calibrate the defect detector for a site from frames of known-clean surface (see site_calibration).
 
     fracturescope-calibrate-site --pairs DIR --out site_calibration.yaml [--false-alarm-rate 0.05]
-        [--registration reg.yaml] [--tile-size-px 160] [--model-card CARD] [--variant pruned_int8]
+        [--anomaly-share 0.25] [--registration reg.yaml] [--tile-size-px 160] [--model-card CARD]
+        [--variant pruned_int8]
 
 DIR holds clean pairs in the pair-folder layout (pair_folder.py). The detector's `site_calibration_file`
 parameter names the result; the node's `~/calibrate_site` service does the same from the live cameras.
@@ -21,7 +22,7 @@ from fracturescope_perception.fusion.classifier import FusionClassifier
 from fracturescope_perception.fusion.frame_tiles import PairError, Tiling
 from fracturescope_perception.fusion.pair_folder import folder_pairs
 from fracturescope_perception.fusion.registration import Registration
-from fracturescope_perception.fusion.site_calibration import SiteCalibrator
+from fracturescope_perception.fusion.site_calibration import ANOMALY_SHARE, SiteCalibrator
 
 SHIPPED_CARD = 'models/fusion/fusion.card.json'   # in the package's share folder
 
@@ -32,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--pairs', type=Path, required=True, help='folder of clean RGB + thermal pairs')
     parser.add_argument('--out', type=Path, required=True, help='site calibration YAML to write')
     parser.add_argument('--false-alarm-rate', type=float, default=0.05, help='target share of clean frames reported')
+    parser.add_argument('--anomaly-share', type=float, default=ANOMALY_SHARE,
+                        help='share of that budget for the anomaly threshold; the defect threshold takes the rest')
     parser.add_argument('--model-card', type=Path, help='fusion model card (default: the installed one)')
     parser.add_argument('--variant', default='', help="card variant; '' = the card's default")
     parser.add_argument('--registration', type=Path, help='thermal -> RGB registration file')
@@ -56,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except PairError as error:
                 refused += 1
                 print(f'{pair.name}: not used ({error})', file=sys.stderr)
-        thresholds = calibrator.thresholds(args.false_alarm_rate)
+        thresholds = calibrator.thresholds(args.false_alarm_rate, args.anomaly_share)
     except (OSError, ValueError) as error:
         print(f'fracturescope-calibrate-site: {error}', file=sys.stderr)
         return 1

@@ -87,7 +87,7 @@ class DefectDetectorNode(Node):
                            response: CalibrateSite.Response) -> CalibrateSite.Response:
         try:
             self._site_run = SiteCalibrationRun(self._classifier, request.frames, request.false_alarm_rate,
-                                                request.save_path)
+                                                request.save_path, self._params.site_anomaly_share)
         except ValueError as error:
             response.accepted, response.message = False, str(error)
             return response

@@ -21,6 +21,8 @@ PARAMETERS = (
                   "'' when both cameras show the same view (path)"),
     ParameterSpec('site_calibration_file', S, "per-site thresholds (fracturescope-calibrate-site or the "
                   "~/calibrate_site service); '' uses the card's (path)"),
+    ParameterSpec('site_anomaly_share', D, "share of a site calibration's false-alarm budget given to the anomaly "
+                  'threshold; the defect threshold takes the rest (0..1)'),
     ParameterSpec('tile_size_px', INT, 'side of the tiles the RGB frame is cut into; 0 = whole frame as one (px)'),
     ParameterSpec('tile_overlap', D, 'share of a tile side shared with the neighbouring tile (0..0.9)'),
     ParameterSpec('min_tile_seen', D, 'tiles the thermal camera sees less of are not classified (0..1)'),

@@ -14,7 +14,9 @@ from fracturescope_common.parameter_files import read_node_parameters, set_node_
 from fracturescope_common.qos import RECORDING, RELIABLE_EVENTS
 from fracturescope_common.stamps import to_ns
 from fracturescope_perception.diagnostics_contract import (
+    ANOMALY_THRESHOLD,
     DEFECT_DETECTOR,
+    DEFECT_THRESHOLD,
     FRAME_REFUSED,
     PAIR_REJECTED,
     RGB_RECEIVED,
@@ -276,6 +278,7 @@ def test_a_site_calibration_asked_of_the_running_node_writes_the_site_file(tmp_p
         probe = GraphProbe(graph_env, 'site_probe')
         try:
             detections = probe.collect(DefectDetection, 'defects', RELIABLE_EVENTS)
+            observed = watch_graph(probe)
             too_few = probe.call(CalibrateSite, 'defect_detector/calibrate_site',
                                  CalibrateSite.Request(frames=5, false_alarm_rate=0.1, save_path=str(site_file)), 60.0)
             assert too_few is not None and not too_few.accepted and 'at least 20' in too_few.message
@@ -299,7 +302,14 @@ def test_a_site_calibration_asked_of_the_running_node_writes_the_site_file(tmp_p
             thresholds = SiteThresholds.load(site_file)
             assert thresholds.frames == 20 and thresholds.anomaly_share == share
             assert thresholds.model_id == node_detector().model_id
-            assert thresholds.measured_after <= 0.1
+
+            def applied() -> bool:   # the running node reports the thresholds it wrote (diagnostics: 3 decimals)
+                if not observed.reported(DEFECT_DETECTOR):
+                    return False
+                reading = observed.read(DEFECT_DETECTOR)
+                return [f'{v:.3f}' for v in (reading[ANOMALY_THRESHOLD], reading[DEFECT_THRESHOLD])] == [
+                    f'{v:.3f}' for v in (thresholds.anomaly_threshold, thresholds.defect_threshold)]
+            assert probe.spin_until(applied, 15.0), 'the node does not report the calibrated thresholds'
             assert all(graph.alive().values())
         finally:
             probe.close()

@@ -257,6 +257,33 @@ def test_an_edge_a_rod_hides_on_one_bar_is_measured_on_the_other(colour):
             assert result.edge_bars == ({'white': 'black', 'black': 'white'}[tracker.bar], tracker.bar), i
 
 
+def test_an_edge_is_measured_on_one_bar_only_for_a_while():
+    """The width a one-bar edge is checked against ages: a rod over the left edge on the rows of the bar not tracked
+    on leaves it measured on the tracked bar for one_bar_max_frames (30) after the last frame with both edges on both
+    bars (a sheet of constant width: the width check alone would never stop it), then unrecognised; measured again
+    once the rod has gone."""
+    camera = LineCamera(LineCameraConfig(colour='grey', seed=4),
+                        with_empty(named('constant', 900.0, 2700.0, 20.0, 3), [(0.0, 0.2)]))
+    tracker = tracker_for()
+    assert tracker.config.one_bar_max_frames == 30
+    statuses = []
+    for i in range(90):
+        frame = camera.frame(i)
+        image = frame.image
+        if i == 20:
+            hidden = CONFIG.bar_rows[{'white': 'black', 'black': 'white'}[tracker.bar]]
+        if 20 <= i < 70:
+            image = with_rod(image, tracker.correction, frame.truth.left_mm / 1.87, -6, 16,
+                             rows=(hidden[0] - 8, hidden[1] + 8))
+        result = tracker.process(image, frame.t)
+        statuses.append(good(result))
+        if good(result):
+            assert abs(result.left_mm - frame.truth.left_mm) < 2.0, (i, result.left_mm - frame.truth.left_mm)
+    assert all(statuses[10:51]), statuses[10:51]
+    assert not any(statuses[52:70]), statuses[52:70]
+    assert all(statuses[75:]), statuses[70:]
+
+
 def test_a_rod_beside_the_edge_leaves_it_measured():
     """A rod a few px beside the left edge, inside the sheet and then on the bar side, does not hide the edge: it is
     measured throughout (the bar side needs only its columns next to the edge to show the bars)."""

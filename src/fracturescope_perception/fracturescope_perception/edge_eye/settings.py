@@ -18,7 +18,8 @@ _SAME_NAME = (
     'fusion_gate_px',
     'single_estimate_gate_px',
     'repair_history', 'weighted_repair', 'repair_iqr_k', 'repair_min_fence_px', 'repair_min_history',
-    'repair_agree_px', 'reinit_after', 'blank_range', 'x_origin_mm', 'coverage_share', 'coverage_gap_px',
+    'repair_agree_px', 'reinit_after', 'one_bar_max_frames',
+    'blank_range', 'x_origin_mm', 'coverage_share', 'coverage_gap_px',
     'coverage_window_px', 'coverage_bar_side_px', 'coverage_tolerance_px', 'coverage_bridge_px', 'appearance_share',
     'appearance_window_px', 'appearance_reference_px', 'appearance_learn_rate',
 )

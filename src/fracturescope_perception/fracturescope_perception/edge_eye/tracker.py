@@ -116,6 +116,7 @@ class TrackerConfig:
     repair_min_history: int = 10
     repair_agree_px: float = 2.0               # an edge this close to its own prediction is not moved by eq. 9
     reinit_after: int = 3                      # consecutive unrecognised frames before re-selecting the bar
+    one_bar_max_frames: int = 30               # an edge is measured on one bar only this long after both bars
     coverage_share: float = 0.3                # covered: bar contrast below this share of the empty one (bar_coverage)
     coverage_gap_px: int = 2                   # columns next to an edge the coverage check leaves out
     coverage_window_px: int = 12               # columns the coverage check judges on each side of an edge
@@ -206,6 +207,7 @@ class EdgeEyeTracker:
         self.bar: str | None = None
         self._failures = 0
         self._two_bar_width = math.nan               # ideal px, the last frame whose edges passed on both bars
+        self._two_bar_age = 0                        # frames since that one
         self.coverage = CoverageConfig(config.coverage_share, config.availability.bar_min_contrast,
                                        config.coverage_gap_px, config.coverage_window_px,
                                        bar_side_px=config.coverage_bar_side_px,
@@ -251,10 +253,11 @@ class EdgeEyeTracker:
         checked = self._checked(frame, (positions[0], positions[1]), repaired) \
             if any(p is not None for p in positions) else None
         timer.lap('coverage')
+        self._two_bar_age += 1
         if checked is not None:
             final, near, bars = checked.positions, checked.levels, checked.bars
             if checked.on_both_bars:
-                self._two_bar_width = final[1] - final[0]
+                self._two_bar_width, self._two_bar_age = final[1] - final[0], 0
             self._failures = 0
             rate = cfg.appearance_learn_rate
             for side, x, (sheet, bar) in zip(self.sides, final, near, strict=True):
@@ -400,8 +403,8 @@ class EdgeEyeTracker:
                           other: float) -> tuple[float, tuple[np.ndarray, np.ndarray], str] | None:
         """Like _edge_distance for an edge hidden on one bar's rows (a rod): on a bar where bar_coverage.one_bar_edge
         holds against the levels learnt beside this edge (the selected bar first), how far `x` is from where that
-        bar's level crosses half-way to the sheet's, the levels beside it (the hidden bar's as learnt) and that bar;
-        None when neither bar shows it."""
+        bar's level crosses half-way to the sheet's, the levels as learnt and that bar; None when neither bar shows
+        it."""
         cov = self.coverage
         w = None if side.sheet_levels is None or side.bar_levels is None else self._window(frame, x, side, other)
         if w is None:
@@ -416,9 +419,9 @@ class EdgeEyeTracker:
                 in_light = None if light is None else sign * light[k]
                 border = edge_border(sign * w.levels[k], w.x, side.name, cov, in_light)
                 if border is not None and abs(border - w.x) <= cov.tolerance_px:
-                    near, beside = side.sheet_levels.copy(), side.bar_levels.copy()
-                    near[k], beside[k] = w.near[k], w.beside[k]
-                    return abs(border - w.x), (near, beside), BARS[k]
+                    # the levels as learnt: a one-bar frame teaches nothing (a rod border taken for the edge
+                    # would teach the rod's tone to the two-bar check's reference)
+                    return abs(border - w.x), (side.sheet_levels, side.bar_levels), BARS[k]
         return None
 
     def _one_bar_candidates(self, frame: np.ndarray, side: _Side) -> list[float]:
@@ -441,7 +444,7 @@ class EdgeEyeTracker:
 
     @staticmethod
     def _nearest_border(candidates: tuple[float | None, ...], judge: Callable[[float], tuple | None]
-                        ) -> tuple[float, float, np.ndarray, str | None] | None:
+                        ) -> tuple[float, float, tuple[np.ndarray, np.ndarray], str | None] | None:
         """Of the candidate positions (each once, in order), the one `judge` finds nearer its coverage border (by
         more than a quarter pixel than an earlier one): (distance, position, levels beside it, bar)."""
         best = None
@@ -458,8 +461,9 @@ class EdgeEyeTracker:
         nearer the coverage border (_edge_distance). An edge with neither, while the other edge has one, may show on
         one bar alone (_one_bar_distance, also at _one_bar_candidates): a dark rod over the other bar and beside the
         edge looks like that bar's own border, so such an edge is believed only within single_estimate_gate_px of
-        its prediction and of the width last measured on both bars. The positions, the levels beside them and the
-        bar of each, and whether both passed on both bars; None when an edge has none."""
+        its prediction and within coverage_tolerance_px of the width last measured on both bars, at most
+        one_bar_max_frames ago (a wrong one is then at most about 4 px off). The positions, the levels beside them
+        and the bar of each, and whether both passed on both bars; None when an edge has none."""
         found = []
         for i, side in enumerate(self.sides):
             other = repaired[1 - i] if repaired[1 - i] is not None else self.sides[1 - i].x
@@ -469,15 +473,17 @@ class EdgeEyeTracker:
         if all(f is None for f in found):
             return None
         on_both = all(f is not None for f in found)
-        gate = self.config.single_estimate_gate_px
+        cfg = self.config
+        if not on_both and self._two_bar_age > cfg.one_bar_max_frames:
+            return None   # the width to check a one-bar edge against is too old
         for i, side in enumerate(self.sides):
             if found[i] is None:
                 other = found[1 - i][1]
                 sign = 1.0 if i == 0 else -1.0   # width = right - left
                 near = predicted(side.x, side.x_before)
                 candidates = [x for x in (repaired[i], measured[i], *self._one_bar_candidates(frame, side))
-                              if x is not None and abs(x - near) <= gate
-                              and abs(sign * (other - x) - self._two_bar_width) <= gate]
+                              if x is not None and abs(x - near) <= cfg.single_estimate_gate_px
+                              and abs(sign * (other - x) - self._two_bar_width) <= cfg.coverage_tolerance_px]
                 found[i] = self._nearest_border(tuple(candidates), lambda x, side=side, other=other:
                                                 self._one_bar_distance(frame, x, side, other))
                 if found[i] is None:

@@ -64,10 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f'fracturescope-calibrate-site: {error}', file=sys.stderr)
         return 1
     thresholds.save(args.out)
-    print(f'{args.out}: {thresholds.frames} clean frames ({refused} refused); frames with a report: '
-          f'{100 * thresholds.measured_before:.1f} % at the card\'s thresholds, '
-          f'{100 * thresholds.measured_after:.1f} % calibrated (anomaly {thresholds.anomaly_threshold:.3f}, '
-          f'defect {thresholds.defect_threshold:.3f})')
+    print(f'{args.out}: {thresholds.frames} clean frames ({refused} refused); {thresholds.summary}')
     return 0
 
 

@@ -69,6 +69,8 @@ PARAMETERS = (
     ParameterSpec('repair_min_history', _I, 'samples before repairs start (frames)'),
     ParameterSpec('repair_agree_px', _D, 'an edge this close to its own prediction is not moved by eq. 9 (px)'),
     ParameterSpec('reinit_after', _I, 'unrecognised frames before the bar is selected again (frames)'),
+    ParameterSpec('one_bar_max_frames', _I, 'an edge hidden on one bar is measured on the other at most this long '
+                  'after the last frame with both edges on both bars (frames)'),
     ParameterSpec('coverage_share', _D, 'bar column covered below this share of its empty contrast (1)'),
     ParameterSpec('coverage_gap_px', _I, 'columns next to an edge left out of the coverage check (px)'),
     ParameterSpec('coverage_window_px', _I, 'columns the coverage check judges on each side of an edge (px)'),

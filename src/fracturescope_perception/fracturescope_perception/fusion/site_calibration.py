@@ -145,10 +145,8 @@ class SiteCalibrator:
 
         chosen_anomaly = lowest(anomaly, card_anomaly, lambda a: self._reported(a, 1.0),
                                 anomaly_share * false_alarm_rate)
+        # within budget by construction: even at its top the defect threshold leaves only the anomaly's reports
         chosen_defect = lowest(defect, card_defect, lambda d: self._reported(chosen_anomaly, d), false_alarm_rate)
-        if self._reported(chosen_anomaly, chosen_defect) > false_alarm_rate:  # cannot happen (the defect threshold
-            chosen_anomaly = chosen_defect = 1.0                             # at its top leaves the anomaly's
-            #                                                                  reports, within budget): a guard
         return SiteThresholds(c.model_id, chosen_anomaly, chosen_defect, self.frames, false_alarm_rate,
                               self._reported(card_anomaly, card_defect),
                               self._reported(chosen_anomaly, chosen_defect), anomaly_share)

@@ -68,9 +68,10 @@ def test_detections_become_verified_blocks(tmp_path, graph_env):
         try:
             assert probe.spin_until(lambda: probe.publisher.get_subscription_count() > 0, 20.0), \
                 'ledger node never subscribed to defects'
-            # Blocks are published once (volatile): our subscription must be matched before we send, or a loaded
-            # machine can discover the two directions far enough apart that our blocks go out unseen.
+            # Blocks are published once (volatile), and DDS matches the two ends of a topic separately: seeing the
+            # ledger's writer does not mean it sees our reader yet. A block of a simulated detection arriving does.
             assert probe.spin_until(lambda: probe.blocks_publishers() > 0, 20.0), 'ledger/blocks never matched'
+            assert probe.spin_until(lambda: len(probe.blocks) > 0, 30.0), 'no block of a simulated detection arrived'
             ours = [hashlib.sha256(f'probe-frame-{i}'.encode()).hexdigest() for i in range(3)]
             for i, digest in enumerate(ours):
                 probe.publisher.publish(detection(CLASSES[i], 0.7, [digest, digest]))

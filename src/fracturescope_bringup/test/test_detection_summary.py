@@ -134,11 +134,18 @@ def test_frames_dropped_before_the_detector_are_counted_as_such_not_as_losses():
     # An RGB frame dropped: its pair is accounted for as dropped, nothing waits for it.
     dropped = observations(labels=57, rgb_dropped=1, defect_blocks=57)
     assert PairAccount.of(dropped).accounted == 60 and detections_accounted_for(dropped, expected=60)
-    # Many dropped frames: an overloaded graph is a problem.
-    overloaded = Summary('run')
-    add_detection_rows(overloaded, observations(labels=50, rgb_dropped=8, defect_blocks=50),
+    # A busy detector drops frames on purpose (keep-last): counted, not a problem ...
+    busy = Summary('run')
+    add_detection_rows(busy, observations(labels=50, rgb_dropped=8, defect_blocks=50),
                        detections_seen([('crack', 'crack', False)]), {'none': 47, 'crack': 3}, reconciled=True)
-    assert overloaded.problems == ['8 of 120 image frames dropped before the detector: an overloaded graph']
+    assert busy.all_ok, busy.problems
+    assert '8 RGB and 0 thermal frames dropped before the detector' in busy.rows[0][1]
+    # ... until it classified under half of the pairs: starved, its figures describe too few frames.
+    starved = Summary('run')
+    add_detection_rows(starved, observations(labels=29, rgb_dropped=29, defect_blocks=29),
+                       detections_seen([('crack', 'crack', False)]), {'none': 26, 'crack': 3}, reconciled=True)
+    assert starved.problems == \
+        ['29 of 60 pairs classified: the detector was starved (29 image frames dropped before it)']
 
 
 def test_a_run_cut_short_reports_counts_without_claiming_losses():

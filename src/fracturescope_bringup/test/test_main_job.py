@@ -15,7 +15,7 @@ def test_main_job_runs_the_graph_and_reports_a_verified_ledger(tmp_path):
     def run(name):
         summary = tmp_path / f'{name}.json'
         done = subprocess.run(
-            [sys.executable, '-m', 'fracturescope_bringup.main_job', '--duration', '3',
+            [sys.executable, '-m', 'fracturescope_bringup.main_job', '--duration', '3', '--camera-rate', '5',
              '--ledger-dir', str(tmp_path / 'ledger'), '--log-dir', str(tmp_path / 'log'),
              '--summary-json', str(summary), '--foxglove', '--record-bag'],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)

@@ -31,6 +31,7 @@ from fracturescope_sim.diagnostics_contract import HEARTBEAT_LOSSES, HOLDING, PL
 from fracturescope_testing.graph_monitor import watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 from fracturescope_testing.launched_graph import launched
+import numpy as np
 import pytest
 
 from fracturescope_msgs.msg import EdgeMeasurement, OperatorCommand, RollCommand
@@ -98,6 +99,7 @@ def test_loop_holds_the_edge_across_a_plc_restart_and_the_plc_holds_without_hear
             assert probe.commands[-1].mode == RollCommand.MODE_AUTO and probe.commands[-1].written_to_plc
 
             # The PLC dies; the launch file restarts it (respawn) with a fresh line.
+            killed_at = time.time()
             os.kill(graph.pid('plc_simulator'), signal.SIGKILL)
             assert probe.spin_until(lambda: probe.commands[-1].written_to_plc is False, 10.0), \
                 'node kept claiming writes with the PLC gone'
@@ -120,6 +122,10 @@ def test_loop_holds_the_edge_across_a_plc_restart_and_the_plc_holds_without_hear
             probe.close()
     writes = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(writes) >= 10
+    # Slots start on a fresh measurement (50 Hz here), yet the writes keep the configured 5 Hz grid.
+    first_plc = [w['wall'] for w in writes if w['wall'] < killed_at]
+    gaps = np.diff(first_plc)
+    assert len(gaps) >= 5 and 0.17 <= float(np.median(gaps)) <= 0.23, gaps
     # The PLC's own record of every write it received, both incarnations: never out of range.
     assert all(w['in_limits'] and F_MIN <= w['f_left_hz'] <= F_MAX and F_MIN <= w['f_right_hz'] <= F_MAX
                for w in writes)

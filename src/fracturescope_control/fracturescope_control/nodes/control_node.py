@@ -38,9 +38,11 @@ from fracturescope_control.operator import obey
 from fracturescope_control.output_limits import HoldReason
 from fracturescope_control.plc_client import PlcClient, PlcStatus
 from fracturescope_control.setpoint_link import SetpointLink
+from fracturescope_control.slot_pacer import SlotPacer
 from fracturescope_msgs.msg import EdgeMeasurement, OperatorCommand, RollCommand
 
 USABLE = (EdgeMeasurement.STATUS_OK, EdgeMeasurement.STATUS_REPAIRED)
+CLOCK_CHECK_S = 0.01   # a slot no measurement started begins at most this long after slot_late_s
 ERROR_HOLDS = {
     HoldReason.UNCONFIRMED: 'holding at the steering bound: the edge measurements do not show the sheet following '
                             'the rolls (spoofed or broken measurements?)',
@@ -73,7 +75,8 @@ class ControlNode(Node):
         # Own groups: an e-stop is not queued behind a tick.
         self.create_subscription(OperatorCommand, 'operator/command', self._on_command, RELIABLE_EVENTS,
                                  callback_group=MutuallyExclusiveCallbackGroup())
-        self._timer = self.create_timer(p.period_s, self._tick, callback_group=MutuallyExclusiveCallbackGroup())
+        self._pacer = SlotPacer(p.period_s, p.slot_early_s, p.slot_late_s)
+        self._timer = self.create_timer(CLOCK_CHECK_S, self._on_clock, callback_group=MutuallyExclusiveCallbackGroup())
         self._diagnostics = DiagnosticsReporter(self, CONTROL, self._health, self._values, self._state,
                                                 p.diagnostics_period_s)
         self.get_logger().info(f'{p.controller} control at {1 / p.period_s:g} Hz, PLC {p.plc_host}:{p.plc_port}, '
@@ -88,9 +91,15 @@ class ControlNode(Node):
                                                  source=bytes(gid['data']).hex() if gid else ''))
         if refusal is None:
             self._stamp = msg.header.stamp
+            if msg.status in USABLE and self._pacer.on_measurement(now_s):
+                self._tick()   # the write answers this frame, not one a frame interval old
         else:
             self._health.problem(REFUSED[refusal], f'edge measurement refused: {refusal}', Level.ERROR)
             self._refusal_log.log(refusal, self.get_logger().error, f'edge measurement refused: {refusal}')
+
+    def _on_clock(self) -> None:
+        if self._pacer.on_clock(self._now_s()):
+            self._tick()
 
     def _tick(self) -> None:
         self._send(self._loop.tick(self._now_s()))

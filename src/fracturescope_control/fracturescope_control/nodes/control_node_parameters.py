@@ -10,6 +10,8 @@ D, INT, S, B, SA = (Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Typ
 PARAMETERS = (
     P('controller', S, 'msnf (seed 002 Algorithm 2) or pid (baseline) (name)'),
     P('period_s', D, 'control period; the paper PLC runs at 5 Hz (s)'),
+    P('slot_early_s', D, 'a usable edge measurement this close to a slot\'s end starts the next slot at once (s)'),
+    P('slot_late_s', D, 'without such a measurement the slot starts on the clock this long after its end (s)'),
     P('alpha', D, 'nominal left roll ratio factor of eq. 10 (1)'), P('beta', D, 'nominal right roll ratio factor (1)'),
     P('msnf_gamma_initial', D, 'gamma of eq. 10 before any eq. 12 update (Hz/mm)'),
     P('msnf_gamma_min', D, 'lower bound of the gamma estimate (Hz/mm)'),

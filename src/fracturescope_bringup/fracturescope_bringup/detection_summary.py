@@ -27,10 +27,10 @@ from fracturescope_bringup.summary import Summary, defect_blocks
 from fracturescope_msgs.msg import DefectDetection, GroundTruthLabel
 
 ANOMALY = 'anomaly'
-# Frames dropped before the detector are its QoS at work (keep-last: a busy detector takes the newest frame), counted
-# apart from losses. Only a detector that classified fewer than this share of the pairs was starved: then its
-# figures describe too few frames to judge the run [0..1].
-MIN_CLASSIFIED_SHARE = 0.5
+# Frames the detector never received are mostly its QoS at work (best effort, keep-last: a busy detector takes the
+# newest frame): counted apart from losses. On the 2-core build machine a busy detector missed up to 19 % of them
+# (5 Hz cameras); beyond this share more than busyness is at work: a starved detector, or frames lost on the way [0..1].
+MAX_NOT_RECEIVED_SHARE = 0.25
 UNPAIRED_RGB = tuple(drop for drop in UNPAIRED.members if drop.startswith('rgb_'))
 
 
@@ -146,8 +146,8 @@ def add_detection_rows(summary: Summary, observed: GraphObservations, detections
     text = (f'{account.published} published by the simulated cameras ({faults} bad on purpose): '
             f'{account.classified} classified, {sum(account.refused.values())} refused ({refused}), '
             f'{account.unpaired_rgb} without a thermal partner, {account.rgb_dropped} RGB and '
-            f'{account.thermal_dropped} thermal frames dropped before the detector (keep-last image QoS while it was '
-            'busy)')
+            f'{account.thermal_dropped} thermal frames not received by the detector (best effort, keep-last: a busy '
+            'detector takes the newest)')
     figures = {'published': account.published, 'bad_on_purpose': faults, 'classified': account.classified,
                'refused': sum(account.refused.values()), 'unpaired_rgb': account.unpaired_rgb,
                'rgb_dropped': account.rgb_dropped, 'thermal_dropped': account.thermal_dropped,
@@ -157,9 +157,9 @@ def add_detection_rows(summary: Summary, observed: GraphObservations, detections
         summary.add('camera pairs', text + ', 0 lost',
                     f'{faults} bad pairs sent but {sum(account.refused.values()) + account.unpaired_rgb} refused or '
                     'unpaired' if not account.bad_pairs_explained() else
-                    f'{account.classified} of {account.published} pairs classified: the detector was starved '
-                    f'({dropped} image frames dropped before it)'
-                    if account.classified < MIN_CLASSIFIED_SHARE * account.published else None, lost=0, **figures)
+                    f'{dropped} of {2 * account.published} image frames never reached the detector: more than a '
+                    'busy detector drops (starved, or frames lost on the way)'
+                    if dropped > MAX_NOT_RECEIVED_SHARE * 2 * account.published else None, lost=0, **figures)
     else:
         summary.add('camera pairs', text + ' (run cut short: counts not reconciled)', **figures)
     _add_accuracy_row(summary, detections, min_accuracy)

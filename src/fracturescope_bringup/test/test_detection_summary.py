@@ -130,7 +130,7 @@ def test_frames_dropped_before_the_detector_are_counted_as_such_not_as_losses():
     add_detection_rows(summary, observations(labels=57, unpaired=2, thermal_dropped=1, defect_blocks=57),
                        detections_seen([('crack', 'crack', False)]), {'none': 54, 'crack': 3}, reconciled=True)
     assert summary.all_ok, summary.problems
-    assert '0 RGB and 1 thermal frames dropped before the detector' in summary.rows[0][1]
+    assert '0 RGB and 1 thermal frames not received by the detector' in summary.rows[0][1]
     # An RGB frame dropped: its pair is accounted for as dropped, nothing waits for it.
     dropped = observations(labels=57, rgb_dropped=1, defect_blocks=57)
     assert PairAccount.of(dropped).accounted == 60 and detections_accounted_for(dropped, expected=60)
@@ -139,13 +139,13 @@ def test_frames_dropped_before_the_detector_are_counted_as_such_not_as_losses():
     add_detection_rows(busy, observations(labels=50, rgb_dropped=8, defect_blocks=50),
                        detections_seen([('crack', 'crack', False)]), {'none': 47, 'crack': 3}, reconciled=True)
     assert busy.all_ok, busy.problems
-    assert '8 RGB and 0 thermal frames dropped before the detector' in busy.rows[0][1]
-    # ... until it classified under half of the pairs: starved, its figures describe too few frames.
+    assert '8 RGB and 0 thermal frames not received by the detector' in busy.rows[0][1]
+    # ... until more than a quarter of the frames never reached it: starved, or lost on the way.
     starved = Summary('run')
-    add_detection_rows(starved, observations(labels=29, rgb_dropped=29, defect_blocks=29),
+    add_detection_rows(starved, observations(labels=29, rgb_dropped=29, thermal_dropped=2, defect_blocks=29),
                        detections_seen([('crack', 'crack', False)]), {'none': 26, 'crack': 3}, reconciled=True)
-    assert starved.problems == \
-        ['29 of 60 pairs classified: the detector was starved (29 image frames dropped before it)']
+    assert starved.problems == ['31 of 120 image frames never reached the detector: more than a busy detector drops '
+                                '(starved, or frames lost on the way)']
 
 
 def test_a_run_cut_short_reports_counts_without_claiming_losses():

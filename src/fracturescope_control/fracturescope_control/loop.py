@@ -94,6 +94,7 @@ class ControlLoop:
         self._refused_since_admitted = False
         self._controller_running = False       # reset before the next AUTO update
         self._unusable_since: float | None = None  # first tick without a usable measurement (s)
+        self._last_tick_s: float | None = None
         self.guard = MeasurementGuard(config.plausibility) if config.plausibility else None
         self.steering = SteeringBound(config.steering, self.output) if config.steering else None
         controller.reset(*self.output)
@@ -117,6 +118,7 @@ class ControlLoop:
 
     def tick(self, now_s: float) -> Output:
         """The setpoints for this period."""
+        slew_s = self._slew_time(now_s)
         if self.operator_mode == Mode.ESTOP:
             return self._emit(Mode.ESTOP, None, now_s)
         if self.operator_mode == Mode.HOLD:
@@ -124,7 +126,7 @@ class ControlLoop:
             return self._emit(Mode.HOLD, HoldReason.STOP, now_s)
         if self.operator_mode == Mode.MANUAL:
             self._controller_running = False
-            self.output = limit_output(self.output, self.manual_output, self.config.limits, self.config.period_s)
+            self.output = limit_output(self.output, self.manual_output, self.config.limits, slew_s)
             return self._emit(Mode.MANUAL, None, now_s)
         problem = self._problem(now_s)
         if problem is not None:
@@ -133,7 +135,7 @@ class ControlLoop:
                 self._unusable_since = now_s
             if now_s - self._unusable_since >= self.config.lost_timeout_s:
                 lost = self.config.lost_output_hz or self.config.start_output_hz
-                self.output = limit_output(self.output, lost, self.config.limits, self.config.period_s)
+                self.output = limit_output(self.output, lost, self.config.limits, slew_s)
                 return self._emit(Mode.HOLD, HoldReason.LOST, now_s)
             return self._emit(Mode.HOLD, problem, now_s)
         self._unusable_since = None
@@ -146,7 +148,7 @@ class ControlLoop:
         bounded = False
         if self.steering is not None:
             wanted, bounded = self.steering.limit(wanted)
-        self.output = limit_output(self.output, wanted, self.config.limits, self.config.period_s)
+        self.output = limit_output(self.output, wanted, self.config.limits, slew_s)
         self.controller.applied(*self.output)
         if bounded:
             return self._emit(Mode.HOLD, HoldReason.UNCONFIRMED, now_s)
@@ -180,6 +182,14 @@ class ControlLoop:
             return False
         self.standard = (left_mm, right_mm)
         return True
+
+    def _slew_time(self, now_s: float) -> float:
+        """Seconds the rolls may slew over in this tick: since the last tick, at most one period (ticks come early
+        or late around the period: slot_pacer.py; a stall does not save slew up)."""
+        last, self._last_tick_s = self._last_tick_s, now_s
+        if last is None:
+            return self.config.period_s
+        return min(max(now_s - last, 0.0), self.config.period_s)
 
     @staticmethod
     def _drives(m: Measurement) -> bool:

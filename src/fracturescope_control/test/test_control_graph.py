@@ -126,6 +126,7 @@ def test_loop_holds_the_edge_across_a_plc_restart_and_the_plc_holds_without_hear
     first_plc = [w['wall'] for w in writes if w['wall'] < killed_at]
     gaps = np.diff(first_plc)
     assert len(gaps) >= 5 and 0.17 <= float(np.median(gaps)) <= 0.23, gaps
+    assert gaps.min() >= 0.05, gaps    # slots never start closer than period / 2 - slot_early_s (0.08 s)
     # The PLC's own record of every write it received, both incarnations: never out of range.
     assert all(w['in_limits'] and F_MIN <= w['f_left_hz'] <= F_MAX and F_MIN <= w['f_right_hz'] <= F_MAX
                for w in writes)

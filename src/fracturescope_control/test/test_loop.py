@@ -83,17 +83,18 @@ def test_operator_commands():
     loop.measure(Measurement(280.0, 1780.0, True, 0.0))
     loop.stop()
     assert loop.tick(0.1).mode == Mode.HOLD
-    assert loop.manual(60.0, 10.0)                       # clamped to 50, slewed 1 Hz per tick
-    out = loop.tick(0.1)
+    assert loop.manual(60.0, 10.0)                       # clamped to 50, slewed 1 Hz per 0.2 s tick
+    out = loop.tick(0.3)
     assert (out.mode, out.f_left_hz, out.f_right_hz) == (Mode.MANUAL, 31.0, 29.0)
     assert not loop.manual(math.nan, 10.0)
-    out = loop.estop(0.1)                                # at once, no slew
+    out = loop.estop(0.35)                               # at once, no slew
     assert (out.mode, out.f_left_hz, out.f_right_hz) == (Mode.ESTOP, 5.0, 5.0)
     loop.stop()
     assert not loop.manual(20.0, 20.0)                   # only resume leaves an e-stop
-    assert loop.tick(0.1).mode == Mode.ESTOP
+    assert loop.tick(0.5).mode == Mode.ESTOP
     loop.resume()
-    out = loop.tick(0.1)
+    loop.measure(Measurement(280.0, 1780.0, True, 0.65))
+    out = loop.tick(0.7)
     assert out.mode == Mode.AUTO and abs(out.f_left_hz - 5.0) <= 1.0 + 1e-12
     assert loop.set_standard(300.0, 1800.0) and loop.standard == (300.0, 1800.0)
     assert not loop.set_standard(1800.0, 300.0) and not loop.set_standard(math.nan, 1.0)
@@ -182,3 +183,14 @@ def test_the_steering_bound_confirms_the_output_running_a_line_response_before_t
     # Seen at 0.7 s (the output of 0 s had settled), arrived 0.5 s later (when the output of 0.4 s had): the first.
     assert loop.measure(Measurement(246.0, 1746.0, True, 1.2, stamp_s=0.7, source='tracker')) is None
     assert loop.steering.confirmed == 2.0
+
+
+def test_the_rolls_slew_by_the_time_that_passed_between_ticks():
+    """Ticks start early or late around the period (slot_pacer.py): never more than slew_hz_per_s per second."""
+    loop = make('pid')
+    loop.stop()
+    assert loop.tick(0.0).f_left_hz == 30.0
+    assert loop.manual(50.0, 10.0)
+    lefts = [30.0] + [loop.tick(t).f_left_hz for t in (0.1, 0.12, 0.32, 2.0, 2.0)]  # 0.1 s, 20 ms, 0.2 s, stall, 0
+    moved = [b - a for a, b in zip(lefts, lefts[1:], strict=False)]
+    assert moved == pytest.approx([s * LIMITS.slew_hz_per_s for s in (0.1, 0.02, 0.2, 0.2, 0.0)])

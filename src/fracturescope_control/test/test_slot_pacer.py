@@ -66,6 +66,27 @@ def test_after_a_stall_slots_start_on_a_new_grid_without_a_burst_of_catch_up():
     assert pacer.on_measurement(1.5 + PERIOD - EARLY)
 
 
+@pytest.mark.parametrize('stall_s', [PERIOD / 2, PERIOD - EARLY + 0.001, PERIOD + LATE + 0.04])
+def test_after_a_short_stall_queued_measurements_start_one_slot_not_two(stall_s):
+    # Edges are reliable, keep-all: after the executor stalls, the queued ones arrive back to back.
+    pacer = SlotPacer(PERIOD, EARLY, LATE)
+    assert pacer.on_measurement(0.0)
+    late = PERIOD + stall_s
+    starts = [t for t in (late, late + 0.0001, late + 0.0002) if pacer.on_measurement(t)]
+    assert starts == [late]
+    assert not pacer.on_clock(late + 0.01)
+    assert not pacer.on_measurement(late + PERIOD / 2 - EARLY - 0.001)    # never closer than period/2 - early
+
+
+def test_a_clock_that_jumps_back_does_not_silence_the_loop():
+    # A looping bag rewinds /clock: the next slots start at once on the new time, not when it catches up.
+    pacer = SlotPacer(PERIOD, EARLY, LATE)
+    assert pacer.on_measurement(100.0)
+    assert pacer.on_clock(3.0)
+    assert not pacer.on_clock(3.01)
+    assert pacer.on_clock(3.0 + PERIOD + LATE)
+
+
 def test_a_measurement_before_the_slot_end_waits():
     pacer = SlotPacer(PERIOD, EARLY, LATE)
     assert pacer.on_measurement(10.0)
@@ -74,7 +95,8 @@ def test_a_measurement_before_the_slot_end_waits():
     assert pacer.on_measurement(10.0 + PERIOD - EARLY)
 
 
-@pytest.mark.parametrize('period, early, late', [(0.0, 0.0, 0.0), (0.2, 0.2, 0.05), (0.2, 0.02, -0.1)])
+@pytest.mark.parametrize('period, early, late', [(0.0, 0.0, 0.0), (0.2, 0.2, 0.05), (0.2, 0.02, -0.1),
+                                                   (0.2, 0.05, 0.05)])   # early + late must stay under period / 2
 def test_impossible_settings_are_refused(period, early, late):
     with pytest.raises(ValueError):
         SlotPacer(period, early, late)

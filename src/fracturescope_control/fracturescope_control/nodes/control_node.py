@@ -3,6 +3,7 @@ obeyed only when signed by a trusted key (loop: loop.py, controllers: msnf.py / 
 
 import math
 
+from builtin_interfaces.msg import Time as StampMsg
 from fracturescope_common.clocks import decision_clock
 from fracturescope_common.command_receiver import CommandReceiver, command_verifier
 from fracturescope_common.diagnostics import DiagnosticsReporter
@@ -123,18 +124,20 @@ class ControlNode(Node):
         elif out.mode == Mode.HOLD and entered:
             self._health.count(HOLD[out.hold_reason])
         self._last = out
-        self._io.loop.call_soon_threadsafe(self._link.offer, out)
+        # with the stamp of the measurement it answers, taken now: a newer one may arrive before the write is done
+        self._io.loop.call_soon_threadsafe(self._link.offer, (out, self._stamp))
 
-    async def _exchange(self, out: Output) -> tuple[PlcStatus | None, bool]:
-        """On the Modbus loop: write `out`; the PLC's status (None when not written) and whether it was refused as
-        out of range."""
+    async def _exchange(self, offered: tuple[Output, StampMsg | None]) -> tuple[PlcStatus | None, bool]:
+        """On the Modbus loop: write the output; the PLC's status (None when not written) and whether it was refused
+        as out of range."""
+        out = offered[0]
         refused_before = self._plc.counters.refused_out_of_range
         status = await self._plc.exchange(out.f_left_hz, out.f_right_hz, int(out.mode))
         return status, self._plc.counters.refused_out_of_range > refused_before
 
-    def _written(self, out: Output, result: tuple[PlcStatus | None, bool]) -> None:
+    def _written(self, offered: tuple[Output, StampMsg | None], result: tuple[PlcStatus | None, bool]) -> None:
         """On the Modbus loop, after each exchange: its outcome on /diagnostics and roll_command."""
-        status, refused = result
+        (out, stamp), (status, refused) = offered, result
         if status is None and self._plc.counters.connects:  # per missed write (not while first connecting)
             self._health.problem(REFUSED_OUT_OF_RANGE if refused else PLC_WRITE_MISSED, self._plc.last_error
                                  or 'PLC not connected', Level.ERROR)
@@ -143,7 +146,7 @@ class ControlNode(Node):
         msg = RollCommand(mode=int(out.mode), controller=self._p.controller, f_left_hz=out.f_left_hz,
                           f_right_hz=out.f_right_hz, error_left_mm=out.error_left_mm,
                           error_right_mm=out.error_right_mm, written_to_plc=status is not None)
-        msg.header.stamp = self._stamp if out.mode == Mode.AUTO and self._stamp else self.get_clock().now().to_msg()
+        msg.header.stamp = stamp if out.mode == Mode.AUTO and stamp else self.get_clock().now().to_msg()
         publish_or_report(self._pub, msg, self._health, self.get_logger())
 
     def _state(self) -> str:

@@ -1,5 +1,5 @@
 """What the main job reports about defect perception: every simulated pair accounted for (classified, refused with
-a reason, without a partner, or dropped before the detector by its keep-last image QoS), detections against the
+a reason, without a partner, or never received by the detector: best effort, keep-last), detections against the
 simulator's ground truth of the same pair, and the detections that became ledger blocks."""
 
 from collections import Counter

@@ -24,17 +24,18 @@ class SlotPacer:
 
     def on_measurement(self, now_s: float) -> bool:
         """A usable measurement arrived: True when it starts a slot (the caller runs the control step now)."""
-        return self._start_if(now_s, lambda end_s: now_s >= end_s - self.early_s)
+        return self._start_if_due(now_s, -self.early_s)
 
     def on_clock(self, now_s: float) -> bool:
         """The clock ticked: True when no measurement started the slot in time (the caller runs the step now)."""
-        return self._start_if(now_s, lambda end_s: now_s >= end_s + self.late_s)
+        return self._start_if_due(now_s, self.late_s)
 
-    def _start_if(self, now_s: float, due, /) -> bool:  # noqa: ANN001 - (end_s) -> bool
+    def _start_if_due(self, now_s: float, after_end_s: float) -> bool:
+        """Start a slot when `now_s` is at least `after_end_s` past the current slot's end."""
         end_s = self._end_s
         if end_s is not None and now_s < end_s - self.period_s - self.early_s:
             end_s = None   # the clock went back (a looping bag's /clock): the old grid is in the future
-        if end_s is not None and not due(end_s):
+        if end_s is not None and now_s < end_s + after_end_s:
             return False
         if end_s is None or now_s >= end_s + self.period_s / 2:
             # first slot, a clock jump, or half a slot late (a stall): a new grid, so that the next measurement

@@ -18,7 +18,7 @@ from fracturescope_launch.process_graph import CLEAN_STOP_CODES, RunningGraph, d
 from fracturescope_ledger.block import LedgerRecord
 from fracturescope_ledger.checkpoint import Checkpoint
 from fracturescope_ledger.store import LedgerStore
-from fracturescope_testing.graph_monitor import watch_edges, watch_graph
+from fracturescope_testing.graph_monitor import EdgeObservations, GraphObservations, watch_edges, watch_graph
 from fracturescope_testing.graph_probe import GraphProbe
 
 from fracturescope_bringup.control_summary import add_control_rows, standard_edges, watch_control
@@ -58,6 +58,11 @@ DISCOVERY_SETTLE_S = 1.0  # s from the command receivers seen matched to the ope
 
 VERDICT_FLOOR = 0.25        # frame verdicts: chance among the four classes
 FRAME_RECALL_FLOOR = 0.9    # frames with a defect must be reported (the card: 1.0 on the held-out family)
+
+
+def graph_ready(observed: GraphObservations, edges: EdgeObservations) -> bool:
+    """A surface camera pair is out and the edge tracker has measured the sheet the line camera shows."""
+    return camera_started(observed) and edges_measured(edges, frames=1)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -154,15 +159,18 @@ def run(args: argparse.Namespace) -> int:
         reconciled = False
         try:
             # The run's time starts when the graph is ready: the surface cameras start once the detector has
-            # subscribed, so start-up on a loaded machine does not eat into the run.
+            # subscribed, and the loop through the line camera is closed once the tracker measures the sheet (the
+            # PLC simulator, line camera and tracker come up in turn), so start-up on a loaded machine does not eat
+            # into the run.
             print('waiting for the graph to start', flush=True)
-            while not camera_started(observed) and time.monotonic() - launched_at < STARTUP_S \
+            while not (ready := graph_ready(observed, edges)) and time.monotonic() - launched_at < STARTUP_S \
                     and not graph.dead_nodes():
                 probe.executor.spin_once(timeout_sec=0.05)
                 if operator:   # the remote operator subscribes as soon as the broker is up
                     operator.try_connect()
-            if not camera_started(observed):
-                summary.problems.append(f'the graph was not ready (no camera pair published) within {STARTUP_S:.0f} s')
+            if not ready:
+                summary.problems.append(f'the graph was not ready (no camera pair published, or no sheet edge '
+                                        f'measured) within {STARTUP_S:.0f} s')
             started = next_line = time.monotonic()
             settled_since = listening_since = None
             # Run until every simulated pair is accounted for, the accounts held for a report period, the edge

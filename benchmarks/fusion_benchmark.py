@@ -5,7 +5,8 @@
 - The cross-generator matrix and the ablation (fused vs RGB-only vs thermal-only on the held-out family), read from
   benchmarks/results/cross_generator.json (`fracturescope-cross-generator`).
 - Whole frames: 1280 x 720 RGB + 160 x 120 thermal (another aspect ratio: registered) of the held-out family with
-  0-3 defects: frame recall, false frames, region recall and precision, and the latency of one frame on 1 thread.
+  0-3 defects: frame recall, false frames, region recall and precision, and the latency of one frame on 1 thread;
+  before and after a site calibration; with the dense head (the node's default) and tile by tile.
 - Compression: latency of one tile (batch 1) per variant at 1 and 2 threads: INT8 over FP32, pruned over INT8.
 
 Run from the repository root (workspace sourced):  python benchmarks/fusion_benchmark.py [--frames N]
@@ -49,6 +50,35 @@ def tile_latency_ms(path: Path, threads: int, size: int, repeats: int = 200) -> 
         session.run(list(OUTPUT_NAMES), {INPUT_NAME: x})
         times.append((time.perf_counter() - start) * 1e3)
     return float(np.median(times))
+
+
+def whole_frame_figures(detector: FusionClassifier, frame_set: FrameSetConfig, args: argparse.Namespace
+                        ) -> tuple[dict, dict]:
+    """Frame and region figures on the held-out family, then the same after a site calibration."""
+    frames = evaluate_frames(detector, HELD_OUT, args.frames, args.seed, frame_set)
+    print(f"whole frames of {HELD_OUT}: {frames['frames']} ({frames['defective_frames']} with defects), "
+          f"{frame_set.width}x{frame_set.height} + {frame_set.thermal_width}x{frame_set.thermal_height} thermal")
+    print_figure('frame recall', frames['frame_recall'], f">= {GOALS['frame_recall']}",
+                 frames['frame_recall'] >= GOALS['frame_recall'])
+    print_figure('false frames (clean frames with a report)', frames['false_frames'], f"<= {GOALS['false_frames']}",
+                 frames['false_frames'] <= GOALS['false_frames'])
+    print_figure('region recall', frames['region_recall'], 'reported', None)
+    print_figure('region precision', frames['region_precision'], 'reported', None)
+    print_figure('region label accuracy (found regions)', frames['region_label_accuracy'], 'reported', None)
+    print_figure('one 1280x720 + 160x120 frame, 1 thread, p50 (ms)', frames['latency_ms_p50'],
+                 f"<= {GOALS['frame_latency_ms_1_thread']}",
+                 frames['latency_ms_p50'] <= GOALS['frame_latency_ms_1_thread'])
+    site = site_calibration_figures(detector, HELD_OUT, args.calibration_frames, args.frames, args.seed + 7, frame_set)
+    print(f"site calibration on {site['calibration_frames']} clean {HELD_OUT} frames (anomaly over "
+          f"{site['anomaly_threshold']:.3f}, defect over {site['defect_threshold']:.3f}):")
+    print_figure('false frames before site calibration', site['before']['false_frames'], 'reported', None)
+    print_figure('false frames after site calibration', site['after']['false_frames'], f"<= {GOALS['false_frames']}",
+                 site['after']['false_frames'] <= GOALS['false_frames'])
+    print_figure('frame recall after site calibration', site['after']['frame_recall'], f">= {GOALS['frame_recall']}",
+                 site['after']['frame_recall'] >= GOALS['frame_recall'])
+    print_figure('region recall after site calibration', site['after']['region_recall'], 'reported', None)
+    print_figure('region precision after site calibration', site['after']['region_precision'], 'reported', None)
+    return frames, site
 
 
 def main() -> None:
@@ -105,33 +135,15 @@ def main() -> None:
     else:
         print(f'{STUDY} missing: run fracturescope-cross-generator for the matrix and the ablation')
 
-    frame_set = FrameSetConfig()
-    detector = FusionClassifier(MODELS / 'fusion.card.json', threads=1, tiling=frame_set.tiling(),
-                                registration=frame_set.registration())
-    frames = evaluate_frames(detector, HELD_OUT, args.frames, args.seed, frame_set)
-    figures['frames'] = frames
-    print(f"whole frames of {HELD_OUT}: {frames['frames']} ({frames['defective_frames']} with defects), "
-          f"{frame_set.width}x{frame_set.height} + {frame_set.thermal_width}x{frame_set.thermal_height} thermal")
-    print_figure('frame recall', frames['frame_recall'], f">= {GOALS['frame_recall']}",
-                 frames['frame_recall'] >= GOALS['frame_recall'])
-    print_figure('false frames (clean frames with a report)', frames['false_frames'], f"<= {GOALS['false_frames']}",
-                 frames['false_frames'] <= GOALS['false_frames'])
-    print_figure('region recall', frames['region_recall'], 'reported', None)
-    print_figure('region precision', frames['region_precision'], 'reported', None)
-    print_figure('region label accuracy (found regions)', frames['region_label_accuracy'], 'reported', None)
-    print_figure('one 1280x720 + 160x120 frame, 1 thread, p50 (ms)', frames['latency_ms_p50'],
-                 f"<= {GOALS['frame_latency_ms_1_thread']}",
-                 frames['latency_ms_p50'] <= GOALS['frame_latency_ms_1_thread'])
-
-    site = site_calibration_figures(detector, HELD_OUT, args.calibration_frames, args.frames, args.seed + 7, frame_set)
-    figures['site_calibration'] = site
-    print(f"site calibration on {site['calibration_frames']} clean {HELD_OUT} frames (anomaly over "
-          f"{site['anomaly_threshold']:.3f}, defect over {site['defect_threshold']:.3f}):")
-    print_figure('false frames before site calibration', site['before']['false_frames'], 'reported', None)
-    print_figure('false frames after site calibration', site['after']['false_frames'], f"<= {GOALS['false_frames']}",
-                 site['after']['false_frames'] <= GOALS['false_frames'])
-    print_figure('frame recall after site calibration', site['after']['frame_recall'], f">= {GOALS['frame_recall']}",
-                 site['after']['frame_recall'] >= GOALS['frame_recall'])
+    # the node's way (dense_inference, config/perception.yaml) first, then tile by tile, on the same frames
+    modes = {}
+    for name, frame_set in (('dense', FrameSetConfig()), ('tile_by_tile', FrameSetConfig(dense=False))):
+        detector = FusionClassifier(MODELS / 'fusion.card.json', threads=1, tiling=frame_set.tiling(),
+                                    registration=frame_set.registration())
+        print(f'{name}: {detector.model_id}')
+        modes[name] = whole_frame_figures(detector, frame_set, args)
+    figures['frames'], figures['site_calibration'] = modes['dense']
+    figures['frames_tile_by_tile'], figures['site_calibration_tile_by_tile'] = modes['tile_by_tile']
 
     size = int(card['input']['size'])
     latency = {}

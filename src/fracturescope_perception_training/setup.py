@@ -23,6 +23,7 @@ setup(
             'fracturescope-cross-generator = fracturescope_perception_training.fusion.cross_generator:main',
             'fracturescope-train-fusion = fracturescope_perception_training.fusion.own_data:main',
             'fracturescope-build-fusion-model = fracturescope_perception_training.fusion.build_model:main',
+            'fracturescope-densify-fusion = fracturescope_perception_training.fusion.dense_head:main',
         ],
     },
 )

@@ -65,7 +65,8 @@ def node_detector() -> FusionClassifier:
     """The detector library as config/perception.yaml sets the node up."""
     p = read_node_parameters(REPO_ROOT / 'config' / 'perception.yaml', 'defect_detector')
     return FusionClassifier(MODEL_CARD, tiling=Tiling(p['tile_size_px'], p['tile_overlap'], p['min_tile_seen'],
-                                                      p['min_view_seen'], p['min_region_tiles']))
+                                                      p['min_view_seen'], p['min_region_tiles'],
+                                                      p['dense_inference']))
 
 
 def test_simulated_pairs_become_correct_detections_and_ledger_blocks(tmp_path, graph_env):

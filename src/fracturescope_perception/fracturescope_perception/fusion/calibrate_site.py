@@ -1,8 +1,10 @@
 """Calibrate the defect detector for a site from frames of known-clean surface (see site_calibration).
 
     fracturescope-calibrate-site --pairs DIR --out site_calibration.yaml [--false-alarm-rate 0.05]
-        [--anomaly-share 0.25] [--registration reg.yaml] [--tile-size-px 160] [--model-card CARD]
-        [--variant pruned_int8]
+        [--anomaly-share 0.25] [--registration reg.yaml] [--tile-size-px 160] [--tile-overlap 0.5]
+        [--min-region-tiles 2] [--tiles] [--model-card CARD] [--variant pruned_int8]
+
+The detector must be set up as the node runs it (tiling, dense or tile by tile): the thresholds hold for that.
 
 DIR holds clean pairs in the pair-folder layout (pair_folder.py). The detector's `site_calibration_file`
 parameter names the result; the node's `~/calibrate_site` service does the same from the live cameras.
@@ -39,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--variant', default='', help="card variant; '' = the card's default")
     parser.add_argument('--registration', type=Path, help='thermal -> RGB registration file')
     parser.add_argument('--tile-size-px', type=int, default=160, help='tile side in RGB pixels, as the node runs')
+    parser.add_argument('--tile-overlap', type=float, default=0.5, help='tile overlap, as the node runs')
+    parser.add_argument('--min-region-tiles', type=int, default=2, help='as the node runs')
+    parser.add_argument('--tiles', action='store_true', help='the node runs tile by tile (dense_inference false)')
     parser.add_argument('--kelvin-per-count', type=float, default=0.01, help='16-bit thermal PNGs: K per count')
     parser.add_argument('--count-offset-c', type=float, default=-273.15, help='16-bit thermal PNGs: degC at 0')
     return parser
@@ -49,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         registration = Registration.load(args.registration) if args.registration else None
         card = args.model_card or Path(get_package_share_directory('fracturescope_perception')) / SHIPPED_CARD
-        classifier = FusionClassifier(card, args.variant, 1, Tiling(args.tile_size_px), registration)
+        tiling = Tiling(args.tile_size_px, args.tile_overlap, min_region_tiles=args.min_region_tiles,
+                        dense=not args.tiles)
+        classifier = FusionClassifier(card, args.variant, 1, tiling, registration)
         calibrator = SiteCalibrator(classifier)
         counts = CountScale(args.kelvin_per_count, args.count_offset_c)
         refused = 0

@@ -4,6 +4,10 @@
 Everything about the model comes from its card (fusion.card.json beside the ONNX files): classes, input size,
 normalisation, thermal background, the variant to run and its calibrated anomaly threshold. The frame is cut into
 tiles (frame_tiles), every tile classified in one batch, and tiles that agree on a defect merged into regions.
+With `Tiling.dense` the variant's dense file runs the network once over the whole grid and answers for every window
+of the tile's size half a tile apart (the card's `dense` section; fracturescope_perception_training dense_head.py
+writes it): the same regions from a third of the work, the convolutions near a window's border seeing the
+neighbouring surface where a tile saw zero padding.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from fracturescope_perception.fusion.registration import Registration
 from fracturescope_perception.fusion.tiling import Region, merge_regions
 
 INPUT_NAME, OUTPUT_NAMES = 'pair', ('logits', 'ood_distance')
-__all__ = ['Detection', 'FusionClassifier', 'PairError', 'onnx_session', 'run_onnx', 'softmax']
+__all__ = ['Detection', 'FusionClassifier', 'PairError', 'TileScores', 'onnx_session', 'run_onnx', 'softmax']
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,16 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=-1, keepdims=True)
 
 
+@dataclass(frozen=True)
+class TileScores:
+    """What the network said about the tiles (or dense windows) of one pair."""
+
+    boxes: np.ndarray           # N x 4 int, x0 y0 x1 y1 in RGB pixels (end exclusive)
+    probabilities: np.ndarray   # N x classes
+    anomaly: np.ndarray         # N anomaly scores, 0..1
+    seen_box: tuple[int, int, int, int]  # the part of the RGB view both cameras see, RGB pixels
+
+
 class FusionClassifier:
     def __init__(self, card_path: Path, variant: str = '', threads: int = 1, tiling: Tiling | None = None,
                  registration: Registration | None = None) -> None:
@@ -82,10 +96,29 @@ class FusionClassifier:
         self.defect_threshold = float(spec.get('defect_threshold', 0.5))
         self._reference_distance = float(spec['anomaly_reference_distance'])
         self._norm = Normalisation.from_dict(self.card['normalisation'])
-        self.tiler = FrameTiler(self.size, ThermalBackground.from_card(self.card['normalisation']),
-                                tiling or Tiling(), registration)
-        self.model_id = f'{self.card["name"]}-{self.variant}@{self.card["version"]}'
-        self._session = onnx_session(card_path.parent / spec['file'], threads)
+        tiling = tiling or Tiling()
+        self.tiler = FrameTiler(self.size, ThermalBackground.from_card(self.card['normalisation']), tiling,
+                                registration)
+        self._dense_stride = self._check_dense(tiling, spec) if tiling.dense else 0
+        mode = '-dense' if tiling.dense else ''
+        self.model_id = f'{self.card["name"]}-{self.variant}{mode}@{self.card["version"]}'
+        self._session = onnx_session(card_path.parent / spec['dense_file' if tiling.dense else 'file'], threads)
+
+    def _check_dense(self, tiling: Tiling, spec: dict) -> int:
+        """The dense head's window stride in network pixels, once the card and the tiling allow it."""
+        dense = self.card.get('dense')
+        if dense is None or 'dense_file' not in spec:
+            raise ValueError(f'{self.card_path}: no dense file for variant {self.variant!r} '
+                             '(fracturescope-densify-fusion writes them)')
+        if tiling.tile_px <= 0:
+            raise ValueError('dense inference needs tiles (tile_size_px > 0)')
+        stride = int(dense['stride_px'])
+        if round(self.size * (1.0 - tiling.overlap)) != stride:
+            raise ValueError(f'the dense file answers for windows {stride} of {self.size} network px apart: '
+                             f'tile_overlap must be {1 - stride / self.size:g}, not {tiling.overlap:g}')
+        if ThermalBackground.from_card(self.card['normalisation']).method != 'local_median':
+            raise ValueError('dense inference needs the local_median thermal background (frame_median is per tile)')
+        return stride
 
     def set_thresholds(self, anomaly_threshold: float, defect_threshold: float) -> None:
         """Per-site thresholds (site_calibration), both 0..1."""
@@ -100,6 +133,21 @@ class FusionClassifier:
             return np.zeros((0, len(self.classes))), np.zeros(0)
         logits, distance = run_onnx(self._session, network_input(batch.rgb, batch.thermal_contrast_k, self._norm))
         return softmax(logits), anomaly_score(distance, self._reference_distance)
+
+    def tile_scores(self, rgb: np.ndarray, thermal_c: np.ndarray) -> TileScores:
+        """Class probabilities and anomaly scores of every tile of a pair the thermal camera sees well enough (its
+        box cut to where the thermal camera sees: `min_tile_seen` lets a tile reach a little beyond)."""
+        if not self._dense_stride:
+            batch = self.tiler.tiles(rgb, thermal_c)
+            return TileScores(_inside(batch.boxes, batch.seen_box), *self.scores(batch), batch.seen_box)
+        grid = self.tiler.grid(rgb, thermal_c, self._dense_stride)
+        windows = self.tiler.windows(grid, self._dense_stride)
+        contrast = np.nan_to_num(grid.contrast_k, nan=0.0)[None]
+        logits, distance = self._session.run(list(OUTPUT_NAMES),
+                                             {INPUT_NAME: network_input(grid.rgb[None], contrast, self._norm)})
+        seen = grid.seen_share(windows) >= self.tiler.tiling.min_tile_seen
+        return TileScores(_inside(grid.to_rgb_pixels(windows[seen]), grid.seen_box), softmax(logits)[seen],
+                          anomaly_score(distance, self._reference_distance)[seen], grid.seen_box)
 
     def tile_labels(self, probabilities: np.ndarray, anomaly: np.ndarray) -> tuple[list[str], np.ndarray]:
         """Per tile: the anomaly label over the anomaly threshold, a defect class when P(none) is under
@@ -120,17 +168,24 @@ class FusionClassifier:
     def detect(self, rgb: np.ndarray, thermal_c: np.ndarray) -> Detection:
         """One pair: H x W x 3 uint8 RGB, H' x W' float32 degC thermal (sizes and views may differ as registered)."""
         start = time.perf_counter()
-        batch = self.tiler.tiles(rgb, thermal_c)
-        if not len(batch.boxes):
+        scored = self.tile_scores(rgb, thermal_c)
+        if not len(scored.boxes):
             raise PairError('no_overlap', 'no tile of the RGB view is seen well enough by the thermal camera')
-        probabilities, anomaly = self.scores(batch)
-        regions = tuple(self.regions(batch.boxes, probabilities, anomaly))
+        probabilities, anomaly = scored.probabilities, scored.anomaly
+        regions = tuple(self.regions(scored.boxes, probabilities, anomaly))
         elapsed_ms = (time.perf_counter() - start) * 1e3
         if regions:
             top = regions[0]
             return Detection(top.label, top.confidence, top.scores, float(anomaly.max()),
-                             top.label == self.anomaly_label, regions, batch.seen_box, len(batch.boxes), elapsed_ms)
+                             top.label == self.anomaly_label, regions, scored.seen_box, len(scored.boxes), elapsed_ms)
         none = self.classes.index('none')
         least_clean = int(probabilities[:, none].argmin())
         return Detection('none', float(probabilities[least_clean, none]), probabilities[least_clean],
-                         float(anomaly.max()), False, (), batch.seen_box, len(batch.boxes), elapsed_ms)
+                         float(anomaly.max()), False, (), scored.seen_box, len(scored.boxes), elapsed_ms)
+
+
+def _inside(boxes: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """`boxes` (N x 4, x0 y0 x1 y1) cut to `box`."""
+    x0, y0, x1, y1 = box
+    return np.column_stack([np.clip(boxes[:, 0], x0, x1), np.clip(boxes[:, 1], y0, y1),
+                            np.clip(boxes[:, 2], x0, x1), np.clip(boxes[:, 3], y0, y1)]).astype(np.int64)

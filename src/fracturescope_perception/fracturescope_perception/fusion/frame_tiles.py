@@ -1,5 +1,6 @@
 """A whole RGB + thermal camera pair -> network tiles: registration onto the RGB view, scene-scale thermal
-background removed, the frame cut into overlapping tiles of the network's input size.
+background removed, the frame cut into overlapping tiles of the network's input size (or, for a dense head, the
+whole grid and the windows it answers for).
 
 One definition for the node and for training (training tiles are cut from synthesized frames by this very code),
 so the network never sees input prepared differently from what it was trained on.
@@ -63,6 +64,42 @@ class Tiling:
     min_tile_seen: float = 0.9    # tiles the thermal camera sees less of are not classified, 0..1
     min_view_seen: float = 0.2    # pairs whose thermal camera sees less of the RGB view are refused, 0..1
     min_region_tiles: int = 1     # regions of fewer agreeing tiles are not reported (a real defect spans several)
+    dense: bool = False           # the network once over the whole grid (the card's dense file), not tile by tile
+
+
+@dataclass(frozen=True)
+class FrameGrid:
+    """A pair on the network's grid (network pixels: the RGB frame scaled by the network's size over the tile's)."""
+
+    rgb: np.ndarray               # H x W x 3 uint8
+    contrast_k: np.ndarray        # H x W float32 thermal contrast [K]; NaN where the thermal camera does not see
+    seen: np.ndarray              # H x W bool: where the thermal camera sees
+    rgb_size: tuple[int, int]     # the RGB frame's width, height [px]
+    seen_box: tuple[int, int, int, int]  # the part of the RGB view the thermal camera sees, RGB pixels
+    view_seen: float              # share of the RGB view the thermal camera sees, 0..1
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+    def seen_share(self, boxes: np.ndarray) -> np.ndarray:
+        """Per box (grid pixels): the share of it the thermal camera sees."""
+        if not len(boxes):
+            return np.zeros(0)
+        seen = cv2.integral(self.seen.astype(np.uint8))       # sums over any box in four look-ups
+        x0, y0, x1, y1 = np.asarray(boxes).T
+        inside = seen[y1, x1] - seen[y0, x1] - seen[y1, x0] + seen[y0, x0]
+        return inside / np.maximum((x1 - x0) * (y1 - y0), 1)
+
+    def to_rgb_pixels(self, boxes: np.ndarray) -> np.ndarray:
+        return grid_to_rgb_pixels(boxes, self.rgb_size, self.size)
+
+
+def grid_to_rgb_pixels(boxes: np.ndarray, rgb_size: tuple[int, int], grid: tuple[int, int]) -> np.ndarray:
+    """Grid boxes -> RGB pixel boxes (x0, y0, x1, y1, end exclusive)."""
+    scale = np.array([rgb_size[0] / grid[0], rgb_size[1] / grid[1]] * 2)
+    limit = np.array([rgb_size[0], rgb_size[1]] * 2)
+    return np.minimum(np.round(np.asarray(boxes, np.float64).reshape(-1, 4) * scale), limit).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -101,14 +138,18 @@ class FrameTiler:
         except RegistrationError as error:
             raise PairError('size_mismatch', str(error)) from error
 
-    def tiles(self, rgb: np.ndarray, thermal_c: np.ndarray) -> TileBatch:
+    def grid(self, rgb: np.ndarray, thermal_c: np.ndarray, multiple: int = 1) -> FrameGrid:
+        """The pair on the network's grid, its sides rounded to a `multiple` of network pixels (a dense head's
+        window stride: the windows then cover it exactly)."""
         check_pair(rgb, thermal_c)
         rgb_size, thermal_size = (rgb.shape[1], rgb.shape[0]), (thermal_c.shape[1], thermal_c.shape[0])
         to_rgb = self.homography(rgb_size, thermal_size)
         s = self.size
-        whole = self.tiling.tile_px <= 0
-        factor = 1.0 if whole else self.tiling.tile_px / s
-        grid = (s, s) if whole else (max(s, round(rgb_size[0] / factor)), max(s, round(rgb_size[1] / factor)))
+        if self.tiling.tile_px <= 0:
+            grid = (s, s)
+        else:
+            factor = self.tiling.tile_px / s
+            grid = tuple(max(s, multiple * round(side / factor / multiple)) for side in rgb_size)
         thermal = thermal_on_rgb_grid(thermal_c, pixel_scale(rgb_size, grid) @ to_rgb, grid)
         seen = np.isfinite(thermal)
         view_seen = float(seen.mean())
@@ -116,33 +157,36 @@ class FrameTiler:
         if box is None or view_seen < self.tiling.min_view_seen:
             raise PairError('no_overlap', f'the thermal camera sees {100 * view_seen:.0f} % of the RGB view '
                                           f'(at least {100 * self.tiling.min_view_seen:.0f} % needed)')
-        work_rgb = cv2.resize(rgb, grid, interpolation=cv2.INTER_AREA)
-        contrast = self._contrast(thermal)
-        if whole:
+        seen_box = tuple(int(v) for v in grid_to_rgb_pixels(np.array([box]), rgb_size, grid)[0])
+        return FrameGrid(cv2.resize(rgb, grid, interpolation=cv2.INTER_AREA), self._contrast(thermal), seen,
+                         rgb_size, seen_box, view_seen)
+
+    def tiles(self, rgb: np.ndarray, thermal_c: np.ndarray) -> TileBatch:
+        grid = self.grid(rgb, thermal_c)
+        s = self.size
+        if self.tiling.tile_px <= 0:
             boxes = np.array([[0, 0, s, s]])
         else:
-            boxes = tile_boxes(grid[0], grid[1], s, max(1, round(s * (1.0 - self.tiling.overlap))))
-            seen_share = np.array([seen[y0:y1, x0:x1].mean() for x0, y0, x1, y1 in boxes])
-            boxes = boxes[seen_share >= self.tiling.min_tile_seen]
-        rgb_tiles = np.stack([work_rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]) if len(boxes) else \
+            boxes = tile_boxes(grid.size[0], grid.size[1], s, max(1, round(s * (1.0 - self.tiling.overlap))))
+            boxes = boxes[grid.seen_share(boxes) >= self.tiling.min_tile_seen]
+        rgb_tiles = np.stack([grid.rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]) if len(boxes) else \
             np.zeros((0, s, s, 3), np.uint8)
-        contrast_tiles = np.stack([contrast[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]) if len(boxes) else \
+        contrast_tiles = np.stack([grid.contrast_k[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]) if len(boxes) else \
             np.zeros((0, s, s), np.float32)
         if self.background.method == 'frame_median' and len(boxes):
             medians = np.nanmedian(contrast_tiles.reshape(len(boxes), -1), axis=1)
             contrast_tiles = contrast_tiles - medians[:, None, None]
-        native = self._to_rgb_pixels(boxes, rgb_size, grid)
-        return TileBatch(rgb_tiles, np.nan_to_num(contrast_tiles, nan=0.0).astype(np.float32), native,
-                         tuple(int(v) for v in self._to_rgb_pixels(np.array([box]), rgb_size, grid)[0]), view_seen)
+        return TileBatch(rgb_tiles, np.nan_to_num(contrast_tiles, nan=0.0).astype(np.float32),
+                         grid.to_rgb_pixels(boxes), grid.seen_box, grid.view_seen)
+
+    def windows(self, grid: FrameGrid, stride: int) -> np.ndarray:
+        """Every window of the network's size `stride` apart on `grid`, row by row, as a dense head answers for
+        them: N x 4 grid boxes (x0, y0, x1, y1)."""
+        s = self.size
+        return np.array([(x, y, x + s, y + s) for y in range(0, grid.size[1] - s + 1, stride)
+                         for x in range(0, grid.size[0] - s + 1, stride)], np.int64)
 
     def _contrast(self, thermal: np.ndarray) -> np.ndarray:
         if self.background.method == 'frame_median':
             return thermal
         return thermal - smooth_background(thermal, self.background.cell_px, self.background.window_cells)
-
-    @staticmethod
-    def _to_rgb_pixels(boxes: np.ndarray, rgb_size: tuple[int, int], grid: tuple[int, int]) -> np.ndarray:
-        scale = np.array([rgb_size[0] / grid[0], rgb_size[1] / grid[1]] * 2)
-        limit = np.array([rgb_size[0], rgb_size[1]] * 2)
-        return np.minimum(np.round(np.asarray(boxes, np.float64).reshape(-1, 4) * scale), limit).astype(np.int64)
-

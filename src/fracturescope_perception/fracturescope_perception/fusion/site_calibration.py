@@ -99,10 +99,9 @@ class SiteCalibrator:
         return len(self._frames)
 
     def add(self, rgb: np.ndarray, thermal_c: np.ndarray) -> None:
-        batch = self.classifier.tiler.tiles(rgb, thermal_c)
-        probabilities, anomaly = self.classifier.scores(batch)
-        if len(anomaly):
-            self._frames.append((batch.boxes, probabilities, anomaly))
+        scored = self.classifier.tile_scores(rgb, thermal_c)
+        if len(scored.anomaly):
+            self._frames.append((scored.boxes, scored.probabilities, scored.anomaly))
 
     def _reported(self, anomaly_threshold: float, defect_threshold: float) -> float:
         c = self.classifier

@@ -13,7 +13,7 @@ from fracturescope_perception.fusion.frame_tiles import Tiling
 from fracturescope_perception.fusion.registration import Registration
 from fracturescope_perception.fusion.site_calibration import SiteThresholds
 
-D, INT, S = Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING
+B, D, INT, S = Parameter.Type.BOOL, Parameter.Type.DOUBLE, Parameter.Type.INTEGER, Parameter.Type.STRING
 PARAMETERS = (
     ParameterSpec('model_card', S, 'fusion model card, absolute or relative to the package share folder (path)'),
     ParameterSpec('model_variant', S, "variant of the card to run; '' runs the card's default (name)"),
@@ -27,6 +27,8 @@ PARAMETERS = (
     ParameterSpec('tile_overlap', D, 'share of a tile side shared with the neighbouring tile (0..0.9)'),
     ParameterSpec('min_tile_seen', D, 'tiles the thermal camera sees less of are not classified (0..1)'),
     ParameterSpec('min_region_tiles', INT, 'regions of fewer agreeing tiles are not reported (count)'),
+    ParameterSpec('dense_inference', B, "the network once over the whole frame (the card's dense file) instead of "
+                  'tile by tile; needs tile_overlap 0.5 (bool)'),
     ParameterSpec('min_view_seen', D, 'pairs whose thermal camera sees less of the RGB view are refused (0..1)'),
     ParameterSpec('thermal_kelvin_per_count', D, '16UC1 / mono16 thermal frames: temperature step of one count (K)'),
     ParameterSpec('thermal_min_c', D, 'lowest temperature the thermal camera can report; colder frames are refused '
@@ -74,7 +76,7 @@ def make_classifier(p: Any) -> FusionClassifier:
     registration = Registration.load(Path(p.registration_file)) if p.registration_file else None
     classifier = FusionClassifier(card, p.model_variant, p.inference_threads,
                                   Tiling(p.tile_size_px, p.tile_overlap, p.min_tile_seen, p.min_view_seen,
-                                         p.min_region_tiles), registration)
+                                         p.min_region_tiles, p.dense_inference), registration)
     if p.site_calibration_file:
         SiteThresholds.load(Path(p.site_calibration_file)).apply(classifier)
     return classifier

@@ -36,6 +36,7 @@ from fracturescope_perception_training.fusion.compression import (
     state_dict_sizes,
     structured_prune,
 )
+from fracturescope_perception_training.fusion.dense_head import add_dense_files
 from fracturescope_perception_training.fusion.frame_evaluation import (
     FrameSetConfig,
     evaluate_frames,
@@ -244,6 +245,7 @@ def build(work: Path, models: Path, config: BuildConfig, data: TrainingData | No
         'build_seconds': round(time.perf_counter() - started, 1),
     }
     (models / CARD_FILE).write_text(json.dumps(card, indent=1))
+    card = add_dense_files(models)   # the default variant over whole frames at once, as the node runs it
     if data.held_out and config.frames:
         # whole frames of the held-out family through the runtime detector on the card just written
         frames = FrameSetConfig()

@@ -31,9 +31,10 @@ class FrameSetConfig:
     tile_px: int = 128                            # detector tiles: 0.6-1.6 mm per network pixel, as in training [px]
     tile_overlap: float = 0.5                     # as config/perception.yaml [0..0.9]
     min_region_tiles: int = 2                     # as config/perception.yaml [count]
+    dense: bool = True                            # as config/perception.yaml (dense_inference)
 
     def tiling(self) -> Tiling:
-        return Tiling(self.tile_px, self.tile_overlap, min_region_tiles=self.min_region_tiles)
+        return Tiling(self.tile_px, self.tile_overlap, min_region_tiles=self.min_region_tiles, dense=self.dense)
 
     def registration(self) -> Registration:
         """The families render thermal with the RGB view at another resolution (a 4:3 image of a 16:9 view is

@@ -1,7 +1,7 @@
 """Calibrate the defect detector for a site from frames of known-clean surface (see site_calibration).
 
     fracturescope-calibrate-site --pairs DIR --out site_calibration.yaml [--false-alarm-rate 0.05]
-        [--anomaly-share 0.25] [--registration reg.yaml] [--tile-size-px 160] [--tile-overlap 0.5]
+        [--anomaly-share 0.25] [--registration reg.yaml] [--tile-size-px 96] [--tile-overlap 0.5]
         [--min-region-tiles 2] [--tiles] [--model-card CARD] [--variant pruned_int8]
 
 The detector must be set up as the node runs it (tiling, dense or tile by tile): the thresholds hold for that.
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--model-card', type=Path, help='fusion model card (default: the installed one)')
     parser.add_argument('--variant', default='', help="card variant; '' = the card's default")
     parser.add_argument('--registration', type=Path, help='thermal -> RGB registration file')
-    parser.add_argument('--tile-size-px', type=int, default=160, help='tile side in RGB pixels, as the node runs')
+    parser.add_argument('--tile-size-px', type=int, default=96, help='tile side in RGB pixels, as the node runs')
     parser.add_argument('--tile-overlap', type=float, default=0.5, help='tile overlap, as the node runs')
     parser.add_argument('--min-region-tiles', type=int, default=2, help='as the node runs')
     parser.add_argument('--tiles', action='store_true', help='the node runs tile by tile (dense_inference false)')

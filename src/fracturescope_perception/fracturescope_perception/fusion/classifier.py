@@ -116,7 +116,7 @@ class FusionClassifier:
         if round(self.size * (1.0 - tiling.overlap)) != stride:
             raise ValueError(f'the dense file answers for windows {stride} of {self.size} network px apart: '
                              f'tile_overlap must be {1 - stride / self.size:g}, not {tiling.overlap:g}')
-        if ThermalBackground.from_card(self.card['normalisation']).method != 'local_median':
+        if self.tiler.background.method != 'local_median':
             raise ValueError('dense inference needs the local_median thermal background (frame_median is per tile)')
         return stride
 

@@ -36,7 +36,7 @@ from fracturescope_perception_training.fusion.compression import (
     state_dict_sizes,
     structured_prune,
 )
-from fracturescope_perception_training.fusion.dense_head import add_dense_files
+from fracturescope_perception_training.fusion.dense_head import CARD_FILE, add_dense_files
 from fracturescope_perception_training.fusion.frame_evaluation import (
     FrameSetConfig,
     evaluate_frames,
@@ -51,7 +51,6 @@ from fracturescope_perception_training.fusion.tile_training import (
 )
 from fracturescope_perception_training.fusion.train import TrainConfig, load_checkpoint
 
-CARD_FILE = 'fusion.card.json'
 REFERENCE_FILE = 'fusion_fp32_reference.npz'
 VARIANTS = ('fp32', 'int8', 'pruned_int8')
 TRAINING_FAMILIES = tuple(f for f in FAMILIES if f != HELD_OUT)
